@@ -1,0 +1,59 @@
+import { parseArgs } from "node:util";
+
+/** CONTROLLER_HELP is the controller's complete usage text. */
+export const CONTROLLER_HELP = `Usage: npm run controller -- --config FILE [options]
+
+Polls the repositories in the config, renders each service's manifests (stateless bootstrap, service config), applies
+them through the configured applyers, and serves the release tree and status API over HTTP.
+
+Options:
+  --config FILE        gitops-config.yaml (required; validated before anything runs)
+  --once               run one sync of every service and exit: 0 all applied, 1 something failed, 2 bad config
+  --dry-run            apply nothing; print what would be applied as multi-document YAML on stdout
+  --state-dir DIR      where the file state store keeps what was deployed (default: ./.state)
+  --listen HOST:PORT   HTTP server address (default: the config's listen, else 0.0.0.0:8080)
+  -h, --help           show this help
+
+Environment:
+  LOG_FORMAT=pretty    human-readable logs on stderr (default: JSON lines)
+  LOG_LEVEL=debug      log level (trace, debug, info, warn, error; default info)
+  token_env / url_env / secret_env variables named in the config are read at start-up.
+
+Exit status: 0 ok, 1 a sync failed (with --once), 2 bad flags or config.`;
+
+/** ControllerOptions are the controller's parsed command-line flags. */
+export interface ControllerOptions {
+  readonly config: string;
+  readonly once: boolean;
+  readonly dryRun: boolean;
+  readonly stateDir: string;
+  readonly listen?: string;
+}
+
+/** parseControllerArgs parses the flags strictly: an unknown flag is an error, never ignored. */
+export function parseControllerArgs(argv: string[]): { help: true } | { options: ControllerOptions } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: "string" },
+      once: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      "state-dir": { type: "string", default: ".state" },
+      listen: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return { help: true };
+  if (!values.config) throw new TypeError("missing --config FILE");
+  return {
+    options: {
+      config: values.config,
+      once: values.once,
+      dryRun: values["dry-run"],
+      stateDir: values["state-dir"],
+      ...(values.listen ? { listen: values.listen } : {}),
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+/** DNS-1123 label: what Kubernetes accepts as a namespace and as the `{service}` part of `{service}-config`. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .max(63, `${what} must be at most 63 characters`)
+    .regex(DNS_LABEL, `${what} must be a DNS-1123 label (lowercase letters, digits and "-")`);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+const duration = z.unknown().transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a positive number of seconds or a duration like "30s", "5m", "1h"`,
+    });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const relativeDir = z
+  .string()
+  .min(1, "expected a directory path inside the repository")
+  .refine(
+    (dir) => !dir.startsWith("/"),
+    "expected a path relative to the repository root, not an absolute path",
+  )
+  .refine((dir) => !dir.split("/").includes(".."), 'must not contain ".."');
+
+/** githubConfigSchema is one entry of `github_configs` (a repository and branch to watch). */
+export const githubConfigSchema = z.strictObject({
+  repo_owner: z.string().min(1),
+  repo_name: z.string().min(1),
+  branch: z.string().min(1).default("main"),
+  token: z.string().min(1).optional(),
+  token_env: z.string().min(1).optional(),
+  token_file: z.string().min(1).optional(),
+  api_url: httpUrl.default("https://api.github.com"),
+  webhook_secret_env: z.string().min(1).default("WEBHOOK_SECRET"),
+});
+
+/** githubConfigListSchema is the list form of `github_configs`: entries that carry their own `name`. */
+export const githubConfigListSchema = z.array(githubConfigSchema.extend({ name: z.string().min(1) }));
+
+/** githubConfigMapSchema is the map form of `github_configs`, keyed by the name services refer to. */
+export const githubConfigMapSchema = z.record(z.string(), githubConfigSchema);
+
+/** serviceSchema is one entry of `services`: a directory of manifests in a repository. */
+export const serviceSchema = z.strictObject({
+  name: dnsLabel("service name"),
+  github: z.string().min(1).optional(),
+  repo: z.string().min(1).optional(),
+  k8s_yaml_dir: relativeDir,
+  stateless: z.boolean().default(true),
+  namespace: dnsLabel("namespace").optional(),
+  schedule: z.string().min(1).optional(),
+});
+
+/** notificationSchema is one outgoing notification target. */
+export const notificationSchema = z.strictObject({
+  url: httpUrl.optional(),
+  url_env: z.string().min(1).optional(),
+  type: z.enum(["generic", "slack", "discord", "teams"]).default("generic"),
+  secret_env: z.string().min(1).optional(),
+});
+
+export const APPLYER_NAMES = ["nokube", "kubectl", "api"] as const;
+
+/** rawConfigSchema is the file format: the seed's keys unchanged, plus the documented extensions. */
+export const rawConfigSchema = z.strictObject({
+  // Checked on its own by loadConfig: it has two accepted shapes, and a union's error would not say which failed.
+  github_configs: z.unknown().optional(),
+  services: z.array(serviceSchema).min(1, "expected at least one service"),
+  poll_interval: duration.default(60),
+  applyer_nokube: z
+    .strictObject({
+      cluster_name: z.string().min(1),
+      nokube_download_url: httpUrl,
+      sha256: z
+        .string()
+        .regex(/^[a-f0-9]{64}$/, "expected 64 lowercase hex characters")
+        .optional(),
+    })
+    .optional(),
+  webhook_url: httpUrl.optional(),
+  namespaces: z
+    .array(dnsLabel("namespace"))
+    .min(1, "expected at least one namespace, or omit the key")
+    .optional(),
+  applyers: z.array(z.enum(APPLYER_NAMES)).min(1, "expected at least one applyer").optional(),
+  prune: z.boolean().default(false),
+  notifications: z.array(notificationSchema).default([]),
+  // A bare port number means every interface, as most servers read it.
+  listen: z
+    .preprocess(
+      (value) => (typeof value === "number" ? `0.0.0.0:${value}` : value),
+      z
+        .string()
+        .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected "HOST:PORT", e.g. "0.0.0.0:8080"'),
+    )
+    .default("0.0.0.0:8080"),
+  state: z.enum(["file", "configmap"]).default("file"),
+  download_base_url: httpUrl.optional(),
+  release_dir: z.string().min(1).optional(),
+});
+
+/** RawConfig is the parsed, defaulted file before cross-field checks. */
+export type RawConfig = z.output<typeof rawConfigSchema>;
+export type RawGithubConfig = z.output<typeof githubConfigSchema>;

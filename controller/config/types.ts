@@ -1,0 +1,58 @@
+import type { SecretRef } from "./secret.js";
+
+/** ApplyerName is one of the applyers a config can list, in the order they are tried. */
+export type ApplyerName = "nokube" | "kubectl" | "api";
+
+/** RepoConfig is one watched repository and branch, shared by every service that names it. */
+export interface RepoConfig {
+  /** The `github_configs` key (or, for a legacy `repo:` URL, `owner/name`). */
+  readonly key: string;
+  readonly owner: string;
+  readonly name: string;
+  readonly branch: string;
+  readonly apiUrl: string;
+  /** The browser URL of the repository, as `/v1/gitops/repos` reports it. */
+  readonly htmlUrl: string;
+  readonly token?: SecretRef;
+  readonly webhookSecretEnv: string;
+}
+
+/** ServiceConfig is one directory of manifests in a repository, applied as one unit. */
+export interface ServiceConfig {
+  readonly name: string;
+  readonly repoKey: string;
+  readonly dir: string;
+  readonly stateless: boolean;
+  readonly namespace?: string;
+  readonly schedule?: string;
+}
+
+/** NotificationConfig is one outgoing notification target; the URL can itself be a credential (Slack). */
+export interface NotificationConfig {
+  readonly type: "generic" | "slack" | "discord" | "teams";
+  readonly url: SecretRef;
+  readonly secretEnv?: string;
+}
+
+/** NokubeConfig says where the NoKube CLI comes from and which cluster it applies to. */
+export interface NokubeConfig {
+  readonly clusterName: string;
+  readonly downloadUrl: string;
+  readonly sha256?: string;
+}
+
+/** Config is the validated, defaulted configuration every part of the controller is built from. */
+export interface Config {
+  readonly repos: readonly RepoConfig[];
+  readonly services: readonly ServiceConfig[];
+  readonly pollIntervalSeconds: number;
+  readonly applyers: readonly ApplyerName[];
+  readonly nokube?: NokubeConfig;
+  readonly namespaces?: readonly string[];
+  readonly prune: boolean;
+  readonly notifications: readonly NotificationConfig[];
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly state: "file" | "configmap";
+  readonly downloadBaseUrl?: string;
+  readonly releaseDir?: string;
+}

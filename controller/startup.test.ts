@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { prepareStartup } from "./startup.js";
+
+const CONFIG = `
+github_configs:
+  nokube: { repo_owner: AI-Infra-Team, repo_name: nokube, token_env: GH_TOKEN }
+services:
+  - { name: etcd, github: nokube, k8s_yaml_dir: examples/etcd }
+`;
+
+function start(
+  argv: string[],
+  env: Record<string, string> = {},
+  files: Record<string, string> = { "c.yaml": CONFIG },
+) {
+  const out = { stdout: "", stderr: "" };
+  const result = prepareStartup(argv, {
+    env,
+    readFile: (path) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
+      return text;
+    },
+    stdout: (text) => {
+      out.stdout += text;
+    },
+    stderr: (text) => {
+      out.stderr += text;
+    },
+  });
+  return { result, out };
+}
+
+describe("controller start-up", () => {
+  it("prints complete help", () => {
+    const { result, out } = start(["--help"]);
+    expect(result).toEqual({ exitCode: 0 });
+    for (const flag of ["--config", "--once", "--dry-run", "--state-dir", "--listen", "LOG_FORMAT"]) {
+      expect(out.stdout).toContain(flag);
+    }
+  });
+
+  it.each([
+    ["an unknown flag", ["--config", "c.yaml", "--verbose"], "Unknown option '--verbose'"],
+    ["a missing --config", ["--once"], "missing --config FILE"],
+    [
+      "an unreadable config file",
+      ["--config", "nope.yaml"],
+      "nope.yaml: 1 configuration error\n  (file): cannot read the config file (ENOENT)",
+    ],
+    [
+      "a token_env that is not set",
+      ["--config", "c.yaml"],
+      "github_configs.nokube.token_env: environment variable GH_TOKEN is not set",
+    ],
+    ["a bad --listen", ["--config", "c.yaml", "--listen", "nowhere"], '--listen: expected "HOST:PORT"'],
+  ])("exits 2 on %s", (_name, argv, message) => {
+    const { result, out } = start(argv, message.includes("GH_TOKEN") ? {} : { GH_TOKEN: "t" });
+    expect(result).toEqual({ exitCode: 2 });
+    expect(out.stderr).toContain(message);
+  });
+
+  it("returns the options and the config with its secrets resolved", () => {
+    const { result } = start(
+      ["--config", "c.yaml", "--once", "--dry-run", "--state-dir", "/tmp/s", "--listen", "127.0.0.1:0"],
+      {
+        GH_TOKEN: "ghp_value",
+      },
+    );
+    if (!("config" in result)) throw new Error("expected a config");
+    expect(result.options).toEqual({
+      config: "c.yaml",
+      once: true,
+      dryRun: true,
+      stateDir: "/tmp/s",
+      listen: "127.0.0.1:0",
+    });
+    expect(result.config.listen).toEqual({ host: "127.0.0.1", port: 0 });
+    expect(result.config.repos[0]?.token?.value?.reveal()).toBe("ghp_value");
+  });
+});

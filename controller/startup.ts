@@ -1,0 +1,77 @@
+import type { Logger } from "pino";
+import { CONTROLLER_HELP, type ControllerOptions, parseControllerArgs } from "./cli-options.js";
+import { ConfigError } from "./config/config-error.js";
+import { parseListen } from "./config/load.js";
+import { readConfigFile } from "./config/read-config-file.js";
+import { resolveSecrets } from "./config/resolve-secrets.js";
+import { rawConfigSchema } from "./config/schema.js";
+import type { Config } from "./config/types.js";
+
+/** StartupDeps are what start-up reads: flags, environment and files, all from main's edge. */
+export interface StartupDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readFile: (path: string) => string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Startup is either an exit status (help, bad flags, bad config) or the validated options and config to run. */
+export type Startup = { exitCode: number } | { options: ControllerOptions; config: Config };
+
+/**
+ * prepareStartup parses the flags and loads the config with its secrets resolved; every failure is reported on
+ * stderr with what to fix and turns into exit status 2 before anything runs.
+ */
+export function prepareStartup(argv: string[], deps: StartupDeps): Startup {
+  let options: ControllerOptions;
+  try {
+    const parsed = parseControllerArgs(argv);
+    if ("help" in parsed) {
+      deps.stdout(`${CONTROLLER_HELP}\n`);
+      return { exitCode: 0 };
+    }
+    options = parsed.options;
+  } catch (error: unknown) {
+    deps.stderr(`simple-gitops: ${(error as Error).message}\nRun with --help for usage.\n`);
+    return { exitCode: 2 };
+  }
+  try {
+    const { config } = readConfigFile(options.config, deps.readFile);
+    const resolved = resolveSecrets(config, { env: deps.env, readFile: deps.readFile }, options.config);
+    return { options, config: options.listen ? withListen(resolved, options.listen) : resolved };
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      deps.stderr(
+        `simple-gitops: ${error.message}\nNothing was applied. Fix the fields above and start again.\n`,
+      );
+      return { exitCode: 2 };
+    }
+    throw error;
+  }
+}
+
+function withListen(config: Config, listen: string): Config {
+  const parsed = rawConfigSchema.shape.listen.safeParse(listen);
+  if (!parsed.success)
+    throw new ConfigError("--listen", [{ path: "--listen", message: 'expected "HOST:PORT"' }]);
+  const parsedListen = parseListen(parsed.data);
+  if (parsedListen.port > 65535) {
+    throw new ConfigError("--listen", [
+      { path: "--listen", message: "expected a port from 0 (any free port) to 65535" },
+    ]);
+  }
+  return { ...config, listen: parsedListen };
+}
+
+/** describeConfig is the start-up log line: what is watched, never a credential. */
+export function describeConfig(config: Config, log: Logger): void {
+  log.info(
+    {
+      repos: config.repos.map((repo) => `${repo.owner}/${repo.name}@${repo.branch}`),
+      services: config.services.map((service) => service.name),
+      pollIntervalSeconds: config.pollIntervalSeconds,
+      applyers: config.applyers,
+    },
+    "configuration loaded",
+  );
+}

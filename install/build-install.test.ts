@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../controller/config/load.js";
+import { parseConfigYaml } from "../controller/config/parse-yaml.js";
+import { buildInstall } from "./build-install.js";
+import type { daemonSet } from "./workload.js";
+
+const BASE = `
+github_configs:
+  nokube: { repo_owner: AI-Infra-Team, repo_name: nokube }
+services:
+  - { name: etcd, github: nokube, k8s_yaml_dir: examples/etcd }
+`;
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
+
+function build(text: string, namespace = "default"): Obj[] {
+  const raw = (parseConfigYaml(text) as { value: Record<string, unknown> }).value;
+  const plan = buildInstall(
+    parseConfig(text),
+    raw,
+    { namespace, clusterName: "c1", image: "img:1" },
+    {
+      env: () => undefined,
+      file: () => undefined,
+    },
+  );
+  return plan.objects as Obj[];
+}
+
+const find = (objects: Obj[], kind: string) => objects.filter((object) => object.kind === kind);
+
+describe("buildInstall", () => {
+  it("keeps the seed's names: DaemonSet gitops-controller, ConfigMap gitops-config with gitops-config.yaml", () => {
+    const objects = build(BASE);
+    expect(find(objects, "DaemonSet").map((o) => o.metadata)).toMatchObject([
+      { name: "gitops-controller", namespace: "default" },
+    ]);
+    expect(find(objects, "ConfigMap")[0]).toMatchObject({
+      metadata: { name: "gitops-config" },
+      data: { "gitops-config.yaml": expect.any(String) },
+    });
+    expect(find(objects, "Namespace")).toEqual([]);
+  });
+
+  it("runs on the management node, hardened, with probes and resources", () => {
+    const ds = find(build(BASE), "DaemonSet")[0] as unknown as ReturnType<typeof daemonSet>;
+    const pod = ds.spec.template.spec;
+    expect(
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+    ).toEqual([
+      { matchExpressions: [{ key: "node-role.nokube.io/management", operator: "In", values: ["true"] }] },
+    ]);
+    expect(pod.tolerations).toContainEqual({
+      key: "node-role.kubernetes.io/control-plane",
+      operator: "Exists",
+      effect: "NoSchedule",
+    });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    const [container] = pod.containers;
+    if (!container) throw new Error("no container");
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits).toBeDefined();
+    expect(container.args).toEqual([
+      "--config",
+      "/etc/gitops/gitops-config.yaml",
+      "--state-dir",
+      "/workspace/state",
+      "--listen",
+      "0.0.0.0:8080",
+    ]);
+    expect(container.volumeMounts).toContainEqual({ name: "workspace", mountPath: "/workspace" });
+  });
+
+  it("uses the config's listen port for the container, probes and Service", () => {
+    const objects = build(`${BASE}\nlisten: "0.0.0.0:9090"`);
+    const service = find(objects, "Service")[0] as unknown as { spec: { ports: { port: number }[] } };
+    expect(service.spec.ports[0]?.port).toBe(9090);
+  });
+
+  it("creates the namespace when it is not default", () => {
+    const objects = build(BASE, "gitops");
+    expect(find(objects, "Namespace").map((o) => o.metadata.name)).toEqual(["gitops"]);
+    expect(objects[0]?.kind).toBe("Namespace");
+  });
+
+  it("grants cluster-wide apply rights when no namespace allowlist is set", () => {
+    const objects = build(BASE);
+    expect(find(objects, "ClusterRole")).toHaveLength(1);
+    expect(find(objects, "ClusterRoleBinding")).toHaveLength(1);
+    expect(find(objects, "Role").map((o) => o.metadata.name)).toEqual(["gitops-controller-self"]);
+  });
+
+  it("grants Roles only in the allowed namespaces, plus its own for leases and state", () => {
+    const objects = build(`${BASE}\nnamespaces: [apps, monitoring]`, "gitops");
+    expect(find(objects, "ClusterRole")).toEqual([]);
+    expect(find(objects, "Role").map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      "gitops/gitops-controller-self",
+      "apps/gitops-controller-apply",
+      "monitoring/gitops-controller-apply",
+    ]);
+    const self = find(objects, "Role")[0] as unknown as {
+      rules: { apiGroups: string[]; resources: string[] }[];
+    };
+    expect(self.rules).toContainEqual(
+      expect.objectContaining({ apiGroups: ["coordination.k8s.io"], resources: ["leases"] }),
+    );
+    expect(find(objects, "RoleBinding")).toHaveLength(3);
+  });
+
+  it("changes the pod template hash when the config changes, and only then", () => {
+    const hash = (text: string) =>
+      (
+        find(build(text), "DaemonSet")[0] as unknown as {
+          spec: { template: { metadata: { annotations: Record<string, string> } } };
+        }
+      ).spec.template.metadata.annotations["simple-gitops.io/config-sha256"];
+    expect(hash(BASE)).toBe(hash(BASE));
+    expect(hash(BASE)).not.toBe(hash(`${BASE}\npoll_interval: 30`));
+  });
+});

@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+import yaml from "js-yaml";
+import type { Config } from "../controller/config/types.js";
+import { CONFIG_KEY, CONFIG_MAP_NAME, type InstallOptions, metadata, SECRET_NAME } from "./options.js";
+import { rbac, serviceAccount } from "./rbac.js";
+import { type SecretLookup, splitSecrets } from "./split-secrets.js";
+import { daemonSet, service } from "./workload.js";
+
+/** InstallPlan is every object of the install, in apply order, and what the installer should warn about. */
+export interface InstallPlan {
+  readonly objects: readonly Record<string, unknown>[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * buildInstall turns a validated config into the controller's install objects: Namespace, ServiceAccount, RBAC,
+ * the config ConfigMap (credentials removed), the Secret with those credentials, the DaemonSet and its Service.
+ * `raw` is the config file as parsed YAML, so the ConfigMap keeps the user's own keys and layout.
+ */
+export function buildInstall(
+  config: Config,
+  raw: Record<string, unknown>,
+  options: Omit<InstallOptions, "port" | "namespaces">,
+  lookup: SecretLookup,
+): InstallPlan {
+  const full: InstallOptions = {
+    ...options,
+    port: config.listen.port,
+    ...(config.namespaces ? { namespaces: config.namespaces } : {}),
+  };
+  const split = splitSecrets(raw, lookup);
+  // Workloads fetch init.sh/app.tar.gz from this controller unless told otherwise; the Service name is known here.
+  split.config.download_base_url ??= `http://${service(full).metadata.name}.${full.namespace}.svc:${full.port}`;
+  const configText = yaml.dump(split.config, { lineWidth: 120, noRefs: true });
+  const configHash = createHash("sha256").update(configText).digest("hex");
+  const objects: Record<string, unknown>[] = [
+    ...(full.namespace === "default"
+      ? []
+      : [{ apiVersion: "v1", kind: "Namespace", metadata: metadata(full, full.namespace) }]),
+    serviceAccount(full),
+    ...(rbac(full) as Record<string, unknown>[]),
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: metadata(full, CONFIG_MAP_NAME, full.namespace),
+      data: { [CONFIG_KEY]: configText },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: metadata(full, SECRET_NAME, full.namespace),
+      type: "Opaque",
+      stringData: Object.fromEntries(Object.entries(split.secretData).sort(([a], [b]) => a.localeCompare(b))),
+    },
+    daemonSet(full, configHash),
+    service(full),
+  ];
+  return { objects, warnings: split.warnings };
+}
+
+/** toYamlStream renders objects as one multi-document YAML stream, the input `kubectl apply -f -` expects. */
+export function toYamlStream(objects: readonly unknown[]): string {
+  return objects.map((object) => `---\n${yaml.dump(object, { lineWidth: -1, noRefs: true })}`).join("");
+}

@@ -1,0 +1,123 @@
+import { parseArgs } from "node:util";
+import { ConfigError } from "../controller/config/config-error.js";
+import { readConfigFile } from "../controller/config/read-config-file.js";
+import { buildInstall, toYamlStream } from "./build-install.js";
+import type { SecretLookup } from "./split-secrets.js";
+
+/** HELP is apply-gitops's complete usage text. */
+export const HELP = `Usage: npx tsx apply-gitops.ts --config-file FILE --cluster-name NAME [options]
+
+Builds the objects that run simple-gitops in a cluster (Namespace, ServiceAccount, RBAC, the gitops-config
+ConfigMap with credentials removed, the gitops-controller-secrets Secret, the gitops-controller DaemonSet on the
+management nodes, and its Service) and applies them with kubectl, or prints them with --dry-run.
+
+Options:
+  --config-file FILE   gitops-config.yaml to install (validated first; nothing is applied when it is invalid)
+  --cluster-name NAME  name of the target cluster (labels the objects, CLUSTER_NAME in the pod)
+  --namespace NS       namespace of the controller (default: default)
+  --image IMAGE        controller image (default: simple-gitops:<version>, build it from the Dockerfile)
+  --kubectl PATH       kubectl binary to apply with (default: kubectl on PATH)
+  --dry-run            print multi-document YAML on stdout instead of applying
+  -h, --help           show this help
+
+Credentials given as token_env, token_file, url_env or secret_env are read from this shell's environment and files
+and put in the Secret; a missing one is reported on stderr and left for you to add.
+
+Examples:
+  npx tsx apply-gitops.ts --config-file gitops-config.yaml --cluster-name prod --dry-run | kubectl apply -f -
+  npx tsx apply-gitops.ts --config-file gitops-config.yaml --cluster-name prod --namespace gitops
+
+Exit status: 0 done, 1 kubectl failed, 2 bad flags or config.`;
+
+/** InstallCliDeps are the installer's side effects, injected so tests run it in-process. */
+export interface InstallCliDeps {
+  readonly version: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readFile: (path: string) => string;
+  readonly lookup: SecretLookup;
+  /** runKubectl applies a YAML stream and returns kubectl's exit code and output. */
+  readonly runKubectl: (
+    bin: string,
+    args: string[],
+    input: string,
+  ) => Promise<{ exitCode: number; output: string }>;
+}
+
+const OPTIONS = {
+  "config-file": { type: "string" },
+  "cluster-name": { type: "string" },
+  namespace: { type: "string", default: "default" },
+  image: { type: "string" },
+  kubectl: { type: "string", default: "kubectl" },
+  "dry-run": { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** runInstallCli is apply-gitops: it returns the exit status instead of exiting, so it can be tested in-process. */
+export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promise<number> {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error: unknown) {
+    deps.stderr(`apply-gitops: ${(error as Error).message}\nRun with --help for usage.\n`);
+    return 2;
+  }
+  if (values.help) {
+    deps.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const missing = (["config-file", "cluster-name"] as const).filter((flag) => !values[flag]);
+  if (missing.length > 0) {
+    deps.stderr(
+      `apply-gitops: missing ${missing.map((flag) => `--${flag}`).join(" and ")}\nRun with --help for usage.\n`,
+    );
+    return 2;
+  }
+  let plan: ReturnType<typeof buildInstall>;
+  try {
+    const { config, raw } = readConfigFile(values["config-file"] as string, deps.readFile);
+    plan = buildInstall(
+      config,
+      raw,
+      {
+        namespace: values.namespace,
+        clusterName: values["cluster-name"] as string,
+        image: values.image ?? `simple-gitops:${deps.version}`,
+      },
+      deps.lookup,
+    );
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      deps.stderr(
+        `apply-gitops: ${error.message}\nNothing was applied. Fix the fields above and run again.\n`,
+      );
+      return 2;
+    }
+    throw error;
+  }
+  for (const warning of plan.warnings) deps.stderr(`apply-gitops: warning: ${warning}\n`);
+  const stream = toYamlStream(plan.objects);
+  if (values["dry-run"]) {
+    deps.stdout(stream);
+    deps.stderr(`apply-gitops: ${plan.objects.length} objects written (dry run, nothing applied)\n`);
+    return 0;
+  }
+  deps.stderr(
+    `apply-gitops: applying ${plan.objects.length} objects to namespace ${values.namespace} with ${values.kubectl}\n`,
+  );
+  const args = ["apply", "--server-side", "--field-manager=simple-gitops-install", "-f", "-"];
+  const result = await deps.runKubectl(values.kubectl, args, stream);
+  deps.stderr(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
+  if (result.exitCode !== 0) {
+    deps.stderr(
+      `apply-gitops: kubectl exited with ${result.exitCode}; nothing above marked "serverside-applied" was changed.\n` +
+        "Check the kubectl context (kubectl config current-context) and your permissions, then run again.\n",
+    );
+    return 1;
+  }
+  deps.stderr(
+    `apply-gitops: done. Check: kubectl -n ${values.namespace} rollout status ds/gitops-controller\n`,
+  );
+  return 0;
+}

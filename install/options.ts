@@ -1,0 +1,34 @@
+/** InstallOptions are the apply-gitops flags every manifest builder reads. */
+export interface InstallOptions {
+  readonly namespace: string;
+  readonly clusterName: string;
+  readonly image: string;
+  readonly port: number;
+  /** The `namespaces` allowlist of the config: Roles per namespace instead of a ClusterRole. */
+  readonly namespaces?: readonly string[];
+}
+
+/** NAME is the seed's name for the controller's DaemonSet, ServiceAccount, Service and RBAC objects. */
+export const NAME = "gitops-controller";
+/** CONFIG_MAP_NAME and CONFIG_KEY are the seed's ConfigMap and key holding gitops-config.yaml. */
+export const CONFIG_MAP_NAME = "gitops-config";
+export const CONFIG_KEY = "gitops-config.yaml";
+/** SECRET_NAME holds every credential the ConfigMap'd config refers to by environment variable. */
+export const SECRET_NAME = "gitops-controller-secrets";
+/** MANAGEMENT_NODE_LABEL is the seed's node label for the nodes the controller runs on. */
+export const MANAGEMENT_NODE_LABEL = "node-role.nokube.io/management";
+
+/** labels are the recommended Kubernetes labels on every object of the install. */
+export function labels(options: InstallOptions): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": NAME,
+    "app.kubernetes.io/part-of": "simple-gitops",
+    "app.kubernetes.io/managed-by": "apply-gitops",
+    "simple-gitops.io/cluster": options.clusterName,
+  };
+}
+
+/** metadata builds an object's metadata with the install's labels. */
+export function metadata(options: InstallOptions, name: string, namespace?: string) {
+  return { name, ...(namespace ? { namespace } : {}), labels: labels(options) };
+}
