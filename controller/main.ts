@@ -1,7 +1,16 @@
 #!/usr/bin/env -S npx tsx
 import { readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import cron from "node-cron";
+import { systemClock } from "../applyers/health.js";
+import { createKubeObjectReader } from "../applyers/kube-api.js";
+import { createKubeRequest } from "../applyers/kube-http.js";
+import { systemTimers } from "./clock.js";
+import { createController } from "./controller.js";
 import { createLogger } from "./log.js";
+import { createGitHubSource } from "./source/github.js";
 import { describeConfig, prepareStartup } from "./startup.js";
+import { buildApplyer, buildFileOrMemoryStore, defaultWorkspace } from "./wiring.js";
 
 // The edge of the process: the only place that reads argv, the environment and the config file.
 const startup = prepareStartup(process.argv.slice(2), {
@@ -10,11 +19,65 @@ const startup = prepareStartup(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });
-if ("exitCode" in startup) {
-  process.exit(startup.exitCode);
-}
+if ("exitCode" in startup) process.exit(startup.exitCode);
+
+const { config, options } = startup;
 const log = createLogger({
   format: process.env.LOG_FORMAT === "pretty" ? "pretty" : "json",
   level: process.env.LOG_LEVEL ?? "info",
 });
-describeConfig(startup.config, log);
+describeConfig(config, log);
+
+const wiring = {
+  dryRun: options.dryRun,
+  stateDir: options.stateDir,
+  workspace: defaultWorkspace(process.env, options.stateDir),
+  write: (text: string) => process.stdout.write(text),
+  log,
+};
+const waitsForHealth = !options.dryRun && config.healthTimeoutSeconds > 0;
+const controller = createController({
+  config,
+  source: createGitHubSource({ log: log.child({ component: "source" }) }),
+  applyer: buildApplyer(config, wiring),
+  store: buildFileOrMemoryStore(wiring),
+  clock: systemClock,
+  timers: systemTimers,
+  cron: (expression, fn) => cron.schedule(expression, fn),
+  log,
+  dryRun: options.dryRun,
+  healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+  ...(waitsForHealth ? { readObject: lazyObjectReader() } : {}),
+});
+
+if (options.once) {
+  const results = await controller.runOnce();
+  const failed = results.filter((result) => result.status === "failed");
+  log.info({ services: results.length, failed: failed.map((result) => result.service) }, "one sync done");
+  process.exit(failed.length > 0 ? 1 : 0);
+}
+
+await controller.start();
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, async () => {
+    log.info({ signal }, "shutting down");
+    const { abandoned } = await controller.stop({ graceMs: 20_000 });
+    log.info({ abandoned }, "stopped");
+    process.exit(0);
+  });
+}
+// Keep the process alive between polls: the timers are unref'd so that tests and --once never hang on them.
+setInterval(() => {}, 1 << 30);
+
+/** The kubeconfig is read on first use, so a dry run or a config without health waits never needs one. */
+function lazyObjectReader() {
+  let reader: ReturnType<typeof createKubeObjectReader> | undefined;
+  return (ref: Parameters<ReturnType<typeof createKubeObjectReader>>[0]) => {
+    if (!reader) {
+      const kc = new KubeConfig();
+      kc.loadFromDefault();
+      reader = createKubeObjectReader(createKubeRequest(kc));
+    }
+    return reader(ref);
+  };
+}

@@ -47,6 +47,7 @@ describe("parseConfig", () => {
     expect(config.pollIntervalSeconds).toBe(60);
     expect(config.applyers).toEqual(["kubectl", "api"]);
     expect(config.prune).toBe(false);
+    expect(config.healthTimeoutSeconds).toBe(60);
     expect(config.listen).toEqual({ host: "0.0.0.0", port: 8080 });
     expect(config.state).toBe("file");
   });
@@ -217,6 +218,7 @@ services: [{ name: a, github: infra, k8s_yaml_dir: ./k8s/ }]
       ["listen: expected a port from 0 (any free port) to 65535"],
     ],
     ["a non-http webhook_url", `${VALID}\nwebhook_url: ftp://x`, ["webhook_url: expected an http(s) URL"]],
+    ["a negative health_timeout", `${VALID}\nhealth_timeout: -1`, ["health_timeout: expected seconds"]],
     ["an unknown state store", `${VALID}\nstate: redis`, ['state: expected one of "file"|"configmap"']],
     [
       "github_configs as a string",

@@ -94,6 +94,18 @@ export const rawConfigSchema = z.strictObject({
     .optional(),
   applyers: z.array(z.enum(APPLYER_NAMES)).min(1, "expected at least one applyer").optional(),
   prune: z.boolean().default(false),
+  // 0 turns the wait off: objects are recorded as soon as the apiserver accepted them.
+  health_timeout: z
+    .unknown()
+    .transform((value, ctx) => {
+      const seconds = parseDuration(value);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: "custom", message: 'expected seconds or a duration like "90s", "2m" (0 = do not wait)' });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .default(60),
   notifications: z.array(notificationSchema).default([]),
   // A bare port number means every interface, as most servers read it.
   listen: z

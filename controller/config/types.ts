@@ -50,6 +50,8 @@ export interface Config {
   readonly nokube?: NokubeConfig;
   readonly namespaces?: readonly string[];
   readonly prune: boolean;
+  /** How long to wait for workloads to roll out after an apply before calling the sync failed; 0 = no wait. */
+  readonly healthTimeoutSeconds: number;
   readonly notifications: readonly NotificationConfig[];
   readonly listen: { readonly host: string; readonly port: number };
   readonly state: "file" | "configmap";

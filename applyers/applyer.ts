@@ -1,0 +1,74 @@
+import { GitOpsError } from "../controller/errors.js";
+import type { KubeObject, ObjectRef } from "../controller/render/types.js";
+
+export type { KubeObject, ObjectRef } from "../controller/render/types.js";
+
+/** ApplyAction is what applying did to one object. */
+export type ApplyAction = "created" | "configured" | "unchanged" | "failed";
+
+/** DeleteAction is what deleting did to one object. */
+export type DeleteAction = "deleted" | "not-found" | "failed";
+
+/** ObjectApplyResult is the outcome for one object; `message` carries the server's words on failure. */
+export interface ObjectApplyResult extends ObjectRef {
+  action: ApplyAction;
+  message?: string;
+}
+
+/** ObjectDeleteResult is the outcome of deleting one object. */
+export interface ObjectDeleteResult extends ObjectRef {
+  action: DeleteAction;
+  message?: string;
+}
+
+/** ApplyResult is one apply call as data: which applyer ran and what happened to each object, in input order. */
+export interface ApplyResult {
+  applyer: string;
+  objects: ObjectApplyResult[];
+}
+
+/** DeleteResult is one delete call as data, in input order. */
+export interface DeleteResult {
+  applyer: string;
+  objects: ObjectDeleteResult[];
+}
+
+/** ApplyOptions tune one apply call. */
+export interface ApplyOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Applyer sends rendered objects to a cluster. `apply` and `delete` never throw for an object the server rejects:
+ * that object's result is `failed` with the server's message. They throw {@link ApplyerUnavailableError} when the
+ * applyer itself cannot run (binary missing, cannot be downloaded or started), which is what lets the chain hand
+ * over to the next applyer.
+ */
+export interface Applyer {
+  readonly name: string;
+  /** ensureInstalled prepares the applyer (download, version check); idempotent and cheap when ready. */
+  ensureInstalled(): Promise<void>;
+  apply(objects: readonly KubeObject[], opts?: ApplyOptions): Promise<ApplyResult>;
+  delete(refs: readonly ObjectRef[]): Promise<DeleteResult>;
+}
+
+/** ApplyerUnavailableError says an applyer cannot be installed or started; nothing was sent to the cluster. */
+export class ApplyerUnavailableError extends GitOpsError {
+  readonly code = "E_APPLYER_UNAVAILABLE";
+  readonly applyer: string;
+
+  constructor(applyer: string, message: string, options?: { cause?: unknown }) {
+    super(`applyer ${applyer} is unavailable: ${message}`, options);
+    this.applyer = applyer;
+  }
+}
+
+/** applySucceeded is true when no object failed. */
+export function applySucceeded(result: ApplyResult): boolean {
+  return result.objects.every((o) => o.action !== "failed");
+}
+
+/** deleteSucceeded is true when every object is gone. */
+export function deleteSucceeded(result: DeleteResult): boolean {
+  return result.objects.every((o) => o.action !== "failed");
+}

@@ -1,0 +1,111 @@
+import http from "node:http";
+import https from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+/** KubeResponse is a raw apiserver answer: status code and parsed JSON body (or text when not JSON). */
+export interface KubeResponse {
+  status: number;
+  body: unknown;
+}
+
+/** KubeRequest sends one request to the apiserver. */
+export type KubeRequest = (
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType?: string,
+) => Promise<KubeResponse>;
+
+/**
+ * createKubeRequest sends plain JSON to the apiserver with the credentials of a client-node KubeConfig (tokens,
+ * client certificates, exec plugins, in-cluster). It deliberately bypasses client-node's typed serializer: that
+ * drops fields its models do not know, and in a server-side apply a dropped field is a field given up.
+ */
+export function createKubeRequest(kc: KubeConfig): KubeRequest {
+  return async (method, path, body, contentType = "application/json") => {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    const url = new URL(path, cluster.server.endsWith("/") ? cluster.server : `${cluster.server}/`);
+    const opts: https.RequestOptions = { method, headers: { accept: "application/json" } };
+    await kc.applyToHTTPSOptions(opts);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      opts.headers = {
+        ...opts.headers,
+        "content-type": contentType,
+        "content-length": Buffer.byteLength(payload),
+      };
+    }
+    const transport = url.protocol === "https:" ? https : http;
+    return new Promise<KubeResponse>((resolve, reject) => {
+      const req = transport.request(url, opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      });
+      req.on("error", reject);
+      req.end(payload);
+    });
+  };
+}
+
+/** statusMessage extracts the apiserver's own words from an error response (a metav1.Status). */
+export function statusMessage(response: KubeResponse): string {
+  const body = response.body as { message?: unknown } | string | undefined;
+  if (body && typeof body === "object" && typeof body.message === "string") return body.message;
+  if (typeof body === "string" && body.trim() !== "") return body.trim();
+  return `HTTP ${response.status}`;
+}
+
+/** ApiResource is the discovery entry of one kind. */
+export interface ApiResource {
+  name: string;
+  namespaced: boolean;
+  kind: string;
+}
+
+/**
+ * createDiscovery maps apiVersion+kind to the REST resource and its scope, caching each group version's list and
+ * fetching it again when a kind is missing (a CRD applied a moment ago).
+ */
+export function createDiscovery(request: KubeRequest) {
+  const cache = new Map<string, ApiResource[]>();
+  async function list(apiVersion: string): Promise<ApiResource[]> {
+    const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const response = await request("GET", path);
+    if (response.status === 404) return [];
+    if (response.status !== 200) throw new Error(`discovery of ${apiVersion}: ${statusMessage(response)}`);
+    const resources = ((response.body as { resources?: ApiResource[] }).resources ?? []).filter(
+      (r) => !r.name.includes("/"),
+    );
+    cache.set(apiVersion, resources);
+    return resources;
+  }
+  return {
+    async resource(apiVersion: string, kind: string): Promise<ApiResource | undefined> {
+      const cached = cache.get(apiVersion)?.find((r) => r.kind === kind);
+      if (cached) return cached;
+      return (await list(apiVersion)).find((r) => r.kind === kind);
+    },
+  };
+}
+
+/** objectPath is the REST path of an object (or, without a name, of its collection). */
+export function objectPath(
+  apiVersion: string,
+  resource: ApiResource,
+  namespace: string | undefined,
+  name?: string,
+): string {
+  const root = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  return `${root}${ns}/${resource.name}${name ? `/${encodeURIComponent(name)}` : ""}`;
+}

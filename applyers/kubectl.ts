@@ -1,0 +1,200 @@
+import type { Logger } from "pino";
+import { type KubeObject, type ObjectRef, refOf } from "../controller/render/types.js";
+import {
+  type Applyer,
+  ApplyerUnavailableError,
+  type ApplyResult,
+  type DeleteResult,
+  type ObjectApplyResult,
+  type ObjectDeleteResult,
+} from "./applyer.js";
+import { applyAction } from "./change.js";
+import { objectIndex } from "./object-index.js";
+import { mapLimit, type RunCommand, type RunResult, runWithExeca } from "./run.js";
+
+/** KubectlApplyerOptions configure {@link createKubectlApplyer}. */
+export interface KubectlApplyerOptions {
+  bin?: string;
+  /** kubeconfig path; without it kubectl uses $KUBECONFIG, ~/.kube/config or in-cluster credentials. */
+  kubeconfig?: string;
+  context?: string;
+  /** forceConflicts takes ownership of fields another manager set; off unless configured. */
+  forceConflicts?: boolean;
+  /** crdEstablishedTimeoutSeconds bounds the wait for new CRDs before their custom resources are applied. */
+  crdEstablishedTimeoutSeconds?: number;
+  /** concurrency bounds the one-object-per-call fallback and deletes. */
+  concurrency?: number;
+  run?: RunCommand;
+  log: Logger;
+}
+
+const FIELD_MANAGER = "simple-gitops";
+
+/**
+ * createKubectlApplyer applies with `kubectl apply --server-side --field-manager=simple-gitops`.
+ *
+ * kubectl's server-side apply output does not say whether an object changed, so the applyer reads the live
+ * objects first (`kubectl get -f - -o json`, one call) and compares them with what apply returns (`-o json`, one
+ * call), status and bookkeeping aside (see change.ts): absent before means created, a difference configured,
+ * none unchanged. When the batch call fails, kubectl prints no objects at all, and its aggregated error
+ * cannot be attributed reliably, so the objects are re-applied one per call to give each its own result and the
+ * server's message; server-side apply is idempotent, so re-sending the ones that had succeeded is harmless.
+ * Namespaces and CRDs go first, as their own batch, and new CRDs are waited for until Established.
+ */
+export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
+  const { bin = "kubectl", run = runWithExeca, log, concurrency = 4 } = options;
+  const name = "kubectl";
+  const global = [
+    ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
+    ...(options.context ? ["--context", options.context] : []),
+  ];
+  const applyArgs = [
+    "apply",
+    "--server-side",
+    `--field-manager=${FIELD_MANAGER}`,
+    ...(options.forceConflicts ? ["--force-conflicts"] : []),
+    "-f",
+    "-",
+    "-o",
+    "json",
+  ];
+
+  async function kubectl(args: string[], input?: string): Promise<RunResult> {
+    const result = await run(bin, [...global, ...args], input === undefined ? {} : { input });
+    if (result.spawnError) {
+      throw new ApplyerUnavailableError(name, `cannot start ${bin}: ${result.spawnError}`);
+    }
+    return result;
+  }
+
+  async function liveVersions(objects: readonly KubeObject[]) {
+    // Objects that do not exist (or whose kind does not exist yet) are simply absent from the list.
+    const result = await kubectl(["get", "--ignore-not-found", "-f", "-", "-o", "json"], toStream(objects));
+    return objectIndex(parseItems(result.stdout));
+  }
+
+  async function applyOne(
+    object: KubeObject,
+    before: ReturnType<typeof objectIndex>,
+  ): Promise<ObjectApplyResult> {
+    const ref = refOf(object);
+    const result = await kubectl(applyArgs, toStream([object]));
+    if (result.exitCode !== 0) return { ...ref, action: "failed", message: cleanMessage(result.stderr) };
+    const after = objectIndex(parseItems(result.stdout)).find(ref);
+    return { ...ref, action: applyAction(before.find(ref), after) };
+  }
+
+  async function applyPhase(objects: readonly KubeObject[]): Promise<ObjectApplyResult[]> {
+    const before = await liveVersions(objects);
+    const batch = await kubectl(applyArgs, toStream(objects));
+    if (batch.exitCode === 0) {
+      const after = objectIndex(parseItems(batch.stdout));
+      const results = objects.map((object) => {
+        const ref = refOf(object);
+        const found = after.find(ref);
+        return found ? { ...ref, action: applyAction(before.find(ref), found) } : undefined;
+      });
+      if (results.every((r) => r !== undefined)) return results as ObjectApplyResult[];
+    }
+    log.info(
+      { applyer: name, objects: objects.length, error: cleanMessage(batch.stderr) },
+      "batch apply did not succeed as a whole; applying one object per call to attribute results",
+    );
+    return mapLimit(objects, concurrency, (object) => applyOne(object, before));
+  }
+
+  async function waitForCrds(results: ObjectApplyResult[]): Promise<void> {
+    const crds = results.filter((r) => r.kind === "CustomResourceDefinition" && r.action !== "failed");
+    if (crds.length === 0) return;
+    const timeout = options.crdEstablishedTimeoutSeconds ?? 60;
+    const waited = await kubectl([
+      "wait",
+      "--for=condition=Established",
+      `--timeout=${timeout}s`,
+      ...crds.map((crd) => `customresourcedefinition.apiextensions.k8s.io/${crd.name}`),
+    ]);
+    // Not fatal here: custom resources of a CRD that never became established fail with the server's reason.
+    if (waited.exitCode !== 0)
+      log.warn({ applyer: name, error: cleanMessage(waited.stderr) }, "CRDs not established");
+  }
+
+  return {
+    name,
+    async ensureInstalled() {
+      const result = await kubectl(["version", "--client", "-o", "json"]);
+      if (result.exitCode !== 0) {
+        throw new ApplyerUnavailableError(name, `${bin} version failed: ${cleanMessage(result.stderr)}`);
+      }
+    },
+
+    async apply(objects): Promise<ApplyResult> {
+      const first = objects.filter(isPrerequisite);
+      const rest = objects.filter((o) => !isPrerequisite(o));
+      const results = new Map<KubeObject, ObjectApplyResult>();
+      if (first.length > 0) {
+        const done = await applyPhase(first);
+        for (const [i, o] of first.entries()) results.set(o, done[i] as ObjectApplyResult);
+        await waitForCrds(done);
+      }
+      if (rest.length > 0) {
+        const done = await applyPhase(rest);
+        for (const [i, o] of rest.entries()) results.set(o, done[i] as ObjectApplyResult);
+      }
+      return { applyer: name, objects: objects.map((o) => results.get(o) as ObjectApplyResult) };
+    },
+
+    async delete(refs): Promise<DeleteResult> {
+      const objects = await mapLimit(refs, concurrency, async (ref): Promise<ObjectDeleteResult> => {
+        const result = await kubectl(["delete", "--wait=false", "-f", "-"], toStream([stub(ref)]));
+        if (result.exitCode === 0) return { ...ref, action: "deleted" };
+        const message = cleanMessage(result.stderr);
+        if (/\(NotFound\)|not found/i.test(message)) return { ...ref, action: "not-found", message };
+        return { ...ref, action: "failed", message };
+      });
+      return { applyer: name, objects };
+    },
+  };
+}
+
+function isPrerequisite(object: KubeObject): boolean {
+  return (
+    (object.kind === "Namespace" && object.apiVersion === "v1") || object.kind === "CustomResourceDefinition"
+  );
+}
+
+function stub(ref: ObjectRef): KubeObject {
+  return {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  };
+}
+
+/**
+ * toStream renders objects as kubectl reads them from `-f -`. A stream starting with `{` is decoded as
+ * concatenated JSON, where a YAML `---` separator is a syntax error, so objects are just one per line.
+ */
+function toStream(objects: readonly KubeObject[]): string {
+  return `${objects.map((o) => JSON.stringify(o)).join("\n")}\n`;
+}
+
+/** parseItems reads kubectl `-o json` output: one object, a List, or nothing (when every object failed). */
+export function parseItems(stdout: string): KubeObject[] {
+  const text = stdout.trim();
+  if (text === "") return [];
+  try {
+    const value = JSON.parse(text) as KubeObject & { items?: KubeObject[] };
+    return Array.isArray(value.items) ? value.items : [value];
+  } catch {
+    return [];
+  }
+}
+
+/** cleanMessage keeps kubectl's error lines and drops its deprecation warnings. */
+export function cleanMessage(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("Warning:"));
+  return lines.join("\n") || stderr.trim();
+}

@@ -1,0 +1,104 @@
+import { access, constants } from "node:fs/promises";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import type { Logger } from "pino";
+import { type KubeObject, refOf } from "../controller/render/types.js";
+import { type ApplyAction, type Applyer, ApplyerUnavailableError, type ApplyResult } from "./applyer.js";
+import { DownloadError, downloadExecutable, type HttpGet, sha256File, undiciGet } from "./download.js";
+import { type RunCommand, runWithExeca } from "./run.js";
+
+/** NokubeApplyerOptions configure {@link createNokubeApplyer}; they mirror `applyer_nokube` in the config. */
+export interface NokubeApplyerOptions {
+  clusterName: string;
+  downloadUrl: string;
+  /** sha256 of the binary; when set, a download or an installed binary that does not match is refused. */
+  sha256?: string;
+  /** workspace is the controller's writable directory; the binary lives at `{workspace}/bin/nokube`. */
+  workspace: string;
+  run?: RunCommand;
+  get?: HttpGet;
+  log: Logger;
+}
+
+const REPORTED = /^([\w.-]+)\/([\w.:-]+)\s+(created|configured|unchanged)$/;
+
+/**
+ * createNokubeApplyer applies through the NoKube CLI (seed 001): the binary is downloaded from `downloadUrl` into
+ * `{workspace}/bin/nokube` (again whenever it is missing or its sha256 no longer matches), checked by running
+ * `nokube --help`, and objects are sent as YAML on stdin to `nokube apply --cluster <clusterName>`.
+ *
+ * The CLI applies the stream as a whole, so on failure every object is reported failed with its output. On
+ * success, objects it names in `kind/name created|configured|unchanged` lines get that action and the others
+ * `configured`, since no change detection is possible from outside. It has no delete, so `delete` reports the
+ * applyer unavailable and the chain hands deletes to the next applyer.
+ */
+export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
+  const { run = runWithExeca, get = undiciGet, log } = options;
+  const name = "nokube";
+  const bin = join(options.workspace, "bin", "nokube");
+
+  async function installed(): Promise<boolean> {
+    try {
+      await access(bin, constants.X_OK);
+    } catch {
+      return false;
+    }
+    return !options.sha256 || (await sha256File(bin)) === options.sha256.toLowerCase();
+  }
+
+  async function install(): Promise<void> {
+    if (!(await installed())) {
+      log.info({ applyer: name, url: options.downloadUrl, dest: bin }, "downloading the NoKube CLI");
+      try {
+        await downloadExecutable({ url: options.downloadUrl, dest: bin, sha256: options.sha256, get });
+      } catch (error: unknown) {
+        if (error instanceof DownloadError)
+          throw new ApplyerUnavailableError(name, error.message, { cause: error });
+        throw error;
+      }
+    }
+    const probe = await run(bin, ["--help"]);
+    if (probe.spawnError || probe.exitCode !== 0) {
+      const why = probe.spawnError ?? `exit code ${probe.exitCode}: ${probe.stderr.trim()}`;
+      throw new ApplyerUnavailableError(name, `${bin} --help failed (${why})`);
+    }
+  }
+
+  return {
+    name,
+    ensureInstalled: install,
+
+    async apply(objects: readonly KubeObject[]): Promise<ApplyResult> {
+      // The binary may have been removed from the workspace since install; fetch it again rather than fail.
+      if (!(await installed())) await install();
+      const stream = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
+      const result = await run(bin, ["apply", "--cluster", options.clusterName], { input: stream });
+      if (result.spawnError)
+        throw new ApplyerUnavailableError(name, `cannot start ${bin}: ${result.spawnError}`);
+      if (result.exitCode !== 0) {
+        const message = (
+          result.stderr.trim() ||
+          result.stdout.trim() ||
+          `exit code ${result.exitCode}`
+        ).slice(0, 4000);
+        return { applyer: name, objects: objects.map((o) => ({ ...refOf(o), action: "failed", message })) };
+      }
+      const reported = new Map<string, ApplyAction>();
+      for (const line of result.stdout.split("\n")) {
+        const m = REPORTED.exec(line.trim());
+        if (m) reported.set(`${m[1]?.toLowerCase()}/${m[2]}`, m[3] as ApplyAction);
+      }
+      return {
+        applyer: name,
+        objects: objects.map((o) => ({
+          ...refOf(o),
+          action: reported.get(`${o.kind.toLowerCase()}/${o.metadata.name}`) ?? "configured",
+        })),
+      };
+    },
+
+    async delete() {
+      throw new ApplyerUnavailableError(name, "the NoKube CLI has no delete command");
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { Clock } from "../applyers/health.js";
+
+export type { Clock } from "../applyers/health.js";
+
+/** Timers schedules callbacks; injected so the loop's tests advance time by hand instead of sleeping. */
+export interface Timers {
+  /** after runs `fn` once after `ms` and returns a function that cancels it. */
+  after(fn: () => void, ms: number): () => void;
+}
+
+/** systemTimers are the production Timers; they do not keep the process alive on their own. */
+export const systemTimers: Timers = {
+  after(fn, ms) {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return () => clearTimeout(handle);
+  },
+};
+
+/** CronScheduler starts a cron task; injected so tests fire schedules by hand. */
+export type CronScheduler = (expression: string, fn: () => void) => { stop(): void };
+
+/** ManualTime is a Clock and Timers whose time moves only when a test calls `advance`. */
+export interface ManualTime extends Clock, Timers {
+  advance(ms: number): Promise<void>;
+  pending(): number;
+}
+
+/** createManualTime starts manual time at `start` (epoch ms). `sleep` resolves when `advance` passes its deadline. */
+export function createManualTime(start = Date.UTC(2026, 0, 1)): ManualTime {
+  let now = start;
+  let tasks: { at: number; fn: () => void; id: number }[] = [];
+  let nextId = 0;
+  const after = (fn: () => void, ms: number) => {
+    const id = nextId++;
+    tasks.push({ at: now + ms, fn, id });
+    return () => {
+      tasks = tasks.filter((task) => task.id !== id);
+    };
+  };
+  return {
+    now: () => now,
+    sleep: (ms) => new Promise<void>((resolve) => after(resolve, ms)),
+    after,
+    pending: () => tasks.length,
+    async advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        const due = tasks.filter((task) => task.at <= until).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+        if (!due) break;
+        tasks = tasks.filter((task) => task.id !== due.id);
+        now = due.at;
+        due.fn();
+        // Let promise chains started by the callback run before the next task fires.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      now = until;
+    },
+  };
+}

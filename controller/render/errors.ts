@@ -1,0 +1,20 @@
+import { GitOpsError } from "../errors.js";
+
+/** RenderErrorCode is the closed set of reasons git content cannot become objects to apply. */
+export type RenderErrorCode =
+  | "E_MANIFEST_PARSE"
+  | "E_MANIFEST_INVALID"
+  | "E_CONFIG_CONFLICT"
+  | "E_NAMESPACE_NOT_ALLOWED";
+
+/** RenderError is raised when git content cannot become objects to apply; `subject` names the file or object. */
+export class RenderError extends GitOpsError {
+  readonly code: RenderErrorCode;
+  readonly subject: string;
+
+  constructor(code: RenderErrorCode, subject: string, message: string, options?: { cause?: unknown }) {
+    super(`${subject}: ${message}`, options);
+    this.code = code;
+    this.subject = subject;
+  }
+}

@@ -1,0 +1,44 @@
+import { GitOpsError } from "../errors.js";
+
+/** SourceErrorCode is the closed set of reasons a source can fail a repository or a service. */
+export type SourceErrorCode =
+  | "E_SOURCE_REPO_NOT_FOUND"
+  | "E_SOURCE_BRANCH_NOT_FOUND"
+  | "E_SOURCE_BAD_CREDENTIALS"
+  | "E_SOURCE_FORBIDDEN"
+  | "E_SOURCE_RATE_LIMITED"
+  | "E_SOURCE_UNAVAILABLE"
+  | "E_SOURCE_DIR_MISSING"
+  | "E_SOURCE_DIR_EMPTY"
+  | "E_SOURCE_PROTOCOL";
+
+/**
+ * SourceError is a failure to read a repository or a service directory. Its message names the repository, the
+ * branch, the services concerned and what to do next; it never contains a token, and `cause` is a scrubbed copy
+ * (status and message only) because an HTTP client's own error carries request headers.
+ */
+export class SourceError extends GitOpsError {
+  readonly code: SourceErrorCode;
+  /** `owner/repo@branch`. */
+  readonly repository: string;
+  readonly services: readonly string[];
+  readonly status?: number;
+
+  constructor(
+    code: SourceErrorCode,
+    message: string,
+    subject: { repository: string; services: readonly string[]; status?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.repository = subject.repository;
+    this.services = subject.services;
+    if (subject.status !== undefined) this.status = subject.status;
+  }
+}
+
+/** repositoryLabel renders a repository and branch as errors and logs name it: `owner/repo@branch`. */
+export function repositoryLabel(repository: { owner: string; repo: string; branch: string }): string {
+  return `${repository.owner}/${repository.repo}@${repository.branch}`;
+}

@@ -1,0 +1,28 @@
+/** LogFn is one pino-style level: an optional object of fields, then a message. */
+export type LogFn = (fieldsOrMessage: unknown, message?: string) => void;
+
+/** SourceLogger is the pino-compatible subset a source logs through. */
+export interface SourceLogger {
+  readonly debug: LogFn;
+  readonly info: LogFn;
+  readonly warn: LogFn;
+  readonly error: LogFn;
+}
+
+/** silentLogger drops everything; for callers that pass no logger on purpose. */
+export const silentLogger: SourceLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
+
+/** scrubSecrets replaces every occurrence of each secret in a text with `[REDACTED]`. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    // A short "secret" would shred ordinary words; GitHub tokens are 40+ characters.
+    if (secret.length >= 6) out = out.split(secret).join("[REDACTED]");
+  }
+  return out;
+}

@@ -1,0 +1,154 @@
+import { SourceError } from "./errors.js";
+import { comparePaths, isManifestPath } from "./order.js";
+import type { DesiredFile, KnownState, ServiceFailure, ServiceFiles, SourceService } from "./source.js";
+
+/** TreeEntry is one entry of a git tree listing, with its path from the repository root. */
+export interface TreeEntry {
+  readonly path: string;
+  readonly mode: string;
+  readonly type: string;
+  readonly sha: string;
+  readonly size?: number;
+}
+
+/** DirListing is what a source found under one service directory: whether it exists, and its entries. */
+export type DirListing =
+  | { readonly exists: true; readonly entries: readonly TreeEntry[] }
+  | { readonly exists: false; readonly reason: "missing" | "not-a-directory" };
+
+/** PlannedFile is a manifest at the new head before its content is known. */
+export type PlannedFile =
+  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "unchanged" }
+  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "fetch" }
+  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "too-large" };
+
+/** ServicePlan is what one service needs fetched, and what it lost, before any blob is read. */
+export interface ServicePlan {
+  readonly ok: true;
+  readonly service: string;
+  readonly dir: string;
+  readonly files: readonly PlannedFile[];
+  readonly deleted: readonly string[];
+}
+
+/** BlobText is a blob as a source keeps it: decoded UTF-8 text, or the fact that it is not text. */
+export type BlobText = { readonly kind: "text"; readonly text: string } | { readonly kind: "binary" };
+
+/** normalizeDir turns `./a/b/`, `/a//b` and `a/b` into `a/b`, and `.`, `/` or `` into `` (the repository root). */
+export function normalizeDir(dir: string): string {
+  return dir
+    .split("/")
+    .filter((part) => part !== "" && part !== ".")
+    .join("/");
+}
+
+/** isUnderDir says whether a repository path lies anywhere below a normalized directory. */
+export function isUnderDir(path: string, dir: string): boolean {
+  return dir === "" || path.startsWith(`${dir}/`);
+}
+
+// Symlinks (120000) and submodules (160000) are not files whose bytes are manifests.
+const REGULAR_FILE_MODES = new Set(["100644", "100755"]);
+
+/**
+ * planService compares one service's listing at the new head with its known state: which files to fetch, which
+ * are unchanged, which are too large to read, and which known paths are gone. A missing or empty directory is an
+ * error for this service, never a plan that deletes everything it applied.
+ */
+export function planService(input: {
+  readonly repository: string;
+  readonly service: SourceService;
+  readonly listing: DirListing;
+  readonly known: KnownState | undefined;
+  readonly maxFileBytes: number;
+}): ServicePlan | ServiceFailure {
+  const { repository, service, listing, maxFileBytes } = input;
+  const dir = normalizeDir(service.dir);
+  const fail = (code: "E_SOURCE_DIR_MISSING" | "E_SOURCE_DIR_EMPTY", what: string): ServiceFailure => ({
+    ok: false,
+    service: service.name,
+    dir: service.dir,
+    error: new SourceError(
+      code,
+      `service ${service.name}: ${what} in ${repository}; nothing was deleted. Fix k8s_yaml_dir or add the manifests.`,
+      { repository, services: [service.name] },
+    ),
+  });
+  if (!listing.exists) {
+    return fail(
+      "E_SOURCE_DIR_MISSING",
+      listing.reason === "missing" ? `directory "${dir}" does not exist` : `"${dir}" is not a directory`,
+    );
+  }
+  const knownFiles = input.known?.files ?? {};
+  const files: PlannedFile[] = listing.entries
+    .filter(
+      (entry) =>
+        entry.type === "blob" &&
+        REGULAR_FILE_MODES.has(entry.mode) &&
+        isUnderDir(entry.path, dir) &&
+        isManifestPath(entry.path),
+    )
+    .map((entry): PlannedFile => {
+      const base = { path: entry.path, sha: entry.sha, size: entry.size ?? 0 };
+      if (knownFiles[entry.path] === entry.sha) return { ...base, state: "unchanged" };
+      return { ...base, state: base.size > maxFileBytes ? "too-large" : "fetch" };
+    })
+    .sort((a, b) => comparePaths(a.path, b.path));
+  if (files.length === 0) {
+    return fail("E_SOURCE_DIR_EMPTY", `directory "${dir}" holds no .yaml, .yml or .json file`);
+  }
+  const present = new Set(files.map((file) => file.path));
+  const deleted = Object.keys(knownFiles)
+    .filter((path) => !present.has(path))
+    .sort(comparePaths);
+  return { ok: true, service: service.name, dir: service.dir, files, deleted };
+}
+
+/** blobsToFetch lists the distinct blob SHAs a set of plans needs, so a blob shared by services is read once. */
+export function blobsToFetch(plans: readonly (ServicePlan | ServiceFailure)[]): string[] {
+  const shas = new Set<string>();
+  for (const plan of plans) {
+    if (!plan.ok) continue;
+    for (const file of plan.files) if (file.state === "fetch") shas.add(file.sha);
+  }
+  return [...shas];
+}
+
+/**
+ * completeService turns a plan and the blobs read for it into the service's desired files. Every blob in state
+ * `fetch` must be in `blobs`; a caller that could not read one reports the service as failed instead.
+ */
+export function completeService(
+  plan: ServicePlan,
+  blobs: ReadonlyMap<string, BlobText>,
+  maxFileBytes: number,
+): ServiceFiles {
+  const warnings: string[] = [];
+  const files = plan.files.map((file): DesiredFile => {
+    const base = { path: file.path, sha: file.sha, size: file.size };
+    if (file.state === "unchanged") return { ...base, state: "unchanged" };
+    if (file.state === "too-large") {
+      warnings.push(`${file.path}: skipped, ${file.size} bytes is over the ${maxFileBytes}-byte limit`);
+      return { ...base, state: "skipped", reason: "too-large" };
+    }
+    const blob = blobs.get(file.sha);
+    if (blob === undefined)
+      throw new Error(`completeService: blob ${file.sha} for ${file.path} was not read`);
+    if (blob.kind === "binary") {
+      warnings.push(`${file.path}: skipped, not UTF-8 text (binary content)`);
+      return { ...base, state: "skipped", reason: "binary" };
+    }
+    return { ...base, state: "changed", content: blob.text };
+  });
+  const changed = plan.deleted.length > 0 || files.some((file) => file.state !== "unchanged");
+  return {
+    ok: true,
+    service: plan.service,
+    dir: plan.dir,
+    changed,
+    files,
+    deleted: plan.deleted,
+    warnings,
+  };
+}

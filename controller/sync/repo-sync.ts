@@ -1,0 +1,163 @@
+import type { RepoConfig, ServiceConfig } from "../config/types.js";
+import type { KnownState, PollResult, Source } from "../source/source.js";
+import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
+import type { SyncResult } from "./result.js";
+import { errorCode, repoLabel, type ServiceSyncDeps, syncService, withFailure } from "./service-sync.js";
+
+/** RepoSyncDeps adds the source to what every service's sync needs. */
+export interface RepoSyncDeps extends ServiceSyncDeps {
+  readonly source: Source;
+  /** record persists one service's result and state as soon as it is known, before the next service starts. */
+  readonly record: (result: SyncResult, state: ServiceState) => Promise<void>;
+}
+
+/** RepoSyncInput is one repository and branch with the services to sync now, and their deployed state. */
+export interface RepoSyncInput {
+  readonly repo: RepoConfig;
+  readonly services: readonly ServiceConfig[];
+  readonly states: Readonly<Record<string, ServiceState>>;
+  readonly trigger: Trigger;
+}
+
+/**
+ * syncRepository polls one repository and branch once for all of its services, then syncs each service that the
+ * source reports, one after the other. A service that fails is recorded with its error and retried later; the others
+ * keep going.
+ */
+export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
+  const stateOf = (name: string) => input.states[name] ?? emptyServiceState();
+  const known: Record<string, KnownState> = {};
+  for (const service of input.services) {
+    const { commit, files } = stateOf(service.name);
+    known[service.name] = commit ? { commit, files } : { files };
+  }
+  const started = deps.clock.now();
+  let poll: PollResult;
+  try {
+    poll = await deps.source.poll({
+      repository: {
+        owner: input.repo.owner,
+        repo: input.repo.name,
+        branch: input.repo.branch,
+        apiUrl: input.repo.apiUrl,
+        ...(input.repo.token?.value ? { token: input.repo.token.value.reveal() } : {}),
+      },
+      services: input.services.map((service) => ({ name: service.name, dir: service.dir })),
+      known,
+    });
+  } catch (error: unknown) {
+    return failAll(input, deps, started, { code: errorCode(error), message: (error as Error).message });
+  }
+  if (poll.status === "unchanged") {
+    return input.services.map((service) => unchangedResult(input, service, poll.commit, started, deps));
+  }
+  if (poll.status === "failed") {
+    return failAll(input, deps, started, { code: poll.error.code, message: poll.error.message });
+  }
+  const results: SyncResult[] = [];
+  for (const files of poll.services) {
+    const service = input.services.find((candidate) => candidate.name === files.service);
+    if (!service) continue;
+    const state = stateOf(service.name);
+    let outcome: { result: SyncResult; state: ServiceState };
+    if (!files.ok) {
+      outcome = failed(
+        input,
+        service,
+        state,
+        started,
+        deps,
+        { code: files.error.code, message: files.error.message },
+        poll.commit,
+      );
+    } else {
+      try {
+        outcome = await syncService(
+          { service, repo: input.repo, commit: poll.commit, files, state, trigger: input.trigger },
+          deps,
+        );
+      } catch (error: unknown) {
+        // An applyer that cannot run at all (none of the chain available) fails this service, not the loop.
+        outcome = failed(
+          input,
+          service,
+          state,
+          started,
+          deps,
+          { code: errorCode(error), message: (error as Error).message },
+          poll.commit,
+        );
+      }
+    }
+    await deps.record(outcome.result, outcome.state);
+    results.push(outcome.result);
+  }
+  return results;
+}
+
+async function failAll(
+  input: RepoSyncInput,
+  deps: RepoSyncDeps,
+  started: number,
+  error: { code: string; message: string },
+): Promise<SyncResult[]> {
+  const results: SyncResult[] = [];
+  for (const service of input.services) {
+    const outcome = failed(
+      input,
+      service,
+      input.states[service.name] ?? emptyServiceState(),
+      started,
+      deps,
+      error,
+    );
+    await deps.record(outcome.result, outcome.state);
+    results.push(outcome.result);
+  }
+  return results;
+}
+
+function baseResult(input: RepoSyncInput, service: ServiceConfig, started: number, deps: RepoSyncDeps) {
+  return {
+    service: service.name,
+    repoKey: input.repo.key,
+    repo: repoLabel(input.repo),
+    trigger: input.trigger,
+    dryRun: deps.dryRun,
+    startedAt: new Date(started).toISOString(),
+    durationMs: deps.clock.now() - started,
+    files: { applied: [], failed: [], deleted: [], skipped: [] },
+    objects: [],
+    pruned: [],
+    unhealthy: [],
+    warnings: [],
+  };
+}
+
+function unchangedResult(
+  input: RepoSyncInput,
+  service: ServiceConfig,
+  commit: string,
+  started: number,
+  deps: RepoSyncDeps,
+): SyncResult {
+  return { ...baseResult(input, service, started, deps), commit, status: "unchanged" };
+}
+
+function failed(
+  input: RepoSyncInput,
+  service: ServiceConfig,
+  state: ServiceState,
+  started: number,
+  deps: RepoSyncDeps,
+  error: { code: string; message: string },
+  commit?: string,
+): { result: SyncResult; state: ServiceState } {
+  const result: SyncResult = {
+    ...baseResult(input, service, started, deps),
+    ...(commit ? { commit } : {}),
+    status: "failed",
+    error,
+  };
+  return { result, state: withFailure(state, result, deps) };
+}

@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Applyer } from "../applyers/applyer.js";
+import { createApplyerChain } from "../applyers/chain.js";
+import { createDryRunApplyer } from "../applyers/dry-run.js";
+import { createKubeApiApplyer } from "../applyers/kube-api.js";
+import { createKubectlApplyer } from "../applyers/kubectl.js";
+import { createNokubeApplyer } from "../applyers/nokube.js";
+import type { Config } from "./config/types.js";
+import { createFileStateStore } from "./state/file.js";
+import { createMemoryStateStore } from "./state/memory.js";
+import type { StateStore } from "./state/store.js";
+
+/** WiringOptions are the run-time choices main makes from flags and the environment. */
+export interface WiringOptions {
+  readonly dryRun: boolean;
+  readonly stateDir: string;
+  /** workspace is where the NoKube CLI is downloaded (`{workspace}/bin/nokube`). */
+  readonly workspace: string;
+  readonly write: (text: string) => void;
+  readonly log: Logger;
+}
+
+/**
+ * buildApplyer turns the configured `applyers` list into one chain. A dry run replaces the chain with an applyer
+ * that prints what it would send, so nothing reaches a cluster.
+ */
+export function buildApplyer(config: Config, options: WiringOptions): Applyer {
+  if (options.dryRun) return createDryRunApplyer(options.write);
+  const applyers = config.applyers.map((name): Applyer => {
+    const log = options.log.child({ applyer: name });
+    if (name === "kubectl") return createKubectlApplyer({ log });
+    if (name === "api") return createKubeApiApplyer({ log });
+    if (!config.nokube)
+      throw new Error("nokube applyer without applyer_nokube: the config check should prevent this");
+    return createNokubeApplyer({
+      clusterName: config.nokube.clusterName,
+      downloadUrl: config.nokube.downloadUrl,
+      workspace: options.workspace,
+      log,
+      ...(config.nokube.sha256 ? { sha256: config.nokube.sha256 } : {}),
+    });
+  });
+  return createApplyerChain({ applyers, log: options.log });
+}
+
+/** buildFileOrMemoryStore is the state store for `state: file`; a dry run keeps state in memory only. */
+export function buildFileOrMemoryStore(options: Pick<WiringOptions, "dryRun" | "stateDir">): StateStore {
+  return options.dryRun ? createMemoryStateStore() : createFileStateStore(options.stateDir);
+}
+
+/** defaultWorkspace is the DaemonSet's writable volume, or the state directory's parent when run by hand. */
+export function defaultWorkspace(
+  env: Readonly<Record<string, string | undefined>>,
+  stateDir: string,
+): string {
+  return env.WORKSPACE_DIR ?? join(stateDir, "..");
+}
