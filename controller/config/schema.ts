@@ -100,7 +100,10 @@ export const rawConfigSchema = z.strictObject({
     .transform((value, ctx) => {
       const seconds = parseDuration(value);
       if (seconds === undefined) {
-        ctx.addIssue({ code: "custom", message: 'expected seconds or a duration like "90s", "2m" (0 = do not wait)' });
+        ctx.addIssue({
+          code: "custom",
+          message: 'expected seconds or a duration like "90s", "2m" (0 = do not wait)',
+        });
         return z.NEVER;
       }
       return seconds;
