@@ -11,6 +11,18 @@ export default defineConfig({
           exclude: ["node_modules/**", "test/e2e/**"],
         },
       },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          // One cluster for the whole run. vitest puts no timeout on globalSetup, so a cold build may take its time.
+          globalSetup: ["test/e2e/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // One shared cluster on 2 cores: test files run one after another so rollouts are not starved.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

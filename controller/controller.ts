@@ -74,6 +74,7 @@ export function createController(deps: ControllerDeps): Controller {
   let state: ControllerState = emptyState();
   let stateStoreReachable = false;
   let firstSyncStarted = false;
+  let wasLeader = false;
   let stopped = false;
   let pending: SyncRequest[] = [];
   let running: Promise<SyncResult[]> | undefined;
@@ -89,15 +90,39 @@ export function createController(deps: ControllerDeps): Controller {
       await deps.store.save(state);
       stateStoreReachable = true;
     } catch (error: unknown) {
-      // The apply happened; it stays in memory and is saved with the next record. A restart re-applies it, which
-      // server-side apply makes a no-op.
+      await saveAfterConflict(result.service, serviceState, events, error);
+    }
+    for (const listener of deps.listeners ?? []) listener(result);
+  }
+
+  /**
+   * saveAfterConflict handles a save the store refused: another writer (a previous leader) may have saved since we
+   * loaded. Its state is re-read and this service's record laid over it, once. If that fails too, the apply still
+   * happened: it stays in memory and is saved with the next record; a restart re-applies it, which server-side
+   * apply makes a no-op.
+   */
+  async function saveAfterConflict(
+    service: string,
+    serviceState: ServiceState,
+    events: readonly AuditEvent[],
+    error: unknown,
+  ): Promise<void> {
+    try {
+      const fresh = await deps.store.load();
+      state = withEvents({ ...fresh, services: { ...fresh.services, [service]: serviceState } }, events);
+      await deps.store.save(state);
+      stateStoreReachable = true;
+      log.warn(
+        { err: error, store: deps.store.name },
+        "the stored state had changed; merged this service into it",
+      );
+    } catch (retryError: unknown) {
       stateStoreReachable = false;
       log.error(
-        { err: error, store: deps.store.name },
+        { err: retryError, store: deps.store.name },
         "cannot save the state; will retry with the next result",
       );
     }
-    for (const listener of deps.listeners ?? []) listener(result);
   }
 
   function selected(
@@ -122,8 +147,17 @@ export function createController(deps: ControllerDeps): Controller {
 
   async function runBatch(batch: readonly SyncRequest[], includeScheduled: boolean): Promise<SyncResult[]> {
     if (deps.isLeader && !deps.isLeader()) {
-      log.debug("not the leader: skipping this sync");
+      // A follower applies nothing, but keeps its status API current with what the leader records.
+      wasLeader = false;
+      await loadState().catch((error: unknown) =>
+        log.warn({ err: error }, "follower: cannot read the state"),
+      );
       return [];
+    }
+    if (!wasLeader) {
+      // Just became the leader: start from what the previous leader recorded, not from a stale copy.
+      await loadState();
+      wasLeader = true;
     }
     firstSyncStarted = true;
     const results: SyncResult[] = [];

@@ -7,10 +7,11 @@ import { createKubeObjectReader } from "../applyers/kube-api.js";
 import { createKubeRequest } from "../applyers/kube-http.js";
 import { systemTimers } from "./clock.js";
 import { createController } from "./controller.js";
+import { createLeaderElector, type LeaderElector } from "./leader.js";
 import { createLogger } from "./log.js";
 import { createGitHubSource } from "./source/github.js";
 import { describeConfig, prepareStartup } from "./startup.js";
-import { buildApplyer, buildFileOrMemoryStore, defaultWorkspace } from "./wiring.js";
+import { buildApplyer, buildStateStore, defaultWorkspace } from "./wiring.js";
 
 // The edge of the process: the only place that reads argv, the environment and the config file.
 const startup = prepareStartup(process.argv.slice(2), {
@@ -35,12 +36,26 @@ const wiring = {
   write: (text: string) => process.stdout.write(text),
   log,
 };
+// In a pod (the DaemonSet sets POD_NAME and POD_NAMESPACE), several replicas elect one leader through a Lease;
+// run by hand, or with --once or --dry-run, this process is the only one.
+const podNamespace = process.env.POD_NAMESPACE;
+const elector: LeaderElector | undefined =
+  podNamespace && process.env.POD_NAME && !options.once && !options.dryRun
+    ? createLeaderElector({
+        namespace: podNamespace,
+        identity: process.env.POD_NAME,
+        log: log.child({ component: "leader" }),
+        onStartedLeading: () => {
+          controller.requestSync({ trigger: "startup" });
+        },
+      })
+    : undefined;
 const waitsForHealth = !options.dryRun && config.healthTimeoutSeconds > 0;
 const controller = createController({
   config,
   source: createGitHubSource({ log: log.child({ component: "source" }) }),
   applyer: buildApplyer(config, wiring),
-  store: buildFileOrMemoryStore(wiring),
+  store: buildStateStore(config, { ...wiring, namespace: podNamespace ?? "default" }),
   clock: systemClock,
   timers: systemTimers,
   cron: (expression, fn) => cron.schedule(expression, fn),
@@ -48,6 +63,7 @@ const controller = createController({
   dryRun: options.dryRun,
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
   ...(waitsForHealth ? { readObject: lazyObjectReader() } : {}),
+  ...(elector ? { isLeader: () => elector.isLeader() } : {}),
 });
 
 if (options.once) {
@@ -58,10 +74,13 @@ if (options.once) {
 }
 
 await controller.start();
+elector?.start();
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {
     log.info({ signal }, "shutting down");
+    // Stop applying first, then hand the Lease over, so a new leader never overlaps with our last apply.
     const { abandoned } = await controller.stop({ graceMs: 20_000 });
+    await elector?.stop();
     log.info({ abandoned }, "stopped");
     process.exit(0);
   });

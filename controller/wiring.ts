@@ -7,6 +7,7 @@ import { createKubeApiApplyer } from "../applyers/kube-api.js";
 import { createKubectlApplyer } from "../applyers/kubectl.js";
 import { createNokubeApplyer } from "../applyers/nokube.js";
 import type { Config } from "./config/types.js";
+import { createConfigMapStateStore } from "./state/configmap.js";
 import { createFileStateStore } from "./state/file.js";
 import { createMemoryStateStore } from "./state/memory.js";
 import type { StateStore } from "./state/store.js";
@@ -44,9 +45,22 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
   return createApplyerChain({ applyers, log: options.log });
 }
 
-/** buildFileOrMemoryStore is the state store for `state: file`; a dry run keeps state in memory only. */
-export function buildFileOrMemoryStore(options: Pick<WiringOptions, "dryRun" | "stateDir">): StateStore {
-  return options.dryRun ? createMemoryStateStore() : createFileStateStore(options.stateDir);
+/**
+ * buildStateStore picks the configured store: `file` in the state directory, or `configmap` in the controller's
+ * own namespace. A dry run keeps state in memory only, so it never records anything as deployed.
+ */
+export function buildStateStore(
+  config: Pick<Config, "state">,
+  options: Pick<WiringOptions, "dryRun" | "stateDir" | "log"> & { readonly namespace: string },
+): StateStore {
+  if (options.dryRun) return createMemoryStateStore();
+  if (config.state === "configmap") {
+    return createConfigMapStateStore({
+      namespace: options.namespace,
+      log: options.log.child({ component: "state" }),
+    });
+  }
+  return createFileStateStore(options.stateDir);
 }
 
 /** defaultWorkspace is the DaemonSet's writable volume, or the state directory's parent when run by hand. */

@@ -99,6 +99,7 @@ describe("buildInstall", () => {
 
   it("grants Roles only in the allowed namespaces, plus its own for leases and state", () => {
     const objects = build(`${BASE}\nnamespaces: [apps, monitoring]`, "gitops");
+    expect(find(objects, "Namespace").map((o) => o.metadata.name)).toEqual(["gitops", "apps", "monitoring"]);
     expect(find(objects, "ClusterRole")).toEqual([]);
     expect(find(objects, "Role").map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       "gitops/gitops-controller-self",

@@ -34,9 +34,12 @@ export function buildInstall(
   const configText = yaml.dump(split.config, { lineWidth: 120, noRefs: true });
   const configHash = createHash("sha256").update(configText).digest("hex");
   const objects: Record<string, unknown>[] = [
-    ...(full.namespace === "default"
-      ? []
-      : [{ apiVersion: "v1", kind: "Namespace", metadata: metadata(full, full.namespace) }]),
+    // The allowed namespaces are created too: the Roles that grant access in them cannot exist before them.
+    ...namespacesToCreate(full).map((name) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: metadata(full, name),
+    })),
     serviceAccount(full),
     ...(rbac(full) as Record<string, unknown>[]),
     {
@@ -50,12 +53,29 @@ export function buildInstall(
       kind: "Secret",
       metadata: metadata(full, SECRET_NAME, full.namespace),
       type: "Opaque",
-      stringData: Object.fromEntries(Object.entries(split.secretData).sort(([a], [b]) => a.localeCompare(b))),
+      // data, not stringData, and no empty map: kubectl's client-side apply would report the Secret "configured" on
+      // every run, because the apiserver stores stringData as data and drops an empty map.
+      ...secretDataField(split.secretData),
     },
     daemonSet(full, configHash),
     service(full),
   ];
   return { objects, warnings: split.warnings };
+}
+
+function secretDataField(values: Record<string, string>): { data?: Record<string, string> } {
+  const entries = Object.entries(values).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return {};
+  return {
+    data: Object.fromEntries(entries.map(([key, value]) => [key, Buffer.from(value).toString("base64")])),
+  };
+}
+
+/** namespacesToCreate are the controller's own and the allowed namespaces, but not `default`, which always exists. */
+function namespacesToCreate(options: InstallOptions): string[] {
+  const names = new Set([options.namespace, ...(options.namespaces ?? [])]);
+  names.delete("default");
+  return [...names];
 }
 
 /** toYamlStream renders objects as one multi-document YAML stream, the input `kubectl apply -f -` expects. */

@@ -110,7 +110,11 @@ describe("apply-gitops", () => {
       expect(configText).not.toContain(secret);
       expect(out.stderr).not.toContain(secret);
     }
-    expect(byKind("Secret")[0]?.stringData).toEqual({
+    const secretData = Object.entries(byKind("Secret")[0]?.data ?? {}).map(([key, value]) => [
+      key,
+      Buffer.from(value, "base64").toString(),
+    ]);
+    expect(Object.fromEntries(secretData)).toEqual({
       GITOPS_TOKEN_APPS: "apps_env_secret",
       GITOPS_TOKEN_NOKUBE: "ghp_inline_secret",
       GITOPS_WEBHOOK_URL: "https://hooks.example.com/notify?key=hook_secret",
