@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestNamespace, kubectl, kubectlJson, type TestNamespace, waitFor } from "./cluster.js";
+import {
+  createTestNamespace,
+  kubeconfigPath,
+  kubectl,
+  kubectlJson,
+  type TestNamespace,
+  waitFor,
+} from "./cluster.js";
 
 const APPLY_GITOPS = new URL("../../apply-gitops.ts", import.meta.url).pathname;
 const EXAMPLE = new URL("../../gitops-config.example.yaml", import.meta.url).pathname;
@@ -36,7 +43,7 @@ const canI = async (verb: string, resource: string, namespace: string, serviceAc
       "kubectl",
       [
         "--kubeconfig",
-        process.env.KUBECONFIG ?? "",
+        kubeconfigPath(),
         "auth",
         "can-i",
         verb,
