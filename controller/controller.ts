@@ -41,6 +41,12 @@ export interface ControllerDeps {
   readonly isLeader?: () => boolean;
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
   readonly listeners?: readonly ((result: SyncResult) => void)[];
+  /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */
+  readonly onPoll?: (outcome: {
+    repoKey: string;
+    status: "changed" | "unchanged" | "failed";
+    durationMs: number;
+  }) => void;
   /** random for the poll jitter; injected so tests are exact. */
   readonly random?: () => number;
 }
@@ -173,25 +179,30 @@ export function createController(deps: ControllerDeps): Controller {
         chosen
           .map((entry) => entry.trigger)
           .sort((a, b) => TRIGGER_PRIORITY.indexOf(a) - TRIGGER_PRIORITY.indexOf(b))[0] ?? "poll";
-      results.push(
-        ...(await syncRepository(
-          { repo, services: chosen.map((entry) => entry.service), states: state.services, trigger },
-          {
-            source: deps.source,
-            applyer: deps.applyer,
-            clock,
-            log,
-            dryRun: deps.dryRun ?? false,
-            prune: config.prune,
-            healthTimeoutMs: deps.healthTimeoutMs ?? 0,
-            retryBaseMs: intervalMs,
-            record,
-            ...(deps.readObject ? { readObject: deps.readObject } : {}),
-            ...(config.namespaces ? { namespaces: config.namespaces } : {}),
-            ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
-          },
-        )),
+      const pollStarted = clock.now();
+      const repoResults = await syncRepository(
+        { repo, services: chosen.map((entry) => entry.service), states: state.services, trigger },
+        {
+          source: deps.source,
+          applyer: deps.applyer,
+          clock,
+          log,
+          dryRun: deps.dryRun ?? false,
+          prune: config.prune,
+          healthTimeoutMs: deps.healthTimeoutMs ?? 0,
+          retryBaseMs: intervalMs,
+          record,
+          ...(deps.readObject ? { readObject: deps.readObject } : {}),
+          ...(config.namespaces ? { namespaces: config.namespaces } : {}),
+          ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
+        },
       );
+      deps.onPoll?.({
+        repoKey: repo.key,
+        status: pollStatus(repoResults),
+        durationMs: clock.now() - pollStarted,
+      });
+      results.push(...repoResults);
     }
     return results;
   }
@@ -284,6 +295,13 @@ export function createController(deps: ControllerDeps): Controller {
     },
   };
   return controller;
+}
+
+/** pollStatus sums up one repository's poll: a source failure, no change, or something to apply. */
+function pollStatus(results: readonly SyncResult[]): "changed" | "unchanged" | "failed" {
+  if (results.some((result) => result.status === "failed" && result.error?.code.startsWith("E_SOURCE")))
+    return "failed";
+  return results.every((result) => result.status === "unchanged") ? "unchanged" : "changed";
 }
 
 function auditEvents(result: SyncResult): AuditEvent[] {

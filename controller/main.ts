@@ -9,6 +9,11 @@ import { systemTimers } from "./clock.js";
 import { createController } from "./controller.js";
 import { createLeaderElector, type LeaderElector } from "./leader.js";
 import { createLogger } from "./log.js";
+import { createMetrics } from "./metrics.js";
+import { createNotifyDispatcher } from "./notify/dispatcher.js";
+import { notifyTargets } from "./notify/targets.js";
+import { meteredFetch } from "./observe.js";
+import { startServing } from "./serve.js";
 import { createGitHubSource } from "./source/github.js";
 import { describeConfig, prepareStartup } from "./startup.js";
 import { buildApplyer, buildStateStore, defaultWorkspace } from "./wiring.js";
@@ -46,14 +51,21 @@ const elector: LeaderElector | undefined =
         identity: process.env.POD_NAME,
         log: log.child({ component: "leader" }),
         onStartedLeading: () => {
+          metrics.setLeader(true);
           controller.requestSync({ trigger: "startup" });
         },
+        onStoppedLeading: () => metrics.setLeader(false),
       })
     : undefined;
+const metrics = createMetrics();
+const notifier = createNotifyDispatcher({
+  targets: notifyTargets(config.notifications, process.env),
+  log: log.child({ component: "notify" }),
+});
 const waitsForHealth = !options.dryRun && config.healthTimeoutSeconds > 0;
 const controller = createController({
   config,
-  source: createGitHubSource({ log: log.child({ component: "source" }) }),
+  source: createGitHubSource({ log: log.child({ component: "source" }), fetch: meteredFetch(metrics) }),
   applyer: buildApplyer(config, wiring),
   store: buildStateStore(config, { ...wiring, namespace: podNamespace ?? "default" }),
   clock: systemClock,
@@ -64,15 +76,33 @@ const controller = createController({
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
   ...(waitsForHealth ? { readObject: lazyObjectReader() } : {}),
   ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+  onPoll: (outcome) => metrics.observePoll(outcome),
+  listeners: [
+    (result) => metrics.observeSync(result),
+    // A dry run deploys nothing, so it announces nothing.
+    (result) => {
+      if (!result.dryRun) notifier.notify(result, controller.getState().services[result.service]?.files);
+    },
+  ],
 });
 
 if (options.once) {
   const results = await controller.runOnce();
   const failed = results.filter((result) => result.status === "failed");
   log.info({ services: results.length, failed: failed.map((result) => result.service) }, "one sync done");
+  await notifier.flush();
   process.exit(failed.length > 0 ? 1 : 0);
 }
 
+if (!elector) metrics.setLeader(true);
+const server = await startServing({
+  config,
+  controller,
+  metrics,
+  env: process.env,
+  isLeader: () => elector?.isLeader() ?? true,
+  log,
+});
 await controller.start();
 elector?.start();
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -81,6 +111,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     // Stop applying first, then hand the Lease over, so a new leader never overlaps with our last apply.
     const { abandoned } = await controller.stop({ graceMs: 20_000 });
     await elector?.stop();
+    await server.close();
+    await Promise.race([notifier.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     log.info({ abandoned }, "stopped");
     process.exit(0);
   });

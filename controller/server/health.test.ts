@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMetrics } from "../metrics.js";
+import type { SyncResult } from "../sync/result.js";
+import type { Readiness } from "./options.js";
+import { json, type RunningServer, startTestServer } from "./test-harness.js";
+
+describe("health and readiness", () => {
+  let readiness: Readiness = { configLoaded: true, stateStoreReachable: true, firstSyncStarted: true };
+  let t: RunningServer;
+  beforeAll(async () => {
+    t = await startTestServer({ readiness: () => readiness });
+  });
+  afterAll(() => t.server.close());
+
+  it("answers /healthz while the process runs", async () => {
+    const res = await fetch(`${t.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ status: "ok" });
+  });
+
+  const cases: { name: string; readiness: Readiness; status: number; body: object }[] = [
+    {
+      name: "ready, and reports leadership without depending on it",
+      readiness: { configLoaded: true, stateStoreReachable: true, firstSyncStarted: true, leader: false },
+      status: 200,
+      body: {
+        status: "ready",
+        checks: { configLoaded: true, stateStoreReachable: true, firstSyncStarted: true },
+        leader: false,
+      },
+    },
+    {
+      name: "state store unreachable and no sync yet",
+      readiness: { configLoaded: true, stateStoreReachable: false, firstSyncStarted: false },
+      status: 503,
+      body: {
+        error: "not_ready",
+        message: "not ready: stateStoreReachable, firstSyncStarted",
+        checks: { configLoaded: true, stateStoreReachable: false, firstSyncStarted: false },
+        failing: ["stateStoreReachable", "firstSyncStarted"],
+      },
+    },
+  ];
+  it.each(cases)("/readyz: $name", async (c) => {
+    readiness = c.readiness;
+    const res = await fetch(`${t.url}/readyz`);
+    expect(res.status).toBe(c.status);
+    expect(await json(res)).toEqual(c.body);
+  });
+});
+
+describe("/metrics", () => {
+  const metrics = createMetrics();
+  let t: RunningServer;
+  beforeAll(async () => {
+    t = await startTestServer({ metrics: metrics.registry });
+  });
+  afterAll(() => t.server.close());
+
+  it("exposes every controller metric in the Prometheus text format, prefixed simple_gitops_", async () => {
+    const result: SyncResult = {
+      service: "etcd",
+      repoKey: "nokube",
+      repo: "AI-Infra-Team/nokube@main",
+      commit: "abc",
+      trigger: "poll",
+      dryRun: false,
+      status: "applied",
+      startedAt: "2025-09-01T11:45:00.000Z",
+      durationMs: 2000,
+      files: { applied: ["a.yaml"], failed: [], deleted: [], skipped: [] },
+      objects: [{ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "x", action: "created" }],
+      pruned: [],
+      unhealthy: [],
+      warnings: [],
+    };
+    metrics.observeSync(result);
+    metrics.observeSync({ ...result, service: "monitoring", status: "failed" });
+    metrics.observePoll({ repoKey: "nokube", status: "changed", durationMs: 120 });
+    metrics.observeGithubRequest(200);
+    metrics.observeGithubRequest(304);
+    metrics.setRateLimitRemaining(4987);
+    metrics.setLeader(true);
+
+    const res = await fetch(`${t.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const expected = [
+      'simple_gitops_polls_total{repo="nokube",result="changed"} 1',
+      'simple_gitops_github_requests_total{status="304"} 1',
+      'simple_gitops_github_rate_limit_remaining{resource="core"} 4987',
+      'simple_gitops_applies_total{service="etcd",result="applied"} 1',
+      'simple_gitops_applies_total{service="monitoring",result="failed"} 1',
+      'simple_gitops_objects_applied_total{service="etcd",action="created"} 1',
+      'simple_gitops_apply_duration_seconds_count{service="etcd"} 1',
+      'simple_gitops_last_successful_sync_timestamp_seconds{service="etcd"} 1756727102',
+      "simple_gitops_leader 1",
+      "simple_gitops_process_cpu_seconds_total",
+    ];
+    for (const line of expected) expect(text).toContain(line);
+    expect(text).not.toContain('last_successful_sync_timestamp_seconds{service="monitoring"}');
+    const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+    expect(names.filter((n) => !n?.startsWith("simple_gitops_"))).toEqual([]);
+  });
+});

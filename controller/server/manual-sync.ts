@@ -1,0 +1,57 @@
+import type { FastifyInstance } from "fastify";
+import { hasBearer } from "./auth.js";
+import { sendError } from "./errors.js";
+import type { RouteContext, SyncRequest } from "./options.js";
+
+/**
+ * registerManualSync adds `POST /v1/gitops/sync[?service=NAME|?repo=KEY]`. Without a configured token the endpoint
+ * is disabled rather than open: a sync is a write, and an unauthenticated one would let anyone hammer the cluster.
+ */
+export function registerManualSync(app: FastifyInstance, ctx: RouteContext): void {
+  app.post<{ Querystring: { service?: string; repo?: string } }>(
+    "/v1/gitops/sync",
+    async (request, reply) => {
+      const token = ctx.syncToken;
+      if (!token || token.reveal() === "") {
+        return sendError(
+          reply,
+          403,
+          "forbidden",
+          "manual sync is disabled: no sync token is configured (set the controller's sync token to enable it)",
+        );
+      }
+      if (!hasBearer(request, token)) {
+        reply.header("www-authenticate", 'Bearer realm="simple-gitops"');
+        return sendError(reply, 401, "unauthorized", "a valid Authorization: Bearer token is required");
+      }
+      const { service, repo } = request.query;
+      if (service !== undefined && !ctx.config.services.some((s) => s.name === service)) {
+        return sendError(reply, 404, "not_found", `unknown service "${service}"`);
+      }
+      if (repo !== undefined && !ctx.config.repos.some((r) => r.key === repo)) {
+        return sendError(reply, 404, "not_found", `unknown repo "${repo}"`);
+      }
+      const syncRequest: SyncRequest = {
+        trigger: "manual",
+        ...(service !== undefined && { service }),
+        ...(repo !== undefined && { repoKey: repo }),
+      };
+      const answer = ctx.requestSync(syncRequest);
+      if (!answer.accepted) {
+        return sendError(
+          reply,
+          503,
+          "unavailable",
+          `sync not accepted: ${answer.reason ?? "unknown reason"}`,
+        );
+      }
+      ctx.log.info({ service, repo, trigger: "manual" }, "manual sync requested");
+      return reply.code(202).send({
+        status: "accepted",
+        trigger: "manual",
+        service: service ?? "",
+        repo: repo ?? "",
+      });
+    },
+  );
+}
