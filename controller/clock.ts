@@ -1,6 +1,6 @@
 import type { Clock } from "../applyers/health.js";
 
-export type { Clock } from "../applyers/health.js";
+export { type Clock, systemClock } from "../applyers/health.js";
 
 /** Timers schedules callbacks; injected so the loop's tests advance time by hand instead of sleeping. */
 export interface Timers {

@@ -46,13 +46,13 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
       known,
     });
   } catch (error: unknown) {
-    return failAll(input, deps, started, { code: errorCode(error), message: (error as Error).message });
+    return failAll(input, deps, started, describeError(error));
   }
   if (poll.status === "unchanged") {
     return input.services.map((service) => unchangedResult(input, service, poll.commit, started, deps));
   }
   if (poll.status === "failed") {
-    return failAll(input, deps, started, { code: poll.error.code, message: poll.error.message });
+    return failAll(input, deps, started, describeError(poll.error));
   }
   const results: SyncResult[] = [];
   for (const files of poll.services) {
@@ -61,15 +61,7 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     const state = stateOf(service.name);
     let outcome: { result: SyncResult; state: ServiceState };
     if (!files.ok) {
-      outcome = failed(
-        input,
-        service,
-        state,
-        started,
-        deps,
-        { code: files.error.code, message: files.error.message },
-        poll.commit,
-      );
+      outcome = failed(input, service, state, started, deps, describeError(files.error), poll.commit);
     } else {
       try {
         outcome = await syncService(
@@ -78,15 +70,7 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
         );
       } catch (error: unknown) {
         // An applyer that cannot run at all (none of the chain available) fails this service, not the loop.
-        outcome = failed(
-          input,
-          service,
-          state,
-          started,
-          deps,
-          { code: errorCode(error), message: (error as Error).message },
-          poll.commit,
-        );
+        outcome = failed(input, service, state, started, deps, describeError(error), poll.commit);
       }
     }
     await deps.record(outcome.result, outcome.state);
@@ -115,6 +99,11 @@ async function failAll(
     results.push(outcome.result);
   }
   return results;
+}
+
+/** describeError keeps an error's stable code and message: what the SyncResult and the state record. */
+function describeError(error: unknown): { code: string; message: string } {
+  return { code: errorCode(error), message: (error as Error).message };
 }
 
 function baseResult(input: RepoSyncInput, service: ServiceConfig, started: number, deps: RepoSyncDeps) {
