@@ -192,16 +192,24 @@ export function createController(deps: ControllerDeps): Controller {
           healthTimeoutMs: deps.healthTimeoutMs ?? 0,
           retryBaseMs: intervalMs,
           record,
+          announce: (result) => {
+            for (const listener of deps.listeners ?? []) listener(result);
+          },
           ...(deps.readObject ? { readObject: deps.readObject } : {}),
           ...(config.namespaces ? { namespaces: config.namespaces } : {}),
           ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
         },
       );
-      deps.onPoll?.({
+      const outcome = {
         repoKey: repo.key,
         status: pollStatus(repoResults),
         durationMs: clock.now() - pollStarted,
-      });
+      };
+      log.info(
+        { repo: `${repo.owner}/${repo.name}@${repo.branch}`, trigger, ...outcome },
+        `poll: ${outcome.status}`,
+      );
+      deps.onPoll?.(outcome);
       results.push(...repoResults);
     }
     return results;
@@ -381,5 +389,5 @@ function logResult(log: Logger, result: SyncResult): void {
     warnings: result.warnings,
   };
   if (result.status === "failed") log.error({ ...summary, error: result.error }, "sync failed");
-  else log.info(summary, result.status === "unchanged" ? "poll: no change" : "sync applied");
+  else log.info(summary, result.status === "unchanged" ? "service: no change" : "sync applied");
 }

@@ -9,6 +9,8 @@ export interface RepoSyncDeps extends ServiceSyncDeps {
   readonly source: Source;
   /** record persists one service's result and state as soon as it is known, before the next service starts. */
   readonly record: (result: SyncResult, state: ServiceState) => Promise<void>;
+  /** announce passes on a result that changes no state (nothing to do), for metrics; nothing is saved. */
+  readonly announce: (result: SyncResult) => void;
 }
 
 /** RepoSyncInput is one repository and branch with the services to sync now, and their deployed state. */
@@ -49,7 +51,11 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     return failAll(input, deps, started, describeError(error));
   }
   if (poll.status === "unchanged") {
-    return input.services.map((service) => unchangedResult(input, service, poll.commit, started, deps));
+    const results = input.services.map((service) =>
+      unchangedResult(input, service, poll.commit, started, deps),
+    );
+    for (const result of results) deps.announce(result);
+    return results;
   }
   if (poll.status === "failed") {
     return failAll(input, deps, started, describeError(poll.error));

@@ -112,7 +112,7 @@ describe("the controller against the GitHub test server and a real cluster", () 
       await waitFor(
         async () =>
           (await events(controller)).length > 0 ||
-          controller.logs().some((line) => line.msg === "poll: no change"),
+          controller.logs().some((line) => line.msg.startsWith("poll: ")),
         {
           timeoutMs: 60_000,
           what: "the startup sync",
