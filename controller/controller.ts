@@ -80,7 +80,8 @@ export function createController(deps: ControllerDeps): Controller {
   let state: ControllerState = emptyState();
   let stateStoreReachable = false;
   let firstSyncStarted = false;
-  let wasLeader = false;
+  // True while the in-memory state is what the store holds: after a load, and while this process leads and writes.
+  let stateFresh = false;
   let stopped = false;
   let pending: SyncRequest[] = [];
   let running: Promise<SyncResult[]> | undefined;
@@ -154,16 +155,16 @@ export function createController(deps: ControllerDeps): Controller {
   async function runBatch(batch: readonly SyncRequest[], includeScheduled: boolean): Promise<SyncResult[]> {
     if (deps.isLeader && !deps.isLeader()) {
       // A follower applies nothing, but keeps its status API current with what the leader records.
-      wasLeader = false;
       await loadState().catch((error: unknown) =>
         log.warn({ err: error }, "follower: cannot read the state"),
       );
+      // Another process writes the state while this one follows, so this copy goes stale at once.
+      stateFresh = false;
       return [];
     }
-    if (!wasLeader) {
+    if (!stateFresh) {
       // Just became the leader: start from what the previous leader recorded, not from a stale copy.
       await loadState();
-      wasLeader = true;
     }
     firstSyncStarted = true;
     const results: SyncResult[] = [];
@@ -246,6 +247,7 @@ export function createController(deps: ControllerDeps): Controller {
   async function loadState(): Promise<void> {
     state = await deps.store.load();
     stateStoreReachable = true;
+    stateFresh = true;
   }
 
   const controller: Controller = {

@@ -117,8 +117,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.exit(0);
   });
 }
-// Keep the process alive between polls: the timers are unref'd so that tests and --once never hang on them.
-setInterval(() => {}, 1 << 30);
 
 /** The kubeconfig is read on first use, so a dry run or a config without health waits never needs one. */
 function lazyObjectReader() {
