@@ -1,18 +1,31 @@
-import { GitOpsError } from "../controller/errors.js";
-import type { KubeObject, ObjectRef } from "../controller/render/types.js";
+import { GitOpsError } from "../kube/errors.js";
+import type { KubeObject, ObjectRef } from "../kube/objects.js";
 
-export type { KubeObject, ObjectRef } from "../controller/render/types.js";
+export type { KubeObject, ObjectRef } from "../kube/objects.js";
 
-/** ApplyAction is what applying did to one object. */
-export type ApplyAction = "created" | "configured" | "unchanged" | "failed";
+/**
+ * ApplyAction is what applying did to one object: the server created it, changed it, found nothing to change, or
+ * rejected it; or it was not sent at all (`skipped`, with why), which is as much a failure of its sync as `failed`.
+ */
+export type ApplyAction = "created" | "configured" | "unchanged" | "failed" | "skipped";
+
+/** FieldTakeover names fields another field manager held that a forced apply took over for git. */
+export interface FieldTakeover {
+  manager: string;
+  fields: string[];
+}
 
 /** DeleteAction is what deleting did to one object. */
 export type DeleteAction = "deleted" | "not-found" | "failed";
 
-/** ObjectApplyResult is the outcome for one object; `message` carries the server's words on failure. */
+/**
+ * ObjectApplyResult is the outcome for one object; `message` carries the server's words on failure or why it was
+ * skipped; `takenOver` lists fields taken from other managers.
+ */
 export interface ObjectApplyResult extends ObjectRef {
   action: ApplyAction;
   message?: string;
+  takenOver?: FieldTakeover[];
 }
 
 /** ObjectDeleteResult is the outcome of deleting one object. */
@@ -63,12 +76,7 @@ export class ApplyerUnavailableError extends GitOpsError {
   }
 }
 
-/** applySucceeded is true when no object failed. */
-export function applySucceeded(result: ApplyResult): boolean {
-  return result.objects.every((o) => o.action !== "failed");
-}
-
-/** deleteSucceeded is true when every object is gone. */
-export function deleteSucceeded(result: DeleteResult): boolean {
-  return result.objects.every((o) => o.action !== "failed");
+/** landed is true for an object the server accepted: created, configured or unchanged. */
+export function landed(result: Pick<ObjectApplyResult, "action">): boolean {
+  return result.action !== "failed" && result.action !== "skipped";
 }

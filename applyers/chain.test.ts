@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../controller/render/types.js";
+import type { KubeObject } from "../kube/objects.js";
 import { type Applyer, ApplyerUnavailableError, type ApplyResult } from "./applyer.js";
 import { createApplyerChain } from "./chain.js";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { KubeObject, ObjectRef } from "../controller/render/types.js";
+import type { KubeObject, ObjectRef } from "../kube/objects.js";
 import { type Applyer, ApplyerUnavailableError, type ApplyOptions } from "./applyer.js";
 
 /** ApplyerChainOptions configure {@link createApplyerChain}. */

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../controller/render/types.js";
+import type { KubeObject } from "../kube/objects.js";
 import type { ApplyAction } from "./applyer.js";
 
 /**

@@ -1,5 +1,5 @@
 import yaml from "js-yaml";
-import { describeRef, type KubeObject, type ObjectRef, refOf } from "../controller/render/types.js";
+import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
 import type { Applyer } from "./applyer.js";
 
 /**

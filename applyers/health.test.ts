@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeObject, ObjectRef } from "../controller/render/types.js";
+import type { KubeObject, ObjectRef } from "../kube/objects.js";
 import { assessHealth, type Clock, waitForHealthy } from "./health.js";
 
 const deployment = (

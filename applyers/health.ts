@@ -1,4 +1,4 @@
-import { groupOf, type KubeObject, type ObjectRef } from "../controller/render/types.js";
+import { groupOf, type KubeObject, type ObjectRef } from "../kube/objects.js";
 
 /** HealthStatus is where a workload stands after apply. */
 export type HealthStatus = "ready" | "progressing" | "failed";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ObjectRef, refKey } from "../controller/render/types.js";
+import { type ObjectRef, refKey } from "../kube/objects.js";
 import type { ObjectApplyResult } from "./applyer.js";
 import { nextInventory, type PruneInput, planPrune } from "./inventory.js";
 

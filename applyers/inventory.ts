@@ -1,4 +1,4 @@
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ObjectRef, refKey } from "../controller/render/types.js";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ObjectRef, refKey } from "../kube/objects.js";
 import type { ObjectApplyResult, ObjectDeleteResult } from "./applyer.js";
 
 /** PruneInput is everything prune planning looks at; plain data, so planning is pure. */

@@ -3,13 +3,15 @@ import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { KubeObject } from "../controller/render/types.js";
+import { createKubeRequest, type KubeRequest } from "../kube/http.js";
+import { lazyKubeRequest } from "../kube/kubeconfig.js";
+import type { KubeObject } from "../kube/objects.js";
 import { createKubeApiApplyer } from "./kube-api.js";
 
 // A minimal apiserver on a real socket: discovery for v1, apply-patch with resourceVersions, GET and DELETE.
 // The real thing is exercised in test/e2e/applyers.e2e.test.ts.
 let server: Server;
-let kubeConfig: KubeConfig;
+let request: KubeRequest;
 let store: Map<string, KubeObject>;
 let seen: { method: string; url: string; contentType?: string }[];
 let rv = 1;
@@ -59,7 +61,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  kubeConfig = new KubeConfig();
+  const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [
       {
@@ -72,6 +74,7 @@ beforeAll(async () => {
     contexts: [{ name: "c", cluster: "c", user: "u" }],
     currentContext: "c",
   });
+  request = createKubeRequest(kubeConfig);
 });
 afterAll(() => {
   server.close();
@@ -91,27 +94,27 @@ const cm = (name: string, value = "1"): KubeObject => ({
 
 describe("createKubeApiApplyer", () => {
   it("reports created, then unchanged, then configured", async () => {
-    const applyer = createKubeApiApplyer({ kubeConfig, log });
+    const applyer = createKubeApiApplyer({ request, log });
     expect((await applyer.apply([cm("a")])).objects[0]?.action).toBe("created");
     expect((await applyer.apply([cm("a")])).objects[0]?.action).toBe("unchanged");
     expect((await applyer.apply([cm("a", "2")])).objects[0]?.action).toBe("configured");
     const patch = seen.find((s) => s.method === "PATCH");
     expect(patch).toEqual({
       method: "PATCH",
-      url: "/api/v1/namespaces/apps/configmaps/a?fieldManager=simple-gitops",
+      url: "/api/v1/namespaces/apps/configmaps/a?fieldManager=simple-gitops&force=true&fieldValidation=Strict",
       contentType: "application/apply-patch+yaml",
     });
   });
 
-  it("forces conflicts only when configured", async () => {
-    await createKubeApiApplyer({ kubeConfig, log, forceConflicts: true }).apply([cm("a")]);
+  it("forces conflicts and validates fields strictly, as kubectl does", async () => {
+    await createKubeApiApplyer({ request, log }).apply([cm("a")]);
     expect(seen.find((s) => s.method === "PATCH")?.url).toBe(
-      "/api/v1/namespaces/apps/configmaps/a?fieldManager=simple-gitops&force=true",
+      "/api/v1/namespaces/apps/configmaps/a?fieldManager=simple-gitops&force=true&fieldValidation=Strict",
     );
   });
 
   it("fails an object with the server's message and still applies the rest", async () => {
-    const result = await createKubeApiApplyer({ kubeConfig, log }).apply([cm("bad-x"), cm("b")]);
+    const result = await createKubeApiApplyer({ request, log }).apply([cm("bad-x"), cm("b")]);
     expect(result.objects).toEqual([
       {
         apiVersion: "v1",
@@ -137,21 +140,21 @@ describe("createKubeApiApplyer", () => {
       message: "the server has no Gizmo in v1",
     },
   ])("fails an object of an $name", async ({ object, message }) => {
-    const result = await createKubeApiApplyer({ kubeConfig, log }).apply([object]);
+    const result = await createKubeApiApplyer({ request, log }).apply([object]);
     expect(result.objects[0]).toMatchObject({ action: "failed", message });
   });
 
   it("sends cluster-scoped objects without a namespace", async () => {
-    await createKubeApiApplyer({ kubeConfig, log }).apply([
+    await createKubeApiApplyer({ request, log }).apply([
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "team", namespace: "oops" } },
     ]);
     expect(seen.find((s) => s.method === "PATCH")?.url).toBe(
-      "/api/v1/namespaces/team?fieldManager=simple-gitops",
+      "/api/v1/namespaces/team?fieldManager=simple-gitops&force=true&fieldValidation=Strict",
     );
   });
 
   it("reports deleted and not-found", async () => {
-    const applyer = createKubeApiApplyer({ kubeConfig, log });
+    const applyer = createKubeApiApplyer({ request, log });
     await applyer.apply([cm("a")]);
     const result = await applyer.delete([
       { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "a" },
@@ -164,7 +167,7 @@ describe("createKubeApiApplyer", () => {
   });
 
   it("is unavailable without a usable kubeconfig", async () => {
-    const applyer = createKubeApiApplyer({ kubeConfig: new KubeConfig(), log });
+    const applyer = createKubeApiApplyer({ request: lazyKubeRequest(() => new KubeConfig()), log });
     await expect(applyer.ensureInstalled()).rejects.toThrow(
       /applyer api is unavailable: no usable kubeconfig/,
     );

@@ -1,6 +1,13 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { describeRef, type KubeObject, type ObjectRef, refOf } from "../controller/render/types.js";
+import {
+  createDiscovery,
+  createKubeRequest,
+  type KubeRequest,
+  objectPath,
+  statusMessage,
+} from "../kube/http.js";
+import { KubeConfigError, lazyKubeRequest } from "../kube/kubeconfig.js";
+import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
 import {
   type Applyer,
   ApplyerUnavailableError,
@@ -11,65 +18,50 @@ import {
 } from "./applyer.js";
 import { applyAction } from "./change.js";
 import { type Clock, systemClock } from "./health.js";
-import {
-  createDiscovery,
-  createKubeRequest,
-  type KubeRequest,
-  objectPath,
-  statusMessage,
-} from "./kube-http.js";
+import { applyInPhases } from "./phases.js";
 import { mapLimit } from "./run.js";
+import { takenOver } from "./takeover.js";
 
 /** KubeApiApplyerOptions configure {@link createKubeApiApplyer}. */
 export interface KubeApiApplyerOptions {
-  /** kubeConfig to use; by default loaded once from $KUBECONFIG, ~/.kube/config or in-cluster. */
-  kubeConfig?: KubeConfig;
-  /** forceConflicts takes ownership of fields another manager set; off unless configured. */
-  forceConflicts?: boolean;
+  /** request is the apiserver client; by default one that loads the kubeconfig on first use. */
+  request?: KubeRequest;
   crdEstablishedTimeoutMs?: number;
   concurrency?: number;
   clock?: Clock;
-  /** request replaces the HTTP transport (tests); by default built from the kubeconfig. */
-  request?: KubeRequest;
   log: Logger;
 }
 
 const FIELD_MANAGER = "simple-gitops";
+// Git is the source of truth: fields another manager holds are taken over (and reported), as Flux does; a
+// misspelled field is an error, as it is for `kubectl apply --server-side`.
+const APPLY_QUERY = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict`;
 
 /**
  * createKubeApiApplyer applies with server-side apply straight to the apiserver (`PATCH` with
- * `application/apply-patch+yaml`, field manager `simple-gitops`, `force` only when configured), using discovery to
- * find each kind's resource and scope. Each object is read before it is applied and compared with what the apply
- * returns, status and bookkeeping aside (see change.ts): absent means created, a difference configured, none
- * unchanged. Namespaces and CRDs go first and new CRDs are waited for
- * until Established, so custom resources in the same set find their kind.
+ * `application/apply-patch+yaml`, field manager `simple-gitops`, conflicts forced, strict field validation), using
+ * discovery to find each kind's resource and scope. Each object is read before it is applied and compared with what
+ * the apply returns, status and bookkeeping aside (see change.ts): absent means created, a difference configured,
+ * none unchanged; the managed fields of both say which fields were taken over from other managers. Namespaces and
+ * CRDs go first and new CRDs are waited for until Established, so custom resources in the same set find their kind.
  */
 export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
   const { log, concurrency = 4, clock = systemClock } = options;
   const name = "api";
-  let request: KubeRequest | undefined = options.request;
-  let discovery: ReturnType<typeof createDiscovery> | undefined;
-
-  function client() {
-    if (!request) {
-      const kc = options.kubeConfig ?? new KubeConfig();
-      try {
-        if (!options.kubeConfig) kc.loadFromDefault();
-        if (!kc.getCurrentCluster()) throw new Error("no current cluster");
-      } catch (error: unknown) {
-        throw new ApplyerUnavailableError(name, `no usable kubeconfig: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      request = createKubeRequest(kc);
+  const raw = options.request ?? lazyKubeRequest();
+  const request: KubeRequest = async (...args) => {
+    try {
+      return await raw(...args);
+    } catch (error: unknown) {
+      if (error instanceof KubeConfigError)
+        throw new ApplyerUnavailableError(name, error.message, { cause: error });
+      throw error;
     }
-    discovery ??= createDiscovery(request);
-    return { request, discovery };
-  }
+  };
+  const discovery = createDiscovery(request);
 
   async function applyOne(object: KubeObject): Promise<ObjectApplyResult> {
     const ref = refOf(object);
-    const { request, discovery } = client();
     try {
       const resource = await discovery.resource(object.apiVersion, object.kind);
       if (!resource) {
@@ -86,21 +78,25 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
       if (before.status !== 200 && before.status !== 404) {
         return { ...ref, action: "failed", message: statusMessage(before) };
       }
-      const query = `?fieldManager=${FIELD_MANAGER}${options.forceConflicts ? "&force=true" : ""}`;
-      const after = await request("PATCH", path + query, body, "application/apply-patch+yaml");
+      const after = await request("PATCH", path + APPLY_QUERY, body, "application/apply-patch+yaml");
       if (after.status < 200 || after.status > 299)
         return { ...ref, action: "failed", message: statusMessage(after) };
       const live = before.status === 404 ? undefined : (before.body as KubeObject);
-      return { ...ref, action: applyAction(live, after.body as KubeObject) };
+      const applied = after.body as KubeObject;
+      const fields = takenOver(live, applied, FIELD_MANAGER);
+      return {
+        ...ref,
+        action: applyAction(live, applied),
+        ...(fields.length > 0 ? { takenOver: fields } : {}),
+      };
     } catch (error: unknown) {
       if (error instanceof ApplyerUnavailableError) throw error;
       return { ...ref, action: "failed", message: (error as Error).message };
     }
   }
 
-  async function waitEstablished(crds: ObjectApplyResult[]): Promise<void> {
+  async function waitEstablished(crds: readonly ObjectApplyResult[]): Promise<void> {
     const deadline = clock.now() + (options.crdEstablishedTimeoutMs ?? 60_000);
-    const { request } = client();
     for (const crd of crds) {
       for (;;) {
         const res = await request(
@@ -124,27 +120,22 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
   return {
     name,
     async ensureInstalled() {
-      client();
+      // Reading the API root proves the kubeconfig loads and the server answers, before anything is sent.
+      const root = await request("GET", "/api");
+      if (root.status !== 200)
+        throw new ApplyerUnavailableError(name, `the apiserver answered ${statusMessage(root)}`);
     },
 
     async apply(objects): Promise<ApplyResult> {
-      const results = new Map<KubeObject, ObjectApplyResult>();
-      const first = objects.filter(isPrerequisite);
-      for (const object of first) results.set(object, await applyOne(object));
-      const crds = first
-        .filter((o) => o.kind === "CustomResourceDefinition")
-        .map((o) => results.get(o) as ObjectApplyResult)
-        .filter((r) => r.action !== "failed");
-      await waitEstablished(crds);
-      const rest = objects.filter((o) => !isPrerequisite(o));
-      const done = await mapLimit(rest, concurrency, applyOne);
-      for (const [i, o] of rest.entries()) results.set(o, done[i] as ObjectApplyResult);
-      return { applyer: name, objects: objects.map((o) => results.get(o) as ObjectApplyResult) };
+      const results = await applyInPhases(objects, {
+        applyBatch: (batch) => mapLimit(batch, concurrency, applyOne),
+        waitEstablished,
+      });
+      return { applyer: name, objects: results };
     },
 
     async delete(refs): Promise<DeleteResult> {
       const objects = await mapLimit(refs, concurrency, async (ref): Promise<ObjectDeleteResult> => {
-        const { request, discovery } = client();
         try {
           const resource = await discovery.resource(ref.apiVersion, ref.kind);
           if (!resource)
@@ -188,10 +179,4 @@ export function createKubeObjectReader(
     if (res.status !== 200) throw new Error(`${describeRef(ref)}: ${statusMessage(res)}`);
     return res.body as KubeObject;
   };
-}
-
-function isPrerequisite(object: KubeObject): boolean {
-  return (
-    (object.kind === "Namespace" && object.apiVersion === "v1") || object.kind === "CustomResourceDefinition"
-  );
 }

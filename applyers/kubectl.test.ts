@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../controller/render/types.js";
+import type { KubeObject } from "../kube/objects.js";
 import { ApplyerUnavailableError } from "./applyer.js";
 import { createKubectlApplyer } from "./kubectl.js";
 import type { RunCommand, RunResult } from "./run.js";
@@ -114,10 +114,9 @@ describe("createKubectlApplyer", () => {
     {
       name: "defaults",
       options: {},
-      present: ["--server-side", "--field-manager=simple-gitops"],
-      absent: ["--force-conflicts", "--kubeconfig"],
+      present: ["--server-side", "--field-manager=simple-gitops", "--force-conflicts"],
+      absent: ["--kubeconfig"],
     },
-    { name: "forceConflicts", options: { forceConflicts: true }, present: ["--force-conflicts"], absent: [] },
     {
       name: "kubeconfig and context",
       options: { kubeconfig: "/k", context: "c" },

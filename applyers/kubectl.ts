@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { type KubeObject, type ObjectRef, refOf } from "../controller/render/types.js";
+import { type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
 import {
   type Applyer,
   ApplyerUnavailableError,
@@ -10,7 +10,9 @@ import {
 } from "./applyer.js";
 import { applyAction } from "./change.js";
 import { objectIndex } from "./object-index.js";
+import { applyInPhases } from "./phases.js";
 import { mapLimit, type RunCommand, type RunResult, runWithExeca } from "./run.js";
+import { takenOver } from "./takeover.js";
 
 /** KubectlApplyerOptions configure {@link createKubectlApplyer}. */
 export interface KubectlApplyerOptions {
@@ -18,8 +20,6 @@ export interface KubectlApplyerOptions {
   /** kubeconfig path; without it kubectl uses $KUBECONFIG, ~/.kube/config or in-cluster credentials. */
   kubeconfig?: string;
   context?: string;
-  /** forceConflicts takes ownership of fields another manager set; off unless configured. */
-  forceConflicts?: boolean;
   /** crdEstablishedTimeoutSeconds bounds the wait for new CRDs before their custom resources are applied. */
   crdEstablishedTimeoutSeconds?: number;
   /** concurrency bounds the one-object-per-call fallback and deletes. */
@@ -36,7 +36,7 @@ const FIELD_MANAGER = "simple-gitops";
  * kubectl's server-side apply output does not say whether an object changed, so the applyer reads the live
  * objects first (`kubectl get -f - -o json`, one call) and compares them with what apply returns (`-o json`, one
  * call), status and bookkeeping aside (see change.ts): absent before means created, a difference configured,
- * none unchanged. When the batch call fails, kubectl prints no objects at all, and its aggregated error
+ * none unchanged; their managed fields say which fields `--force-conflicts` took over from other managers. When the batch call fails, kubectl prints no objects at all, and its aggregated error
  * cannot be attributed reliably, so the objects are re-applied one per call to give each its own result and the
  * server's message; server-side apply is idempotent, so re-sending the ones that had succeeded is harmless.
  * Namespaces and CRDs go first, as their own batch, and new CRDs are waited for until Established.
@@ -52,7 +52,8 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     "apply",
     "--server-side",
     `--field-manager=${FIELD_MANAGER}`,
-    ...(options.forceConflicts ? ["--force-conflicts"] : []),
+    // Git is the source of truth: fields another manager holds are taken over and reported, as Flux does.
+    "--force-conflicts",
     "-f",
     "-",
     "-o",
@@ -80,8 +81,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     const ref = refOf(object);
     const result = await kubectl(applyArgs, toStream([object]));
     if (result.exitCode !== 0) return { ...ref, action: "failed", message: cleanMessage(result.stderr) };
-    const after = objectIndex(parseItems(result.stdout)).find(ref);
-    return { ...ref, action: applyAction(before.find(ref), after) };
+    return outcome(ref, before.find(ref), objectIndex(parseItems(result.stdout)).find(ref));
   }
 
   async function applyPhase(objects: readonly KubeObject[]): Promise<ObjectApplyResult[]> {
@@ -92,7 +92,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
       const results = objects.map((object) => {
         const ref = refOf(object);
         const found = after.find(ref);
-        return found ? { ...ref, action: applyAction(before.find(ref), found) } : undefined;
+        return found ? outcome(ref, before.find(ref), found) : undefined;
       });
       if (results.every((r) => r !== undefined)) return results as ObjectApplyResult[];
     }
@@ -103,8 +103,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     return mapLimit(objects, concurrency, (object) => applyOne(object, before));
   }
 
-  async function waitForCrds(results: ObjectApplyResult[]): Promise<void> {
-    const crds = results.filter((r) => r.kind === "CustomResourceDefinition" && r.action !== "failed");
+  async function waitForCrds(crds: readonly ObjectApplyResult[]): Promise<void> {
     if (crds.length === 0) return;
     const timeout = options.crdEstablishedTimeoutSeconds ?? 60;
     const waited = await kubectl([
@@ -128,19 +127,8 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     },
 
     async apply(objects): Promise<ApplyResult> {
-      const first = objects.filter(isPrerequisite);
-      const rest = objects.filter((o) => !isPrerequisite(o));
-      const results = new Map<KubeObject, ObjectApplyResult>();
-      if (first.length > 0) {
-        const done = await applyPhase(first);
-        for (const [i, o] of first.entries()) results.set(o, done[i] as ObjectApplyResult);
-        await waitForCrds(done);
-      }
-      if (rest.length > 0) {
-        const done = await applyPhase(rest);
-        for (const [i, o] of rest.entries()) results.set(o, done[i] as ObjectApplyResult);
-      }
-      return { applyer: name, objects: objects.map((o) => results.get(o) as ObjectApplyResult) };
+      const results = await applyInPhases(objects, { applyBatch: applyPhase, waitEstablished: waitForCrds });
+      return { applyer: name, objects: results };
     },
 
     async delete(refs): Promise<DeleteResult> {
@@ -156,10 +144,14 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
   };
 }
 
-function isPrerequisite(object: KubeObject): boolean {
-  return (
-    (object.kind === "Namespace" && object.apiVersion === "v1") || object.kind === "CustomResourceDefinition"
-  );
+/** outcome is one object's result from the live object before the apply and the one the apply returned. */
+function outcome(
+  ref: ObjectRef,
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+): ObjectApplyResult {
+  const fields = takenOver(before, after, FIELD_MANAGER);
+  return { ...ref, action: applyAction(before, after), ...(fields.length > 0 ? { takenOver: fields } : {}) };
 }
 
 function stub(ref: ObjectRef): KubeObject {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { KubeObject } from "../controller/render/types.js";
+import type { KubeObject } from "../kube/objects.js";
 import { ApplyerUnavailableError } from "./applyer.js";
 import { createNokubeApplyer } from "./nokube.js";
 

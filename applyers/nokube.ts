@@ -2,7 +2,7 @@ import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import type { Logger } from "pino";
-import { type KubeObject, refOf } from "../controller/render/types.js";
+import { type KubeObject, refOf } from "../kube/objects.js";
 import { type ApplyAction, type Applyer, ApplyerUnavailableError, type ApplyResult } from "./applyer.js";
 import { DownloadError, downloadExecutable, type HttpGet, sha256File, undiciGet } from "./download.js";
 import { type RunCommand, runWithExeca } from "./run.js";

@@ -1,4 +1,4 @@
-import { groupOf, type KubeObject, type ObjectRef, refKey, refOf } from "../controller/render/types.js";
+import { groupOf, type KubeObject, type ObjectRef, refKey, refOf } from "../kube/objects.js";
 
 /** ObjectIndex finds an object returned by the server that corresponds to a ref we sent. */
 export interface ObjectIndex {

@@ -7,7 +7,8 @@ import pino from "pino";
 import type { Applyer, ApplyResult } from "../applyers/applyer.js";
 import { createKubeApiApplyer } from "../applyers/kube-api.js";
 import { createKubectlApplyer } from "../applyers/kubectl.js";
-import type { KubeObject } from "../controller/render/types.js";
+import { createKubeRequest } from "../kube/http.js";
+import type { KubeObject } from "../kube/objects.js";
 import { benchObjects, createNamespace, deleteNamespaces, kubectl } from "./cluster.js";
 import { type Row, withBaseline } from "./row.js";
 import { median, timed } from "./stats.js";
@@ -50,7 +51,7 @@ export async function benchApplyThroughput(options: ApplyBenchOptions): Promise<
     },
   };
   const kubectlApplyer = createKubectlApplyer({ kubeconfig, log });
-  const apiApplyer = createKubeApiApplyer({ kubeConfig, log });
+  const apiApplyer = createKubeApiApplyer({ request: createKubeRequest(kubeConfig), log });
   const contenders = [baseline, viaApplyer(kubectlApplyer), viaApplyer(apiApplyer)];
 
   const work = await mkdtemp(join(tmpdir(), "bench-apply-"));

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import type { KubeObject } from "../controller/render/types.js";
+import type { KubeObject } from "../kube/objects.js";
 
 const script = fileURLToPath(new URL("../scripts/test-cluster.sh", import.meta.url));
 

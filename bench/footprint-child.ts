@@ -14,9 +14,9 @@ import type { Applyer } from "../applyers/applyer.js";
 import { systemClock, systemTimers } from "../controller/clock.js";
 import { parseConfig } from "../controller/config/load.js";
 import { createController } from "../controller/controller.js";
-import { refOf } from "../controller/render/types.js";
 import { createGitHubSource } from "../controller/source/github.js";
 import { createFileStateStore } from "../controller/state/file.js";
+import { refOf } from "../kube/objects.js";
 import type { FootprintJob, FootprintSample } from "./footprint.js";
 
 const job = JSON.parse(process.env.BENCH_FOOTPRINT ?? "{}") as FootprintJob;

@@ -1,6 +1,6 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import type { KubeRequest, KubeResponse } from "../applyers/kube-http.js";
+import type { KubeRequest, KubeResponse } from "../kube/http.js";
 import { createLeaderElector, type LeaderClock, type LeaderElector } from "./leader.js";
 
 const log = pino({ level: "silent" });

@@ -1,13 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import {
-  createKubeRequest,
-  type KubeRequest,
-  type KubeResponse,
-  statusMessage,
-} from "../applyers/kube-http.js";
-import { GitOpsError } from "./errors.js";
+import { GitOpsError } from "../kube/errors.js";
+import { type KubeRequest, type KubeResponse, statusMessage } from "../kube/http.js";
+import { lazyKubeRequest } from "../kube/kubeconfig.js";
 
 /**
  * LeaderClock is the time source of the elector. `sleep` resolves after `ms`, or early when `signal` aborts, so
@@ -42,10 +37,8 @@ export interface LeaderElectorOptions {
   renewDeadlineMs?: number;
   /** retryPeriodMs is the pause between two attempts to acquire or renew. */
   retryPeriodMs?: number;
-  /** request replaces the HTTP transport; by default built from `kubeConfig`. */
+  /** request is the apiserver client; by default one that loads the kubeconfig on first use. */
   request?: KubeRequest;
-  /** kubeConfig to use; by default loaded once from $KUBECONFIG, ~/.kube/config or in-cluster. */
-  kubeConfig?: KubeConfig;
   clock?: LeaderClock;
   /** random spreads the candidates' retries; Math.random unless given. */
   random?: () => number;
@@ -124,7 +117,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const path = `${collection}/${encodeURIComponent(name)}`;
   const context = { lease: `${namespace}/${name}`, identity };
-  let request = options.request;
+  const request = options.request ?? lazyKubeRequest();
 
   let leading = false;
   let lease: Lease | undefined;
@@ -134,11 +127,6 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   let stopper: AbortController | undefined;
 
   async function send(method: string, url: string, body?: unknown): Promise<KubeResponse> {
-    if (!request) {
-      const kc = options.kubeConfig ?? new KubeConfig();
-      if (!options.kubeConfig) kc.loadFromDefault();
-      request = createKubeRequest(kc);
-    }
     return request(method, url, body);
   }
 

@@ -1,10 +1,9 @@
 #!/usr/bin/env -S npx tsx
 import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import cron from "node-cron";
 import { systemClock } from "../applyers/health.js";
 import { createKubeObjectReader } from "../applyers/kube-api.js";
-import { createKubeRequest } from "../applyers/kube-http.js";
+import { lazyKubeRequest } from "../kube/kubeconfig.js";
 import { systemTimers } from "./clock.js";
 import { createController } from "./controller.js";
 import { createLeaderElector, type LeaderElector } from "./leader.js";
@@ -34,7 +33,10 @@ const log = createLogger({
 });
 describeConfig(config, log);
 
+// One apiserver client for the whole process; its kubeconfig is read on first use, so a dry run never needs one.
+const kube = lazyKubeRequest();
 const wiring = {
+  kube,
   dryRun: options.dryRun,
   stateDir: options.stateDir,
   workspace: defaultWorkspace(process.env, options.stateDir),
@@ -49,6 +51,7 @@ const elector: LeaderElector | undefined =
     ? createLeaderElector({
         namespace: podNamespace,
         identity: process.env.POD_NAME,
+        request: kube,
         log: log.child({ component: "leader" }),
         onStartedLeading: () => {
           metrics.setLeader(true);
@@ -74,7 +77,7 @@ const controller = createController({
   log,
   dryRun: options.dryRun,
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
-  ...(waitsForHealth ? { readObject: lazyObjectReader() } : {}),
+  ...(waitsForHealth ? { readObject: createKubeObjectReader(kube) } : {}),
   ...(elector ? { isLeader: () => elector.isLeader() } : {}),
   onPoll: (outcome) => metrics.observePoll(outcome),
   listeners: [
@@ -116,17 +119,4 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     log.info({ abandoned }, "stopped");
     process.exit(0);
   });
-}
-
-/** The kubeconfig is read on first use, so a dry run or a config without health waits never needs one. */
-function lazyObjectReader() {
-  let reader: ReturnType<typeof createKubeObjectReader> | undefined;
-  return (ref: Parameters<ReturnType<typeof createKubeObjectReader>>[0]) => {
-    if (!reader) {
-      const kc = new KubeConfig();
-      kc.loadFromDefault();
-      reader = createKubeObjectReader(createKubeRequest(kc));
-    }
-    return reader(ref);
-  };
 }

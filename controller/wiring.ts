@@ -6,6 +6,7 @@ import { createDryRunApplyer } from "../applyers/dry-run.js";
 import { createKubeApiApplyer } from "../applyers/kube-api.js";
 import { createKubectlApplyer } from "../applyers/kubectl.js";
 import { createNokubeApplyer } from "../applyers/nokube.js";
+import type { KubeRequest } from "../kube/http.js";
 import type { Config } from "./config/types.js";
 import { createConfigMapStateStore } from "./state/configmap.js";
 import { createFileStateStore } from "./state/file.js";
@@ -14,6 +15,8 @@ import type { StateStore } from "./state/store.js";
 
 /** WiringOptions are the run-time choices main makes from flags and the environment. */
 export interface WiringOptions {
+  /** kube is the process's one apiserver client. */
+  readonly kube: KubeRequest;
   readonly dryRun: boolean;
   readonly stateDir: string;
   /** workspace is where the NoKube CLI is downloaded (`{workspace}/bin/nokube`). */
@@ -31,7 +34,7 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
   const applyers = config.applyers.map((name): Applyer => {
     const log = options.log.child({ applyer: name });
     if (name === "kubectl") return createKubectlApplyer({ log });
-    if (name === "api") return createKubeApiApplyer({ log });
+    if (name === "api") return createKubeApiApplyer({ log, request: options.kube });
     if (!config.nokube)
       throw new Error("nokube applyer without applyer_nokube: the config check should prevent this");
     return createNokubeApplyer({
@@ -51,12 +54,13 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
  */
 export function buildStateStore(
   config: Pick<Config, "state">,
-  options: Pick<WiringOptions, "dryRun" | "stateDir" | "log"> & { readonly namespace: string },
+  options: Pick<WiringOptions, "dryRun" | "stateDir" | "log" | "kube"> & { readonly namespace: string },
 ): StateStore {
   if (options.dryRun) return createMemoryStateStore();
   if (config.state === "configmap") {
     return createConfigMapStateStore({
       namespace: options.namespace,
+      request: options.kube,
       log: options.log.child({ component: "state" }),
     });
   }

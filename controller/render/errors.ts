@@ -1,4 +1,4 @@
-import { GitOpsError } from "../errors.js";
+import { GitOpsError } from "../../kube/errors.js";
 
 /** RenderErrorCode is the closed set of reasons git content cannot become objects to apply. */
 export type RenderErrorCode =

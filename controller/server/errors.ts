@@ -1,5 +1,5 @@
 import type { FastifyReply } from "fastify";
-import { GitOpsError } from "../errors.js";
+import { GitOpsError } from "../../kube/errors.js";
 
 /** ErrorBody is the JSON every error response carries: a stable machine code and a sentence for people. */
 export interface ErrorBody {

@@ -1,4 +1,4 @@
-import { GitOpsError } from "../errors.js";
+import { GitOpsError } from "../../kube/errors.js";
 
 /** SourceErrorCode is the closed set of reasons a source can fail a repository or a service. */
 export type SourceErrorCode =

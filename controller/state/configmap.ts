@@ -1,11 +1,6 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import {
-  createKubeRequest,
-  type KubeRequest,
-  type KubeResponse,
-  statusMessage,
-} from "../../applyers/kube-http.js";
+import { type KubeRequest, type KubeResponse, statusMessage } from "../../kube/http.js";
+import { lazyKubeRequest } from "../../kube/kubeconfig.js";
 import { type ControllerState, emptyState } from "./state.js";
 import { parseState, type StateStore, StateStoreError } from "./store.js";
 
@@ -31,10 +26,8 @@ export interface ConfigMapStateStoreOptions {
   namespace: string;
   /** name of the ConfigMap; `simple-gitops-state` unless given. */
   name?: string;
-  /** request replaces the HTTP transport; by default built from `kubeConfig`. */
+  /** request is the apiserver client; by default one that loads the kubeconfig on first use. */
   request?: KubeRequest;
-  /** kubeConfig to use; by default loaded once from $KUBECONFIG, ~/.kube/config or in-cluster. */
-  kubeConfig?: KubeConfig;
   /** maxBytes bounds the state JSON; the ConfigMap limit minus the key unless given (tests lower it). */
   maxBytes?: number;
   log: Logger;
@@ -64,17 +57,12 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
   const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
   const path = `${collection}/${encodeURIComponent(name)}`;
   const where = `ConfigMap ${namespace}/${name}`;
-  let request = options.request;
+  const request = options.request ?? lazyKubeRequest();
   // What this store last read or wrote; undefined means it saw no ConfigMap (or has not looked yet).
   let last: ConfigMap | undefined;
 
   async function send(method: string, url: string, body?: unknown): Promise<KubeResponse> {
     try {
-      if (!request) {
-        const kc = options.kubeConfig ?? new KubeConfig();
-        if (!options.kubeConfig) kc.loadFromDefault();
-        request = createKubeRequest(kc);
-      }
       return await request(method, url, body);
     } catch (error: unknown) {
       throw new StateStoreError(`${where}: ${method} failed: ${(error as Error).message}`, { cause: error });

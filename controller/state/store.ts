@@ -1,4 +1,4 @@
-import { GitOpsError } from "../errors.js";
+import { GitOpsError } from "../../kube/errors.js";
 import type { ControllerState } from "./state.js";
 
 /**

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Applyer } from "../../applyers/applyer.js";
 import { waitForHealthy } from "../../applyers/health.js";
 import { createKubeApiApplyer, createKubeObjectReader } from "../../applyers/kube-api.js";
-import { createKubeRequest } from "../../applyers/kube-http.js";
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
-import type { KubeObject } from "../../controller/render/types.js";
+import { createKubeRequest } from "../../kube/http.js";
+import type { KubeObject } from "../../kube/objects.js";
 import { createTestNamespace, kubeconfigPath, kubectlJson, type TestNamespace } from "./cluster.js";
 
 const log = pino({ level: "silent" });
@@ -48,7 +48,7 @@ const factories: { name: string; make: (kubeconfig: string) => Applyer }[] = [
     make: (kubeconfig) => {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromFile(kubeconfig);
-      return createKubeApiApplyer({ kubeConfig, log });
+      return createKubeApiApplyer({ request: createKubeRequest(kubeConfig), log });
     },
   },
 ];

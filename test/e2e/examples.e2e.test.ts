@@ -1,7 +1,7 @@
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../controller/render/types.js";
 import { loadExampleConfig, renderExample } from "../../examples/render-examples.js";
+import type { KubeObject } from "../../kube/objects.js";
 import { createTestNamespace, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
 
 // The same objects the controller would apply for examples/gitops-config.yaml, each service in a namespace of its

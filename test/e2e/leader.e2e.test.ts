@@ -1,8 +1,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createKubeRequest, type KubeRequest } from "../../applyers/kube-http.js";
 import { createLeaderElector, type LeaderElector } from "../../controller/leader.js";
+import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
 import {
   createTestNamespace,
   kubeconfigPath,

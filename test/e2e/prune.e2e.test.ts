@@ -4,7 +4,7 @@ import { nextInventory, planPrune } from "../../applyers/inventory.js";
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
 import { parseManifests } from "../../controller/render/parse.js";
 import { renderService } from "../../controller/render/render.js";
-import { type KubeObject, type ObjectRef, refKey, refOf } from "../../controller/render/types.js";
+import { type KubeObject, type ObjectRef, refKey, refOf } from "../../kube/objects.js";
 import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace } from "./cluster.js";
 
 const log = pino({ level: "silent" });

@@ -1,7 +1,6 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKubeRequest, type KubeRequest } from "../../applyers/kube-http.js";
 import { createConfigMapStateStore, STATE_KEY } from "../../controller/state/configmap.js";
 import {
   type AuditEvent,
@@ -10,6 +9,7 @@ import {
   emptyState,
   MAX_EVENTS,
 } from "../../controller/state/state.js";
+import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
 import { createTestNamespace, kubeconfigPath, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
 
 const silent = pino({ level: "silent" });
