@@ -1,11 +1,5 @@
 import type { Logger } from "pino";
-import {
-  createDiscovery,
-  createKubeRequest,
-  type KubeRequest,
-  objectPath,
-  statusMessage,
-} from "../kube/http.js";
+import { createDiscovery, type KubeRequest, objectPath, statusMessage } from "../kube/http.js";
 import { KubeConfigError, lazyKubeRequest } from "../kube/kubeconfig.js";
 import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
 import {

@@ -28,7 +28,7 @@ export async function applyInPhases(
   const first = objects.filter(isPrerequisite);
   if (first.length > 0) {
     const done = await steps.applyBatch(first);
-    first.forEach((object, i) => results.set(object, done[i] as ObjectApplyResult));
+    for (const [i, object] of first.entries()) results.set(object, done[i] as ObjectApplyResult);
     await steps.waitEstablished(
       done.filter((result) => result.kind === "CustomResourceDefinition" && result.action !== "failed"),
     );
@@ -43,7 +43,7 @@ export async function applyInPhases(
   }
   if (rest.length > 0) {
     const done = await steps.applyBatch(rest);
-    rest.forEach((object, i) => results.set(object, done[i] as ObjectApplyResult));
+    for (const [i, object] of rest.entries()) results.set(object, done[i] as ObjectApplyResult);
   }
   return objects.map((object) => results.get(object) as ObjectApplyResult);
 }

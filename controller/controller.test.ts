@@ -1,107 +1,30 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Applyer, ObjectApplyResult } from "../applyers/applyer.js";
 import type { GitRepo } from "../test/github-server/git-repo.js";
-import { createGitHubWorld, type GitHubWorld, manifest } from "../test/github-server/harness.js";
-import { createManualTime, type ManualTime } from "./clock.js";
-import { parseConfig } from "./config/load.js";
-import type { Config } from "./config/types.js";
-import { type Controller, createController } from "./controller.js";
-import { type KubeObject, type ObjectRef, refOf } from "./render/types.js";
+import { type GitHubWorld, manifest } from "../test/github-server/harness.js";
+import { createLoopWorld, type LoopWorld } from "../test/loop-harness.js";
+import { recordingApplyer } from "../test/recording-applyer.js";
+import type { ManualTime } from "./clock.js";
+import { createController } from "./controller.js";
 import { createGitHubSource } from "./source/github.js";
 import { createFileStateStore } from "./state/file.js";
 
-/** RecordingApplyer stands in for a cluster in the loop's own tests (the applyers are proven on a real cluster in
- * test/e2e): it records every object it is sent and fails the names it is told to. */
-function recordingApplyer() {
-  const applied: KubeObject[][] = [];
-  const deleted: ObjectRef[][] = [];
-  const failNames = new Set<string>();
-  let gate: Promise<void> | undefined;
-  const applyer: Applyer = {
-    name: "recording",
-    async ensureInstalled() {},
-    async apply(objects) {
-      await gate;
-      applied.push([...objects]);
-      return {
-        applyer: "recording",
-        objects: objects.map((object): ObjectApplyResult => {
-          const ref = refOf(object);
-          return failNames.has(object.metadata.name)
-            ? { ...ref, action: "failed", message: `admission webhook denied ${object.metadata.name}` }
-            : { ...ref, action: "created" };
-        }),
-      };
-    },
-    async delete(refs) {
-      deleted.push([...refs]);
-      return { applyer: "recording", objects: refs.map((ref) => ({ ...ref, action: "deleted" as const })) };
-    },
-  };
-  return {
-    applyer,
-    applied,
-    deleted,
-    failNames,
-    names: () => applied.map((batch) => batch.map((object) => object.metadata.name)),
-    hold() {
-      let release = () => {};
-      gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      return () => {
-        gate = undefined;
-        release();
-      };
-    },
-  };
-}
-
+let loop: LoopWorld;
 let world: GitHubWorld;
 let repo: GitRepo;
 let stateDir: string;
 let time: ManualTime;
 
 beforeEach(async () => {
-  world = await createGitHubWorld();
-  repo = await world.addRepo("org", "gitops", "t0ken");
-  stateDir = await mkdtemp(join(tmpdir(), "loop-state-"));
-  time = createManualTime();
+  loop = await createLoopWorld();
+  ({ world, repo, stateDir, time } = loop);
 });
 afterEach(async () => {
-  await world.close();
-  await rm(stateDir, { recursive: true, force: true });
+  await loop.close();
 });
 
-function configFor(extra = ""): Config {
-  return {
-    ...parseConfig(`
-github_configs:
-  main: { repo_owner: org, repo_name: gitops, token: t0ken, api_url: "${world.server.url}" }
-services:
-  - { name: web, github: main, k8s_yaml_dir: web, stateless: false }
-  - { name: db, github: main, k8s_yaml_dir: db, stateless: false }
-poll_interval: 30
-${extra}`),
-  };
-}
-
-function controllerWith(applyer: Applyer, config = configFor()): Controller {
-  return createController({
-    config,
-    source: createGitHubSource({ retry: { retries: 0, minDelayMs: 0 } as never }),
-    applyer,
-    store: createFileStateStore(stateDir),
-    clock: time,
-    timers: time,
-    log: pino({ level: "silent" }),
-    random: () => 0.5,
-  });
-}
+const configFor = (extra?: string) => loop.configFor(extra);
+const controllerWith: LoopWorld["controllerWith"] = (...args) => loop.controllerWith(...args);
 
 async function seed(): Promise<string> {
   return repo.commit({
@@ -142,19 +65,27 @@ describe("the controller loop", () => {
     expect(world.server.counts()).toEqual({ total: 1, notModified: 1, charged: 0 });
   });
 
-  it("applies only the one file that changed", async () => {
+  it("applies the whole set of a service when one of its files changed, and records the others unapplied", async () => {
     await seed();
     const recorder = recordingApplyer();
     const controller = controllerWith(recorder.applyer);
     await controller.runOnce();
     const commit = await repo.commit({ "web/service.yaml": manifest("web", 2, 2) });
+    world.server.resetRequests();
     const results = await controller.runOnce();
-    expect(recorder.names().slice(2)).toEqual([["web-2"]]);
-    expect(results.find((result) => result.service === "web")?.files.applied).toEqual(["web/service.yaml"]);
+    // The whole set of web is applied (the server decides what is unchanged); db, untouched, is not sent at all.
+    expect(recorder.names().slice(2)).toEqual([["web-1", "web-2"]]);
+    const web = results.find((result) => result.service === "web");
+    expect(web?.files.changed).toEqual(["web/service.yaml"]);
+    expect(web?.files.applied).toEqual(["web/service.yaml"]);
+    expect(results.find((result) => result.service === "db")?.status).toBe("unchanged");
     expect(controller.getState().services.db?.commit).toBe(commit);
+    expect(controller.getState().repos.main?.commit).toBe(commit);
+    // The head, the tree and the one changed blob: the unchanged blobs come from the cache.
+    expect(world.server.counts().total).toBe(3);
   });
 
-  it("does not record a file whose apply failed, and retries it after the backoff", async () => {
+  it("does not record a set with a failed object, and retries the whole set after the backoff", async () => {
     await seed();
     const recorder = recordingApplyer();
     const controller = controllerWith(recorder.applyer);
@@ -170,12 +101,15 @@ describe("the controller loop", () => {
     expect(web?.error?.message).toContain("admission webhook denied web-2");
     const failed = controller.getState().services.web;
     expect(failed?.commit).toBe(before?.commit);
-    expect(failed?.files["web/service.yaml"]).toBe(before?.files["web/service.yaml"]);
-    expect(failed?.files["web/deploy.yaml"]).not.toBe(before?.files["web/deploy.yaml"]);
+    expect(failed?.files).toEqual(before?.files);
     expect(failed?.failures).toBe(1);
     expect(failed?.lastError?.message).toContain("web/service.yaml");
+    expect(failed?.objects.map((object) => [object.name, object.action])).toEqual([
+      ["web-1", "configured"],
+      ["web-2", "failed"],
+    ]);
 
-    // A poll before the backoff leaves it alone; one after it retries just the failed file.
+    // A poll before the backoff leaves it alone; one after it applies the whole set again.
     recorder.failNames.clear();
     const appliedBefore = recorder.applied.length;
     controller.requestSync({ trigger: "poll" });
@@ -184,7 +118,7 @@ describe("the controller loop", () => {
     await time.advance(30_001);
     controller.requestSync({ trigger: "poll" });
     await controller.idle();
-    expect(recorder.names().slice(appliedBefore)).toEqual([["web-2"]]);
+    expect(recorder.names().slice(appliedBefore)).toEqual([["web-1", "web-2"]]);
     expect(controller.getState().services.web).toMatchObject({ commit: await repo.head(), failures: 0 });
     expect(controller.getState().services.web?.lastError).toBeUndefined();
   });

@@ -52,13 +52,18 @@ const result: SyncResult = {
   status: "applied",
   startedAt: "2025-09-01T11:45:00.000Z",
   durationMs: 1500,
-  files: { applied: ["examples/etcd/sts.yaml"], failed: [], deleted: [], skipped: [] },
+  files: {
+    changed: ["examples/etcd/sts.yaml"],
+    applied: ["examples/etcd/sts.yaml"],
+    failed: [],
+    deleted: [],
+  },
   objects: [
     { apiVersion: "apps/v1", kind: "StatefulSet", namespace: "default", name: "etcd", action: "created" },
   ],
   pruned: [],
   unhealthy: [],
-  warnings: [],
+  orphaned: [],
 };
 const log = pino({ level: "silent" });
 const clock = () => new Date("2025-09-01T11:45:02.000Z");
@@ -116,10 +121,10 @@ describe("notification dispatcher", () => {
       ...result,
       status: "failed",
       files: {
+        changed: ["examples/etcd/sts.yaml"],
         applied: [],
         failed: [{ path: "examples/etcd/sts.yaml", error: "invalid" }],
         deleted: [],
-        skipped: [],
       },
     };
     notifier.notify(failedResult);

@@ -19,28 +19,27 @@ const failed: SyncResult = {
   startedAt: TIME,
   durationMs: 800,
   files: {
+    changed: ["m/a.yaml", "m/b.yaml"],
     applied: ["m/a.yaml"],
     failed: [{ path: "m/b.yaml", error: "Deployment <x> is invalid" }],
     deleted: [],
-    skipped: [],
   },
   objects: [],
   pruned: [],
   unhealthy: [],
-  warnings: [],
+  orphaned: [],
   error: { code: "E_APPLY", message: "1 file failed" },
 };
 
 describe("notificationsFor", () => {
   const cases: { name: string; result: SyncResult; kinds: string[] }[] = [
     {
-      name: "a failed sync: each file, then the summary",
-      result: failed,
-      kinds: ["file:success", "file:failed", "summary:failed"],
+      name: "a failed sync: each file that failed, then the summary (a change that did not land is no success)",
+      result: { ...failed, files: { ...failed.files, applied: [] } },
+      kinds: ["file:failed", "summary:failed"],
     },
     { name: "a dry run sends nothing", result: { ...failed, dryRun: true }, kinds: [] },
     { name: "an unchanged sync sends nothing", result: { ...failed, status: "unchanged" }, kinds: [] },
-    { name: "a skipped sync sends nothing", result: { ...failed, status: "skipped" }, kinds: [] },
   ];
   it.each(cases)("$name", ({ result, kinds }) => {
     const sent = notificationsFor(result, { "m/a.yaml": "blob-a" }, TIME);

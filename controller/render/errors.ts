@@ -11,10 +11,13 @@ export type RenderErrorCode =
 export class RenderError extends GitOpsError {
   readonly code: RenderErrorCode;
   readonly subject: string;
+  /** reason is the message without its subject, for callers that name the subject themselves. */
+  readonly reason: string;
 
   constructor(code: RenderErrorCode, subject: string, message: string, options?: { cause?: unknown }) {
     super(`${subject}: ${message}`, options);
     this.code = code;
     this.subject = subject;
+    this.reason = message;
   }
 }

@@ -33,6 +33,25 @@ describe("parseManifests", () => {
       configs: ["app-settings.json"],
     },
     { name: "a comment-only YAML file", path: "svc/empty.yaml", text: "# nothing\n", kinds: [], configs: [] },
+    {
+      name: "a List inside a List, flattened at every depth",
+      path: "svc/nested.yaml",
+      text: [
+        "apiVersion: v1",
+        "kind: List",
+        "items:",
+        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: outer}}",
+        "- apiVersion: v1",
+        "  kind: List",
+        "  items:",
+        "  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: inner}}",
+        "  - apiVersion: v1",
+        "    kind: ConfigMapList",
+        "    items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: deepest}}]",
+      ].join("\n"),
+      kinds: ["ConfigMap/outer", "ClusterRoleBinding/inner", "ConfigMap/deepest"],
+      configs: [],
+    },
   ])("reads $name", ({ path, text, kinds, configs }) => {
     const parsed = parseManifests(path, text);
     expect(parsed.objects.map((o) => `${o.object.kind}/${o.object.metadata.name}`)).toEqual(kinds);
@@ -87,5 +106,25 @@ describe("parseManifests", () => {
     expect(caught).toBeInstanceOf(RenderError);
     expect((caught as RenderError).code).toBe(code);
     expect((caught as RenderError).message).toMatch(message);
+  });
+
+  it("reads YAML as Kubernetes does: the 1.2 core schema with merge keys, so a date stays a string", () => {
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: dates}",
+      "base: &base {when: 2024-01-01, enabled: true}",
+      "data:",
+      "  <<: *base",
+      "  stamp: 2024-01-01T10:00:00Z",
+      "  answer: yes",
+    ].join("\n");
+    const [parsed] = parseManifests("svc/dates.yaml", text).objects;
+    expect(parsed?.object.data).toEqual({
+      when: "2024-01-01",
+      enabled: true,
+      stamp: "2024-01-01T10:00:00Z",
+      answer: "yes",
+    });
   });
 });

@@ -3,6 +3,11 @@ import yaml from "js-yaml";
 import { RenderError } from "./errors.js";
 import type { ConfigFile, KubeObject, SourcedObject } from "./types.js";
 
+// js-yaml's default schema is YAML 1.1's, where `2024-01-01` becomes a Date and is applied as a timestamp string.
+// js-yaml exports its built-in types as `types`, which @types/js-yaml does not declare.
+const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
+const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge] });
+
 /** ParsedFile is what one file of a service directory contributes: objects to apply, or service configuration. */
 export interface ParsedFile {
   objects: SourcedObject[];
@@ -12,13 +17,15 @@ export interface ParsedFile {
 /**
  * parseManifests reads one file of a service directory. YAML files may hold many documents; a `.json` file is a
  * Kubernetes object when it has `apiVersion` and `kind`, and service configuration (for the `{svc}-config`
- * ConfigMap) otherwise. `List` objects are flattened as kubectl does. Errors name the file and the document.
+ * ConfigMap) otherwise. `List` objects are flattened at every depth, as kubectl does. YAML is read with the YAML 1.2
+ * core schema plus merge keys, as Kubernetes reads it: `2024-01-01` stays a string, not a timestamp. Errors name the
+ * file and the document.
  */
 export function parseManifests(path: string, text: string): ParsedFile {
   if (path.toLowerCase().endsWith(".json")) return parseJson(path, text);
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text);
+    docs = yaml.loadAll(text, undefined, { schema: MANIFEST_SCHEMA, filename: path });
   } catch (error: unknown) {
     const line = error instanceof yaml.YAMLException ? error.mark?.line : undefined;
     const where = line === undefined ? "" : ` (document ${documentIndexAt(text, line)}, line ${line + 1})`;
@@ -54,11 +61,14 @@ function parseJson(path: string, text: string): ParsedFile {
 
 function toObjects(path: string, doc: unknown, where: string): KubeObject[] {
   const object = validate(path, doc, where);
-  if (object.kind === "List" || (object.kind.endsWith("List") && Array.isArray(object.items))) {
-    const items = Array.isArray(object.items) ? object.items : [];
-    return items.map((item, j) => validate(path, item, `${where} item ${j + 1}`));
-  }
-  return [object];
+  if (!isList(object)) return [object];
+  // A List inside a List is flattened too, so no object can hide from the checks that follow (allowlist, scope).
+  const items = Array.isArray(object.items) ? object.items : [];
+  return items.flatMap((item, j) => toObjects(path, item, `${where} item ${j + 1}`));
+}
+
+function isList(object: KubeObject): boolean {
+  return object.kind === "List" || (object.kind.endsWith("List") && Array.isArray(object.items));
 }
 
 function validate(path: string, doc: unknown, where: string): KubeObject {
@@ -67,9 +77,7 @@ function validate(path: string, doc: unknown, where: string): KubeObject {
     throw fail(`expected a Kubernetes object, got ${Array.isArray(doc) ? "a list" : typeof doc}`);
   if (typeof doc.apiVersion !== "string" || doc.apiVersion === "") throw fail("missing apiVersion");
   if (typeof doc.kind !== "string" || doc.kind === "") throw fail("missing kind");
-  if (doc.kind === "List" || (doc.kind.endsWith("List") && Array.isArray(doc.items))) {
-    return doc as unknown as KubeObject;
-  }
+  if (isList(doc as unknown as KubeObject)) return doc as unknown as KubeObject;
   const metadata = doc.metadata;
   if (!isRecord(metadata) || typeof metadata.name !== "string" || metadata.name === "") {
     // Server-side apply needs a name; generateName cannot be applied idempotently.

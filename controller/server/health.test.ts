@@ -68,11 +68,11 @@ describe("/metrics", () => {
       status: "applied",
       startedAt: "2025-09-01T11:45:00.000Z",
       durationMs: 2000,
-      files: { applied: ["a.yaml"], failed: [], deleted: [], skipped: [] },
+      files: { changed: ["a.yaml"], applied: ["a.yaml"], failed: [], deleted: [] },
       objects: [{ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "x", action: "created" }],
       pruned: [],
       unhealthy: [],
-      warnings: [],
+      orphaned: [],
     };
     metrics.observeSync(result);
     metrics.observeSync({ ...result, service: "monitoring", status: "failed" });

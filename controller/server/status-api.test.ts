@@ -10,7 +10,7 @@ describe("status API", () => {
   });
   afterAll(() => t.server.close());
 
-  it("answers /v1/gitops/repos in exactly the seed's shape, newest deploy per repo, empty strings when none", async () => {
+  it("answers /v1/gitops/repos in the seed's shape: the newest commit every service landed at, empty strings when none", async () => {
     const res = await fetch(`${t.url}/v1/gitops/repos`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -21,8 +21,9 @@ describe("status API", () => {
           repo: "AI-Infra-Team/nokube",
           url: "https://github.com/AI-Infra-Team/nokube",
           branch: "main",
-          last_deploy_time: "2025-09-01T11:45:02Z",
-          last_commit_id: "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2",
+          // etcd landed at a1b2…, but monitoring failed there: the repository is at the commit both landed at.
+          last_deploy_time: "2025-08-31T09:00:00Z",
+          last_commit_id: "0000000000000000000000000000000000000old",
           services: ["etcd", "monitoring"],
           service_count: 2,
         },
@@ -72,7 +73,15 @@ describe("status API", () => {
         { path: "examples/etcd/service.yaml", sha: "2222" },
         { path: "examples/etcd/statefulset.yaml", sha: "1111" },
       ],
-      objects: [{ apiVersion: "apps/v1", kind: "StatefulSet", namespace: "default", name: "etcd" }],
+      objects: [
+        {
+          apiVersion: "apps/v1",
+          kind: "StatefulSet",
+          namespace: "default",
+          name: "etcd",
+          action: "configured",
+        },
+      ],
       last_result: { id: "ev-3", result: "succeeded" },
     });
     expect(byName.monitoring).toMatchObject({

@@ -73,8 +73,15 @@ export function testState(): ControllerState {
       etcd: {
         commit: "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2",
         files: { "examples/etcd/statefulset.yaml": "1111", "examples/etcd/service.yaml": "2222" },
-        objects: {},
-        configFiles: {},
+        objects: [
+          {
+            apiVersion: "apps/v1",
+            kind: "StatefulSet",
+            namespace: "default",
+            name: "etcd",
+            action: "configured",
+          },
+        ],
         inventory: [{ apiVersion: "apps/v1", kind: "StatefulSet", namespace: "default", name: "etcd" }],
         lastDeployTime: "2025-09-01T11:45:02.456Z",
         failures: 0,
@@ -82,8 +89,7 @@ export function testState(): ControllerState {
       monitoring: {
         commit: "0000000000000000000000000000000000000old",
         files: {},
-        objects: {},
-        configFiles: {},
+        objects: [],
         inventory: [],
         lastDeployTime: "2025-08-31T09:00:00.000Z",
         lastError: {
@@ -95,6 +101,10 @@ export function testState(): ControllerState {
         failures: 2,
         retryAfter: "2025-09-01T11:47:30.000Z",
       },
+    },
+    // etcd landed at a1b2…, monitoring did not: the repository's newest fully landed commit is the older one.
+    repos: {
+      nokube: { commit: "0000000000000000000000000000000000000old", time: "2025-08-31T09:00:00.000Z" },
     },
     events: [
       testEvent(1),

@@ -1,4 +1,5 @@
 import type { Config, RepoConfig, ServiceConfig } from "../config/types.js";
+import { type ObjectRef, refKey } from "../render/types.js";
 import type { AuditEvent, ControllerState, ServiceState } from "../state/state.js";
 
 /** RepoView is one entry of `/v1/gitops/repos`, in exactly the seed's field names and formats. */
@@ -6,8 +7,9 @@ export interface RepoView {
   readonly repo: string;
   readonly url: string;
   readonly branch: string;
-  /** ISO 8601 to the second, or "" when no service of the repo was ever deployed (the seed: 若无则为空). */
+  /** When `last_commit_id` fully landed, ISO 8601 to the second, or "" before that (the seed: 若无则为空). */
   readonly last_deploy_time: string;
+  /** The newest commit at which every service of the repository landed whole and healthy, or "". */
   readonly last_commit_id: string;
   readonly services: readonly string[];
   readonly service_count: number;
@@ -31,7 +33,24 @@ export interface ServiceView {
   readonly retry_after: string;
   readonly last_result: AuditEvent | null;
   readonly files: readonly { path: string; sha: string }[];
-  readonly objects: readonly { apiVersion: string; kind: string; namespace: string; name: string }[];
+  readonly objects: readonly ObjectView[];
+}
+
+/**
+ * ObjectView is one object of a service: what its last sync did to it (`created`, `configured`, `unchanged`,
+ * `failed`, `skipped`), or `orphaned` for an object simple-gitops applied that is no longer in git and was not
+ * pruned; `message` says why for failed and skipped ones, `health` why a workload is not healthy, `taken_over`
+ * which fields were taken from other field managers.
+ */
+export interface ObjectView {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly action: string;
+  readonly message?: string;
+  readonly health?: string;
+  readonly taken_over?: readonly { manager: string; fields: readonly string[] }[];
 }
 
 /** isoSeconds formats a time as the seed does (`2025-09-01T11:45:02Z`); "" for missing or unparsable input. */
@@ -46,29 +65,17 @@ function repoName(repo: RepoConfig): string {
   return `${repo.owner}/${repo.name}`;
 }
 
-/** newestDeploy picks, among services' states, the one deployed last; ties keep the first in config order. */
-function newestDeploy(states: readonly (ServiceState | undefined)[]): ServiceState | undefined {
-  let newest: ServiceState | undefined;
-  for (const state of states) {
-    if (!state?.lastDeployTime) continue;
-    if (!newest?.lastDeployTime || Date.parse(state.lastDeployTime) > Date.parse(newest.lastDeployTime)) {
-      newest = state;
-    }
-  }
-  return newest;
-}
-
 /** repoViews builds the `/v1/gitops/repos` entries from the config and the live state. */
 export function repoViews(config: Config, state: ControllerState): RepoView[] {
   return config.repos.map((repo) => {
     const services = config.services.filter((s) => s.repoKey === repo.key).map((s) => s.name);
-    const newest = newestDeploy(services.map((name) => state.services[name]));
+    const landed = state.repos[repo.key];
     return {
       repo: repoName(repo),
       url: repo.htmlUrl,
       branch: repo.branch,
-      last_deploy_time: isoSeconds(newest?.lastDeployTime),
-      last_commit_id: newest?.commit ?? "",
+      last_deploy_time: isoSeconds(landed?.time),
+      last_commit_id: landed?.commit ?? "",
       services,
       service_count: services.length,
     };
@@ -105,13 +112,30 @@ export function serviceView(config: Config, service: ServiceConfig, state: Contr
     files: Object.entries(current?.files ?? {})
       .map(([path, sha]) => ({ path, sha }))
       .sort((a, b) => a.path.localeCompare(b.path)),
-    objects: (current?.inventory ?? []).map((o) => ({
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-      namespace: o.namespace ?? "",
-      name: o.name,
-    })),
+    objects: objectViews(current),
   };
+}
+
+/** objectViews lists the last sync's objects with their actions, then inventory objects no longer in git. */
+function objectViews(state: ServiceState | undefined): ObjectView[] {
+  if (!state) return [];
+  const ref = (o: ObjectRef) => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.namespace ?? "",
+    name: o.name,
+  });
+  const synced = new Set(state.objects.map(refKey));
+  return [
+    ...state.objects.map((o) => ({
+      ...ref(o),
+      action: o.action,
+      ...(o.message ? { message: o.message } : {}),
+      ...(o.health ? { health: o.health } : {}),
+      ...(o.takenOver ? { taken_over: o.takenOver } : {}),
+    })),
+    ...state.inventory.filter((o) => !synced.has(refKey(o))).map((o) => ({ ...ref(o), action: "orphaned" })),
+  ];
 }
 
 /** recentEvents is the newest `limit` audit events, newest first, optionally only one service's. */

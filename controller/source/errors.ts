@@ -10,6 +10,7 @@ export type SourceErrorCode =
   | "E_SOURCE_UNAVAILABLE"
   | "E_SOURCE_DIR_MISSING"
   | "E_SOURCE_DIR_EMPTY"
+  | "E_SOURCE_FILE_UNUSABLE"
   | "E_SOURCE_PROTOCOL";
 
 /**

@@ -65,12 +65,18 @@ describe("GitHub source changes", () => {
 
     const etcd = ok(result, "etcd");
     expect(etcd.deleted).toEqual(["examples/etcd/00.yaml", "examples/etcd/02.yaml"]);
-    expect(etcd.files.map((file) => [file.path, file.state])).toEqual([
-      ["examples/etcd/01.yaml", "unchanged"],
-      ["examples/etcd/10-renamed.yaml", "changed"],
+    expect(etcd.changed).toBe(true);
+    expect(etcd.files.map((file) => [file.path, file.changed, file.content])).toEqual([
+      ["examples/etcd/01.yaml", false, manifest("etcd", 1)],
+      ["examples/etcd/10-renamed.yaml", true, manifest("etcd", 0)],
     ]);
-    expect(etcd.files[1]).toMatchObject({ content: manifest("etcd", 0) });
-    expect(ok(result, "web")).toMatchObject({ changed: false, deleted: [] });
+    const web = ok(result, "web");
+    expect(web).toMatchObject({ changed: false, deleted: [] });
+    // an unchanged service still comes whole, with every file's text
+    expect(web.files.map((file) => [file.path, file.changed, file.content])).toEqual([
+      ["apps/web/00.yaml", false, manifest("web", 0)],
+      ["apps/web/01.yaml", false, manifest("web", 1)],
+    ]);
     // head + tree; the renamed blob is the same SHA, already cached
     expect(world.server.counts()).toEqual({ total: 2, notModified: 0, charged: 2 });
   });
@@ -91,10 +97,11 @@ describe("GitHub source changes", () => {
     expect(rewound).toMatchObject({ status: "changed", commit: before });
     const etcd = ok(rewound, "etcd");
     expect(etcd.deleted).toEqual(["examples/etcd/03.yaml"]);
-    expect(etcd.files.find((file) => file.path === "examples/etcd/01.yaml")).toMatchObject({
-      state: "changed",
-      content: manifest("etcd", 1),
-    });
+    expect(etcd.files.map((file) => [file.path, file.changed, file.content])).toEqual([
+      ["examples/etcd/00.yaml", false, manifest("etcd", 0)],
+      ["examples/etcd/01.yaml", true, manifest("etcd", 1)],
+      ["examples/etcd/02.yaml", false, manifest("etcd", 2)],
+    ]);
   });
 
   it("takes a force-pushed head as the desired state, whatever was applied before", async () => {
@@ -109,12 +116,11 @@ describe("GitHub source changes", () => {
 
     expect(result).toMatchObject({ status: "changed", commit: forced });
     const web = ok(result, "web");
-    expect(web.files.map((file) => [file.path, file.state])).toEqual([
-      ["apps/web/00.yaml", "unchanged"],
-      ["apps/web/01.yaml", "changed"],
-      ["apps/web/02.yaml", "changed"],
+    expect(web.files.map((file) => [file.path, file.changed, file.content])).toEqual([
+      ["apps/web/00.yaml", false, manifest("web", 0)],
+      ["apps/web/01.yaml", true, manifest("web", 1)],
+      ["apps/web/02.yaml", true, manifest("web", 2, 7)],
     ]);
-    expect(web.files[1]).toMatchObject({ content: manifest("web", 1) });
     expect(ok(result, "etcd").changed).toBe(false);
   });
 
@@ -174,40 +180,31 @@ describe("GitHub source changes", () => {
     expect(ok(result, "etcd").files).toHaveLength(3);
   });
 
-  it("skips binary and over-limit files with a warning, reads only .yaml/.yml/.json, without fetching big blobs", async () => {
-    const capture = captureLogger();
-    const source = sourceWith({ log: capture.log, maxFileBytes: 200 });
-    await repo.commit({
-      "apps/web/blob.yaml": Buffer.from([0x6b, 0x69, 0x6e, 0x64, 0x00, 0x01]),
-      "apps/web/latin1.yml": Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0xe9]),
-      "apps/web/huge.json": `{"kind":"ConfigMap","data":{"x":"${"x".repeat(300)}"}}`,
+  it("reads only .yaml/.yml/.json files, whatever the extension's case, each whole with its text", async () => {
+    const added = {
       "apps/web/notes.txt": "ignored\n",
       "apps/web/Chart.YAML": "kind: ConfigMap\n",
-    });
-    const huge = await repo.blobSha("apps/web/huge.json");
+      "apps/web/values.json": '{"kind":"ConfigMap"}\n',
+      "apps/web/extra.yml": manifest("web", 9),
+    };
+    await repo.commit(added);
+    const txt = await repo.blobSha("apps/web/notes.txt");
 
-    const result = await poll(source);
+    const result = await poll(sourceWith());
 
     const web = ok(result, "web");
-    expect(web.files.map((file) => [file.path, file.state])).toEqual([
-      ["apps/web/00.yaml", "changed"],
-      ["apps/web/01.yaml", "changed"],
-      ["apps/web/Chart.YAML", "changed"],
-      ["apps/web/blob.yaml", "skipped"],
-      ["apps/web/huge.json", "skipped"],
-      ["apps/web/latin1.yml", "skipped"],
+    expect(web.files.map((file) => [file.path, file.changed, file.content])).toEqual([
+      ["apps/web/00.yaml", true, manifest("web", 0)],
+      ["apps/web/01.yaml", true, manifest("web", 1)],
+      ["apps/web/Chart.YAML", true, added["apps/web/Chart.YAML"]],
+      ["apps/web/extra.yml", true, added["apps/web/extra.yml"]],
+      ["apps/web/values.json", true, added["apps/web/values.json"]],
     ]);
-    expect(web.files.filter((file) => file.state === "skipped").map((file) => file.reason)).toEqual([
-      "binary",
-      "too-large",
-      "binary",
-    ]);
-    expect(web.warnings).toHaveLength(3);
-    expect(web.warnings[1]).toMatch(/huge\.json: skipped, \d+ bytes is over the 200-byte limit/);
-    expect(capture.lines.filter((line) => line.level === "warn").map((line) => line.message)).toEqual(
-      expect.arrayContaining([...web.warnings]),
-    );
-    expect(world.server.requests.some((record) => record.path.endsWith(huge))).toBe(false);
+    for (const file of web.files) {
+      expect(file.sha).toBe(await repo.blobSha(file.path));
+      expect(file.size).toBe(Buffer.byteLength(file.content));
+    }
+    expect(world.server.requests.some((record) => record.path.endsWith(txt))).toBe(false);
   });
 
   it("reads GitHub Enterprise through an /api/v3 API root", async () => {

@@ -76,21 +76,28 @@ describe("GitHub source request counts", () => {
     expect(one).toMatchObject({ status: "changed", commit });
     const etcd = okService(one, "etcd");
     expect(etcd.changed).toBe(true);
-    expect(etcd.files.filter((file) => file.state === "changed")).toEqual([
+    expect(etcd.files.filter((file) => file.changed)).toEqual([
       {
         path: "examples/etcd/01.yaml",
         sha: await repo.blobSha("examples/etcd/01.yaml"),
         size: manifest("etcd", 1, 2).length,
-        state: "changed",
+        changed: true,
         content: manifest("etcd", 1, 2),
       },
     ]);
-    expect(etcd.files.map((file) => file.path)).toEqual([
-      "examples/etcd/00.yaml",
-      "examples/etcd/01.yaml",
-      "examples/etcd/02.yaml",
+    // the whole set comes back, the unchanged files' text from the blob cache
+    expect(etcd.files.map((file) => [file.path, file.content])).toEqual([
+      ["examples/etcd/00.yaml", manifest("etcd", 0)],
+      ["examples/etcd/01.yaml", manifest("etcd", 1, 2)],
+      ["examples/etcd/02.yaml", manifest("etcd", 2)],
     ]);
-    expect(okService(one, "web").changed).toBe(false);
+    const web = okService(one, "web");
+    expect(web.changed).toBe(false);
+    expect(web.files.map((file) => [file.path, file.changed, file.content])).toEqual([
+      ["apps/web/00.yaml", false, manifest("web", 0)],
+      ["apps/web/01.yaml", false, manifest("web", 1)],
+      ["apps/web/02.yaml", false, manifest("web", 2)],
+    ]);
     recordApplied(one, known);
     world.server.resetRequests();
 
@@ -100,6 +107,53 @@ describe("GitHub source request counts", () => {
     });
     await source.poll(request(known));
     expect(world.server.counts()).toEqual({ total: 4, notModified: 0, charged: 4 });
+  });
+
+  it("spends head + tree + one blob on a change to one file of 20, and still returns all 20 with their text", async () => {
+    const files = serviceFiles("big", "k8s/big", 20);
+    await repo.commit(files);
+    const big = (known: Record<string, KnownState>): PollRequest => ({
+      ...request(known),
+      services: [{ name: "big", dir: "k8s/big" }],
+    });
+    const source = createGitHubSource({ log: captureLogger().log, retry: FAST });
+    const known: Record<string, KnownState> = {};
+    recordApplied(await source.poll(big(known)), known);
+    const paths = Object.keys(files).sort();
+    // head + tree + every blob once
+    expect(world.server.counts()).toEqual({
+      total: 2 + paths.length,
+      notModified: 0,
+      charged: 2 + paths.length,
+    });
+    expect(Object.keys(known.big?.files ?? {})).toEqual(paths);
+    world.server.resetRequests();
+
+    const target = paths[7] as string;
+    files[target] = manifest("big", 7, 2);
+    const commit = await repo.commit({ [target]: files[target] });
+    const changedSha = await repo.blobSha(target);
+    const result = await source.poll(big(known));
+
+    expect(world.server.counts()).toEqual({ total: 3, notModified: 0, charged: 3 });
+    const kinds = world.server.requests.map(
+      (record) => /\/(branches|git\/trees|git\/blobs)\//.exec(record.path)?.[1],
+    );
+    expect(kinds.sort()).toEqual(["branches", "git/blobs", "git/trees"]);
+    expect(
+      world.server.requests.filter((record) => record.path.includes("/git/blobs/")).map((r) => r.path),
+    ).toEqual([`/repos/acme/deploy/git/blobs/${changedSha}`]);
+    expect(result).toMatchObject({ status: "changed", commit });
+    const service = okService(result, "big");
+    expect(service.changed).toBe(true);
+    expect(service.deleted).toEqual([]);
+    expect(service.files.map((file) => file.path)).toEqual(paths);
+    for (const file of service.files) {
+      expect(file.content).toBe(files[file.path]);
+      expect(file.sha).toBe(await repo.blobSha(file.path));
+      expect(file.changed).toBe(file.path === target);
+    }
+    expect(service.files.filter((file) => file.changed)).toHaveLength(1);
   });
 
   it("spends 200 requests, all 304 and none charged, on 100 idle polls of 10 services × 20 files on 2 repos", async () => {
@@ -163,11 +217,11 @@ describe("GitHub source request counts", () => {
     // the head is unchanged (304) and its tree listing cached by SHA: only the blob is read again
     expect(world.server.counts()).toEqual({ total: 2, notModified: 1, charged: 1 });
     expect(retried).toMatchObject({ status: "changed", commit });
-    expect(okService(retried, "monitoring").files.find((file) => file.state === "changed")).toMatchObject({
-      path: "examples/monitoring/02.yaml",
-      sha: blob,
-      content: manifest("monitoring", 2, 9),
-    });
+    const monitoringFiles = okService(retried, "monitoring").files;
+    expect(monitoringFiles.filter((file) => file.changed)).toMatchObject([
+      { path: "examples/monitoring/02.yaml", sha: blob, content: manifest("monitoring", 2, 9) },
+    ]);
+    expect(monitoringFiles).toHaveLength(3);
     recordApplied(retried, known);
     world.server.resetRequests();
     expect(await source.poll(request(known))).toMatchObject({ status: "unchanged", commit });

@@ -15,7 +15,7 @@ import type { SourceLogger } from "./log.js";
 import { LruCache } from "./lru.js";
 import {
   type BlobText,
-  blobsToFetch,
+  blobsToRead,
   completeService,
   type DirListing,
   normalizeDir,
@@ -36,7 +36,7 @@ export interface GitHubSourceOptions {
   readonly fetch?: typeof globalThis.fetch;
   readonly log?: SourceLogger;
   readonly retry?: RetryPolicy;
-  /** Files larger than this are skipped with a warning, without reading them. Default 1 MiB. */
+  /** A file larger than this fails its service, without being read. Default {@link MAX_FILE_BYTES}. */
   readonly maxFileBytes?: number;
   /** Memory the blob cache may hold, in bytes. Default 64 MiB. */
   readonly blobCacheBytes?: number;
@@ -45,6 +45,13 @@ export interface GitHubSourceOptions {
   readonly createClient?: (options: GitHubClientOptions) => GitHubClient;
 }
 
+/**
+ * MAX_FILE_BYTES is the largest manifest file read, 10 MiB: ten times the largest file of a widely used monitoring
+ * stack (a 1 MB dashboards list), and what a 256 MiB controller can decode and parse with room to spare. GitHub's
+ * blobs API serves files up to 100 MB.
+ */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
 interface Head {
   readonly etag?: string;
   readonly commit: string;
@@ -52,9 +59,10 @@ interface Head {
 }
 
 /**
- * createGitHubSource polls GitHub for what changed under each service directory, spending one conditional request
- * per repository and branch when nothing changed (answered 304, which GitHub does not charge), and when the head
- * moved one recursive tree plus one blob per file whose SHA differs from the caller's known state.
+ * createGitHubSource polls GitHub for each service directory's whole set of manifests, spending one conditional
+ * request per repository and branch when nothing changed (answered 304, which GitHub does not charge), and when the
+ * head moved one recursive tree plus one blob per file not already in the blob cache (keyed by SHA, so an unchanged
+ * file costs nothing).
  *
  * The head is read with `GET /repos/{o}/{r}/branches/{branch}` rather than `/commits/{ref}`: both give the commit
  * and its tree SHA and honour If-None-Match, but `/commits/{ref}` also computes the commit's diff (up to 300 files
@@ -63,7 +71,7 @@ interface Head {
  */
 export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
   const log = options.log ?? pino({ name: "github-source" });
-  const maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
+  const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const concurrency = options.concurrency ?? 8;
   const createClient = options.createClient ?? createGitHubClient;
   const clients = new Map<string, GitHubClient>();
@@ -169,14 +177,12 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
         maxFileBytes,
       }),
     );
-    const read = await readBlobs(client, repository, blobsToFetch(plans), plans, context);
+    const read = await readBlobs(client, repository, blobsToRead(plans), plans, context);
     const results = plans.map((plan): ServiceResult => {
       if (!plan.ok) return plan;
       const error = plan.files.map((file) => read.errors.get(file.sha)).find((found) => found !== undefined);
       if (error !== undefined) return { ok: false, service: plan.service, dir: plan.dir, error };
-      const done = completeService(plan, read.texts, maxFileBytes);
-      for (const warning of done.warnings) log.warn({ repository: label, service: plan.service }, warning);
-      return done;
+      return completeService(plan, read.texts, label);
     });
     for (const result of results) {
       if (!result.ok) {

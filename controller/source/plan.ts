@@ -16,13 +16,15 @@ export type DirListing =
   | { readonly exists: true; readonly entries: readonly TreeEntry[] }
   | { readonly exists: false; readonly reason: "missing" | "not-a-directory" };
 
-/** PlannedFile is a manifest at the new head before its content is known. */
-export type PlannedFile =
-  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "unchanged" }
-  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "fetch" }
-  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "too-large" };
+/** PlannedFile is a manifest at the new head before its content is read. */
+export interface PlannedFile {
+  readonly path: string;
+  readonly sha: string;
+  readonly size: number;
+  readonly changed: boolean;
+}
 
-/** ServicePlan is what one service needs fetched, and what it lost, before any blob is read. */
+/** ServicePlan is every manifest one service needs read, and the known paths it lost, before any blob is read. */
 export interface ServicePlan {
   readonly ok: true;
   readonly service: string;
@@ -51,9 +53,9 @@ export function isUnderDir(path: string, dir: string): boolean {
 const REGULAR_FILE_MODES = new Set(["100644", "100755"]);
 
 /**
- * planService compares one service's listing at the new head with its known state: which files to fetch, which
- * are unchanged, which are too large to read, and which known paths are gone. A missing or empty directory is an
- * error for this service, never a plan that deletes everything it applied.
+ * planService lists one service's manifests at the new head, says which differ from its known state and which known
+ * paths are gone. A missing or empty directory, or a file over `maxFileBytes`, is an error for this service (naming
+ * the file), never a plan that applies part of it or deletes everything it applied.
  */
 export function planService(input: {
   readonly repository: string;
@@ -64,15 +66,18 @@ export function planService(input: {
 }): ServicePlan | ServiceFailure {
   const { repository, service, listing, maxFileBytes } = input;
   const dir = normalizeDir(service.dir);
-  const fail = (code: "E_SOURCE_DIR_MISSING" | "E_SOURCE_DIR_EMPTY", what: string): ServiceFailure => ({
+  const fail = (
+    code: "E_SOURCE_DIR_MISSING" | "E_SOURCE_DIR_EMPTY" | "E_SOURCE_FILE_UNUSABLE",
+    what: string,
+    next = "nothing was deleted. Fix k8s_yaml_dir or add the manifests.",
+  ): ServiceFailure => ({
     ok: false,
     service: service.name,
     dir: service.dir,
-    error: new SourceError(
-      code,
-      `service ${service.name}: ${what} in ${repository}; nothing was deleted. Fix k8s_yaml_dir or add the manifests.`,
-      { repository, services: [service.name] },
-    ),
+    error: new SourceError(code, `service ${service.name}: ${what} in ${repository}; ${next}`, {
+      repository,
+      services: [service.name],
+    }),
   });
   if (!listing.exists) {
     return fail(
@@ -89,14 +94,27 @@ export function planService(input: {
         isUnderDir(entry.path, dir) &&
         isManifestPath(entry.path),
     )
-    .map((entry): PlannedFile => {
-      const base = { path: entry.path, sha: entry.sha, size: entry.size ?? 0 };
-      if (knownFiles[entry.path] === entry.sha) return { ...base, state: "unchanged" };
-      return { ...base, state: base.size > maxFileBytes ? "too-large" : "fetch" };
-    })
+    .map(
+      (entry): PlannedFile => ({
+        path: entry.path,
+        sha: entry.sha,
+        size: entry.size ?? 0,
+        changed: knownFiles[entry.path] !== entry.sha,
+      }),
+    )
     .sort((a, b) => comparePaths(a.path, b.path));
   if (files.length === 0) {
     return fail("E_SOURCE_DIR_EMPTY", `directory "${dir}" holds no .yaml, .yml or .json file`);
+  }
+  const tooLarge = files.filter((file) => file.size > maxFileBytes);
+  if (tooLarge.length > 0) {
+    return fail(
+      "E_SOURCE_FILE_UNUSABLE",
+      tooLarge
+        .map((file) => `${file.path} is ${file.size} bytes, over the ${maxFileBytes}-byte limit`)
+        .join("; "),
+      "nothing of the service was applied. Split the file, or move what is not a manifest out of k8s_yaml_dir.",
+    );
   }
   const present = new Set(files.map((file) => file.path));
   const deleted = Object.keys(knownFiles)
@@ -105,50 +123,47 @@ export function planService(input: {
   return { ok: true, service: service.name, dir: service.dir, files, deleted };
 }
 
-/** blobsToFetch lists the distinct blob SHAs a set of plans needs, so a blob shared by services is read once. */
-export function blobsToFetch(plans: readonly (ServicePlan | ServiceFailure)[]): string[] {
+/** blobsToRead lists the distinct blob SHAs a set of plans needs, so a blob shared by services is read once. */
+export function blobsToRead(plans: readonly (ServicePlan | ServiceFailure)[]): string[] {
   const shas = new Set<string>();
   for (const plan of plans) {
     if (!plan.ok) continue;
-    for (const file of plan.files) if (file.state === "fetch") shas.add(file.sha);
+    for (const file of plan.files) shas.add(file.sha);
   }
   return [...shas];
 }
 
 /**
- * completeService turns a plan and the blobs read for it into the service's desired files. Every blob in state
- * `fetch` must be in `blobs`; a caller that could not read one reports the service as failed instead.
+ * completeService turns a plan and the blobs read for it into the service's desired files. Every blob of the plan
+ * must be in `blobs`; a caller that could not read one reports the service as failed instead. A file that is not
+ * UTF-8 text fails the service, naming the file: applying the rest would deploy a set git does not describe.
  */
 export function completeService(
   plan: ServicePlan,
   blobs: ReadonlyMap<string, BlobText>,
-  maxFileBytes: number,
-): ServiceFiles {
-  const warnings: string[] = [];
-  const files = plan.files.map((file): DesiredFile => {
-    const base = { path: file.path, sha: file.sha, size: file.size };
-    if (file.state === "unchanged") return { ...base, state: "unchanged" };
-    if (file.state === "too-large") {
-      warnings.push(`${file.path}: skipped, ${file.size} bytes is over the ${maxFileBytes}-byte limit`);
-      return { ...base, state: "skipped", reason: "too-large" };
-    }
+  repository: string,
+): ServiceFiles | ServiceFailure {
+  const files: DesiredFile[] = [];
+  const binary: string[] = [];
+  for (const file of plan.files) {
     const blob = blobs.get(file.sha);
     if (blob === undefined)
       throw new Error(`completeService: blob ${file.sha} for ${file.path} was not read`);
-    if (blob.kind === "binary") {
-      warnings.push(`${file.path}: skipped, not UTF-8 text (binary content)`);
-      return { ...base, state: "skipped", reason: "binary" };
-    }
-    return { ...base, state: "changed", content: blob.text };
-  });
-  const changed = plan.deleted.length > 0 || files.some((file) => file.state !== "unchanged");
-  return {
-    ok: true,
-    service: plan.service,
-    dir: plan.dir,
-    changed,
-    files,
-    deleted: plan.deleted,
-    warnings,
-  };
+    if (blob.kind === "binary") binary.push(file.path);
+    else files.push({ ...file, content: blob.text });
+  }
+  if (binary.length > 0) {
+    return {
+      ok: false,
+      service: plan.service,
+      dir: plan.dir,
+      error: new SourceError(
+        "E_SOURCE_FILE_UNUSABLE",
+        `service ${plan.service}: ${binary.map((path) => `${path} is not UTF-8 text`).join("; ")} in ${repository}; nothing of the service was applied. Fix or remove the file in git.`,
+        { repository, services: [plan.service] },
+      ),
+    };
+  }
+  const changed = plan.deleted.length > 0 || files.some((file) => file.changed);
+  return { ok: true, service: plan.service, dir: plan.dir, changed, files, deleted: plan.deleted };
 }

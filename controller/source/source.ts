@@ -37,45 +37,37 @@ export interface PollRequest {
   readonly known: Readonly<Record<string, KnownState>>;
 }
 
-/** SkipReason says why a file under a service directory is neither applied nor reported as deleted. */
-export type SkipReason = "too-large" | "binary";
+/**
+ * DesiredFile is one manifest of a service at the new head, with its text. `changed` says whether its blob SHA
+ * differs from the known one (or it is new): it is reported, but the whole set is what gets applied.
+ */
+export interface DesiredFile {
+  readonly path: string;
+  readonly sha: string;
+  readonly size: number;
+  readonly changed: boolean;
+  readonly content: string;
+}
 
 /**
- * DesiredFile is one manifest at the new head. `content` is present only when the blob SHA differs from the known
- * one; a skipped file stays in the list so a caller computing deletions does not prune what it produced before.
+ * ServiceFiles is the desired state of one service at the new head: every manifest of its directory, sorted by
+ * path. A file that could not be used (too large, not text) makes the service a {@link ServiceFailure} instead.
  */
-export type DesiredFile =
-  | { readonly path: string; readonly sha: string; readonly size: number; readonly state: "unchanged" }
-  | {
-      readonly path: string;
-      readonly sha: string;
-      readonly size: number;
-      readonly state: "changed";
-      readonly content: string;
-    }
-  | {
-      readonly path: string;
-      readonly sha: string;
-      readonly size: number;
-      readonly state: "skipped";
-      readonly reason: SkipReason;
-    };
-
-/** ServiceFiles is the desired state of one service at the new head; `files` is sorted by path. */
 export interface ServiceFiles {
   readonly ok: true;
   readonly service: string;
   readonly dir: string;
-  /** True when a file changed, appeared, was skipped anew or was deleted compared with the known state. */
+  /** True when a file changed, appeared or was deleted compared with the known state. */
   readonly changed: boolean;
   readonly files: readonly DesiredFile[];
-  /** Known paths that are no longer manifests at the new head (deleted or renamed away): prune candidates. */
+  /** Known paths that are no longer manifests at the new head (deleted or renamed away). */
   readonly deleted: readonly string[];
-  /** One line per skipped file, for logs and the status API. */
-  readonly warnings: readonly string[];
 }
 
-/** ServiceFailure is a service the source could not read at the new head; its known state must stay as it is. */
+/**
+ * ServiceFailure is a service the source could not read whole at the new head (a missing directory, a file too
+ * large or not text, a blob that could not be fetched); its known state must stay as it is.
+ */
 export interface ServiceFailure {
   readonly ok: false;
   readonly service: string;
@@ -93,7 +85,7 @@ export interface PollUnchanged {
   readonly commit: string;
 }
 
-/** PollChanged carries the new head and, per service, what to apply and what was deleted. */
+/** PollChanged carries the new head and, per service, its whole desired set or why it could not be read. */
 export interface PollChanged {
   readonly status: "changed";
   readonly changed: true;
@@ -113,7 +105,8 @@ export interface PollFailed {
 export type PollResult = PollUnchanged | PollChanged | PollFailed;
 
 /**
- * Source tells what a service's directory looks like at the head of its branch compared with a known state.
+ * Source reads every manifest of each service's directory at the head of its branch, and says which files differ
+ * from a known state.
  *
  * A source keeps only caches of facts that cannot go stale (ETag and head per branch, trees and blobs by SHA); it
  * never remembers what was applied, so a poll whose apply failed is reported again until the caller records it.

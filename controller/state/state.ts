@@ -1,3 +1,4 @@
+import type { ObjectApplyResult } from "../../applyers/applyer.js";
 import type { ObjectRef } from "../render/types.js";
 
 /** ServiceError is the last failure of a service, kept until a sync of that service succeeds. */
@@ -9,26 +10,39 @@ export interface ServiceError {
 }
 
 /**
- * ServiceState is what was deployed for one service. Everything in it is recorded only after the apply it
- * describes succeeded, so after a restart nothing applied is re-applied and nothing half-applied counts as done.
+ * ObjectStatus is one object of a service's last sync: what applying did to it, why when it failed or was skipped,
+ * the fields taken over from other managers, and its health when it is a workload that is not healthy.
+ */
+export interface ObjectStatus extends ObjectApplyResult {
+  readonly health?: string;
+}
+
+/**
+ * ServiceState is what was deployed for one service. `commit` and `files` are recorded only when the service's whole
+ * desired set at that commit landed and every workload in it was healthy, so after a restart nothing half-applied
+ * counts as done, and a failed service is applied again until it lands.
  */
 export interface ServiceState {
-  /** The commit whose every file of the service was applied. */
+  /** The newest commit whose whole set landed and became healthy. */
   readonly commit?: string;
-  /** Blob SHA per applied file path: the source's known state. */
+  /** Blob SHA per file path of the set at `commit`: what the source compares to say which files changed. */
   readonly files: Readonly<Record<string, string>>;
-  /** The objects each applied file rendered to, for prune and the status API. */
-  readonly objects: Readonly<Record<string, readonly ObjectRef[]>>;
-  /** The service configuration `.json` files, kept to rebuild the `{svc}-config` ConfigMap when one changes. */
-  readonly configFiles: Readonly<Record<string, string>>;
   /** Every object simple-gitops applied for the service and has not pruned (see applyers/inventory.ts). */
   readonly inventory: readonly ObjectRef[];
+  /** The objects of the last sync that applied something, each with its action. */
+  readonly objects: readonly ObjectStatus[];
   readonly lastDeployTime?: string;
   readonly lastError?: ServiceError;
   /** Consecutive failed syncs, for the retry backoff. */
   readonly failures: number;
   /** The earliest time a failed service is tried again (ISO 8601). */
   readonly retryAfter?: string;
+}
+
+/** RepoState is the newest commit at which every service of a repository landed, and when it did. */
+export interface RepoState {
+  readonly commit: string;
+  readonly time: string;
 }
 
 /** AuditEvent is one entry of the audit trail: who triggered what, for which commit, with what result. */
@@ -41,7 +55,13 @@ export interface AuditEvent {
   readonly repo: string;
   readonly commit: string;
   readonly result: "succeeded" | "failed";
-  readonly objects: readonly { kind: string; namespace?: string; name: string; action: string }[];
+  readonly objects: readonly {
+    kind: string;
+    namespace?: string;
+    name: string;
+    action: string;
+    message?: string;
+  }[];
   readonly durationMs: number;
   readonly error?: string;
 }
@@ -49,10 +69,14 @@ export interface AuditEvent {
 /** Trigger says what started a sync. */
 export type Trigger = "startup" | "poll" | "schedule" | "webhook" | "manual";
 
-/** ControllerState is the whole persisted state: services by name and the bounded audit trail, newest last. */
+/**
+ * ControllerState is the whole persisted state: services by name, repositories by `github_configs` key, and the
+ * bounded audit trail, newest last.
+ */
 export interface ControllerState {
   readonly version: 1;
   readonly services: Readonly<Record<string, ServiceState>>;
+  readonly repos: Readonly<Record<string, RepoState>>;
   readonly events: readonly AuditEvent[];
 }
 
@@ -61,12 +85,12 @@ export const MAX_EVENTS = 200;
 
 /** emptyState is the state of a controller that has deployed nothing. */
 export function emptyState(): ControllerState {
-  return { version: 1, services: {}, events: [] };
+  return { version: 1, services: {}, repos: {}, events: [] };
 }
 
 /** emptyServiceState is the state of a service that was never deployed. */
 export function emptyServiceState(): ServiceState {
-  return { files: {}, objects: {}, configFiles: {}, inventory: [], failures: 0 };
+  return { files: {}, inventory: [], objects: [], failures: 0 };
 }
 
 /** withEvents appends audit events, keeping only the newest MAX_EVENTS. */

@@ -1,5 +1,5 @@
 import { GitOpsError } from "../../kube/errors.js";
-import type { ControllerState } from "./state.js";
+import { type ControllerState, emptyServiceState, type ServiceState } from "./state.js";
 
 /**
  * StateStore keeps the controller's state across restarts. `load` returns the empty state when nothing was saved
@@ -32,5 +32,25 @@ export function parseState(text: string, where: string): ControllerState {
       `${where}: not a simple-gitops state (version 1); move it aside to start afresh`,
     );
   }
-  return state as ControllerState;
+  return {
+    version: 1,
+    services: Object.fromEntries(
+      Object.entries(state.services ?? {}).map(([name, service]) => [name, withDefaults(service)]),
+    ),
+    repos: state.repos ?? {},
+    events: state.events,
+  };
+}
+
+/**
+ * withDefaults fills what an older record lacks. Records written before whole-set syncs kept per-file objects and
+ * configuration files; those are dropped, and their `objects` (a map then) read as none.
+ */
+function withDefaults(service: Partial<ServiceState>): ServiceState {
+  const { configFiles: _configFiles, ...rest } = service as Partial<ServiceState> & { configFiles?: unknown };
+  return {
+    ...emptyServiceState(),
+    ...rest,
+    objects: Array.isArray(rest.objects) ? rest.objects : [],
+  };
 }

@@ -1,8 +1,10 @@
+import { GitOpsError } from "../../kube/errors.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
-import type { KnownState, PollResult, Source } from "../source/source.js";
+import type { KnownState, PollResult, ServiceFiles, Source } from "../source/source.js";
 import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
+import { withFailure } from "./next-state.js";
 import type { SyncResult } from "./result.js";
-import { errorCode, repoLabel, type ServiceSyncDeps, syncService, withFailure } from "./service-sync.js";
+import { repoLabel, type ServiceSyncDeps, syncService } from "./service-sync.js";
 
 /** RepoSyncDeps adds the source to what every service's sync needs. */
 export interface RepoSyncDeps extends ServiceSyncDeps {
@@ -22,9 +24,11 @@ export interface RepoSyncInput {
 }
 
 /**
- * syncRepository polls one repository and branch once for all of its services, then syncs each service that the
- * source reports, one after the other. A service that fails is recorded with its error and retried later; the others
- * keep going.
+ * syncRepository polls one repository and branch once for all of its services, then syncs each service whose set
+ * needs applying, one after the other: a file of it changed, it has not landed yet (never synced, or its last sync
+ * failed, health included), or a person asked for it. A service none of whose files changed at a new commit is
+ * recorded at that commit without applying anything. A service that fails is recorded with its error and retried
+ * later; the others keep going.
  */
 export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
   const stateOf = (name: string) => input.states[name] ?? emptyServiceState();
@@ -68,6 +72,11 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     let outcome: { result: SyncResult; state: ServiceState };
     if (!files.ok) {
       outcome = failed(input, service, state, started, deps, describeError(files.error), poll.commit);
+    } else if (!needsApply(files, state, input.trigger)) {
+      outcome = {
+        result: unchangedResult(input, service, poll.commit, started, deps),
+        state: { ...state, commit: poll.commit },
+      };
     } else {
       try {
         outcome = await syncService(
@@ -107,9 +116,20 @@ async function failAll(
   return results;
 }
 
-/** describeError keeps an error's stable code and message: what the SyncResult and the state record. */
+/**
+ * needsApply says whether a service's set must be applied now. A manual sync always applies: it is how a person
+ * puts back what was changed by hand.
+ */
+function needsApply(files: ServiceFiles, state: ServiceState, trigger: Trigger): boolean {
+  return files.changed || state.commit === undefined || state.lastError !== undefined || trigger === "manual";
+}
+
+/** describeError an error's stable code and message: what the SyncResult and the state record. */
 function describeError(error: unknown): { code: string; message: string } {
-  return { code: errorCode(error), message: (error as Error).message };
+  return {
+    code: error instanceof GitOpsError ? error.code : "E_INTERNAL",
+    message: (error as Error).message,
+  };
 }
 
 function baseResult(input: RepoSyncInput, service: ServiceConfig, started: number, deps: RepoSyncDeps) {
@@ -121,11 +141,11 @@ function baseResult(input: RepoSyncInput, service: ServiceConfig, started: numbe
     dryRun: deps.dryRun,
     startedAt: new Date(started).toISOString(),
     durationMs: deps.clock.now() - started,
-    files: { applied: [], failed: [], deleted: [], skipped: [] },
+    files: { changed: [], applied: [], failed: [], deleted: [] },
     objects: [],
     pruned: [],
     unhealthy: [],
-    warnings: [],
+    orphaned: [],
   };
 }
 

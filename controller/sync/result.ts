@@ -1,14 +1,20 @@
 import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/applyer.js";
 import type { ObjectHealth } from "../../applyers/health.js";
+import type { ObjectRef } from "../render/types.js";
 import type { Trigger } from "../state/state.js";
 
-/** SyncStatus is the closed set of outcomes of one service's sync. */
-export type SyncStatus = "applied" | "unchanged" | "failed" | "skipped";
+/**
+ * SyncStatus is the closed set of outcomes of one service's sync: its whole set was applied, landed and is healthy
+ * (`applied`, whatever the server said of each object); nothing in it changed, so nothing was sent (`unchanged`);
+ * or something did not land (`failed`).
+ */
+export type SyncStatus = "applied" | "unchanged" | "failed";
 
-/** FileFailure is one file that could not be applied, with the reason. */
+/** FileFailure is one file that could not be applied, with the reason and, when known, its error code. */
 export interface FileFailure {
   readonly path: string;
   readonly error: string;
+  readonly code?: string;
 }
 
 /**
@@ -26,15 +32,20 @@ export interface SyncResult {
   readonly status: SyncStatus;
   readonly startedAt: string;
   readonly durationMs: number;
+  /**
+   * Which files this commit changed compared with the last landed set: `applied` when the whole set landed, and
+   * those that failed on their own (a parse error, a rejected or unhealthy object) with why; `deleted` are gone.
+   */
   readonly files: {
+    readonly changed: readonly string[];
     readonly applied: readonly string[];
     readonly failed: readonly FileFailure[];
     readonly deleted: readonly string[];
-    readonly skipped: readonly string[];
   };
   readonly objects: readonly ObjectApplyResult[];
   readonly pruned: readonly ObjectDeleteResult[];
   readonly unhealthy: readonly ObjectHealth[];
-  readonly warnings: readonly string[];
+  /** Objects removed from git and left in place because `prune` is off. */
+  readonly orphaned: readonly ObjectRef[];
   readonly error?: { readonly code: string; readonly message: string };
 }

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import type { AuditEvent } from "./state/state.js";
+import type { SyncResult } from "./sync/result.js";
+
+/**
+ * auditEvents turns one SyncResult into the audit trail's entries: one for the apply, with every object and its
+ * action (and why, for a failed or skipped one), and one for the prune when something was pruned. A sync that had
+ * nothing to do leaves no entry.
+ */
+export function auditEvents(result: SyncResult): AuditEvent[] {
+  if (result.status === "unchanged") return [];
+  const base = {
+    time: result.startedAt,
+    trigger: result.trigger,
+    service: result.service,
+    repo: result.repo,
+    commit: result.commit ?? "",
+    durationMs: result.durationMs,
+  };
+  const events: AuditEvent[] = [
+    {
+      ...base,
+      id: randomUUID(),
+      kind: "apply",
+      result: result.status === "failed" ? "failed" : "succeeded",
+      objects: result.objects.map(eventObject),
+      ...(result.error ? { error: result.error.message } : {}),
+    },
+  ];
+  if (result.pruned.length > 0) {
+    events.push({
+      ...base,
+      id: randomUUID(),
+      kind: "prune",
+      result: result.pruned.some((object) => object.action === "failed") ? "failed" : "succeeded",
+      objects: result.pruned.map(eventObject),
+    });
+  }
+  return events;
+}
+
+function eventObject(object: {
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: string;
+  message?: string;
+}): AuditEvent["objects"][number] {
+  return {
+    kind: object.kind,
+    name: object.name,
+    action: object.action,
+    ...(object.namespace ? { namespace: object.namespace } : {}),
+    ...(object.message && object.action !== "deleted" ? { message: object.message } : {}),
+  };
+}

@@ -1,0 +1,74 @@
+import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/applyer.js";
+import type { Clock } from "../../applyers/health.js";
+import { nextInventory } from "../../applyers/inventory.js";
+import type { DesiredFile } from "../source/source.js";
+import type { ObjectStatus, ServiceState } from "../state/state.js";
+import type { SyncResult } from "./result.js";
+
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/**
+ * landedState records a sync whose whole set landed and is healthy: its commit and file SHAs become the known
+ * state, the error and backoff are cleared, and the deploy time moves when something was created, changed or
+ * pruned.
+ */
+export function landedState(
+  state: ServiceState,
+  input: {
+    readonly commit: string;
+    readonly files: readonly Pick<DesiredFile, "path" | "sha">[];
+    readonly objects: readonly ObjectStatus[];
+    readonly pruned: readonly ObjectDeleteResult[];
+    readonly now: number;
+  },
+): ServiceState {
+  const deployed =
+    input.objects.some((object) => object.action === "created" || object.action === "configured") ||
+    input.pruned.some((object) => object.action === "deleted");
+  return {
+    ...state,
+    commit: input.commit,
+    files: Object.fromEntries(input.files.map((file) => [file.path, file.sha])),
+    inventory: nextInventory({ previous: state.inventory, applied: input.objects, deleted: input.pruned }),
+    objects: input.objects,
+    failures: 0,
+    lastError: undefined,
+    retryAfter: undefined,
+    ...(deployed ? { lastDeployTime: new Date(input.now).toISOString() } : {}),
+  };
+}
+
+/**
+ * attemptedState keeps what a failed sync did to the cluster: objects it applied join the inventory (they are ours
+ * now, and a later prune must find them), and their actions are shown; the commit and files stay those of the last
+ * landed set, so the next poll tries the whole set again.
+ */
+export function attemptedState(
+  state: ServiceState,
+  applied: readonly ObjectApplyResult[],
+  objects: readonly ObjectStatus[],
+): ServiceState {
+  return { ...state, inventory: nextInventory({ previous: state.inventory, applied }), objects };
+}
+
+/** withFailure records a failed sync: the error, and when to try again (exponential backoff, capped). */
+export function withFailure(
+  state: ServiceState,
+  result: Pick<SyncResult, "error" | "commit">,
+  deps: { clock: Clock; retryBaseMs: number },
+): ServiceState {
+  const failures = state.failures + 1;
+  const delay = Math.min(deps.retryBaseMs * 2 ** (failures - 1), MAX_BACKOFF_MS);
+  const now = deps.clock.now();
+  return {
+    ...state,
+    failures,
+    retryAfter: new Date(now + delay).toISOString(),
+    lastError: {
+      code: result.error?.code ?? "E_SYNC",
+      message: result.error?.message ?? "sync failed",
+      at: new Date(now).toISOString(),
+      ...(result.commit ? { commit: result.commit } : {}),
+    },
+  };
+}
