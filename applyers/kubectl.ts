@@ -58,6 +58,8 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     "-",
     "-o",
     "json",
+    // kubectl hides managedFields by default; they say which fields the forced apply took over.
+    "--show-managed-fields",
   ];
 
   async function kubectl(args: string[], input?: string): Promise<RunResult> {
@@ -70,7 +72,10 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
 
   async function liveVersions(objects: readonly KubeObject[]) {
     // Objects that do not exist (or whose kind does not exist yet) are simply absent from the list.
-    const result = await kubectl(["get", "--ignore-not-found", "-f", "-", "-o", "json"], toStream(objects));
+    const result = await kubectl(
+      ["get", "--ignore-not-found", "-f", "-", "-o", "json", "--show-managed-fields"],
+      toStream(objects),
+    );
     return objectIndex(parseItems(result.stdout));
   }
 

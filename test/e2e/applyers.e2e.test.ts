@@ -7,7 +7,7 @@ import { createKubeApiApplyer, createKubeObjectReader } from "../../applyers/kub
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
 import { createKubeRequest } from "../../kube/http.js";
 import type { KubeObject } from "../../kube/objects.js";
-import { createTestNamespace, kubeconfigPath, kubectlJson, type TestNamespace } from "./cluster.js";
+import { createTestNamespace, kubeconfigPath, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
 
 const log = pino({ level: "silent" });
 
@@ -98,6 +98,39 @@ describe.each(factories)("the $name applyer on a real apiserver", ({ name, make 
     );
     expect(byName["ConfigMap/settings"]?.action).toBe("configured");
     expect(byName["Deployment/web"]?.action).toBe("unchanged");
+  });
+
+  it("takes over a field another manager holds, as git is the source of truth, and says which", async () => {
+    const labelled = (value: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "taken", namespace: ns.name, labels: { tier: value } },
+      data: { value: "1" },
+    });
+    // Another tool (here the installer's field manager) owns the label with another value.
+    await kubectl(["apply", "--server-side", "--field-manager=simple-gitops-install", "-f", "-"], {
+      input: JSON.stringify(labelled("installer")),
+    });
+    const [result] = (await applyer.apply([labelled("git")])).objects;
+    expect(result?.action).toBe("configured");
+    expect(result?.takenOver).toEqual([
+      { manager: "simple-gitops-install", fields: [".metadata.labels.tier"] },
+    ]);
+    const live = await kubectlJson<KubeObject>(["-n", ns.name, "get", "configmap", "taken"]);
+    expect(live.metadata.labels?.tier).toBe("git");
+  });
+
+  it("refuses a misspelled field, as strict field validation does", async () => {
+    const misspelled: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "typo", namespace: ns.name },
+      dataa: { value: "1" },
+    };
+    const [result] = (await applyer.apply([misspelled])).objects;
+    expect(result?.action).toBe("failed");
+    // Both applyers get the server's own words for it, so they agree on a misspelled field.
+    expect(result?.message).toMatch(/\.dataa: field not declared in schema/);
   });
 
   it("waits for a Deployment's rollout", async () => {

@@ -91,8 +91,10 @@ describe("the controller against the GitHub test server and a real cluster", () 
         [commit, "poll"],
         [first, "startup"],
       ]);
+      // The whole set is applied; the server says what changed.
       expect(applied[0]?.objects).toEqual([
         { kind: "ConfigMap", namespace: ns.name, name: "web-settings", action: "configured" },
+        { kind: "Deployment", namespace: ns.name, name: "web", action: "unchanged" },
       ]);
       const repos = (await (await fetch(`${controller.url}/v1/gitops/repos`)).json()) as {
         count: number;
