@@ -10,7 +10,7 @@ import type { ApplyAction } from "./applyer.js";
 export function applyAction(
   before: KubeObject | undefined,
   after: KubeObject | undefined,
-): Exclude<ApplyAction, "failed"> {
+): Extract<ApplyAction, "created" | "configured" | "unchanged"> {
   if (!before) return "created";
   if (!after) return "configured";
   return JSON.stringify(comparable(before)) === JSON.stringify(comparable(after))

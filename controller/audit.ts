@@ -4,11 +4,12 @@ import type { SyncResult } from "./sync/result.js";
 
 /**
  * auditEvents turns one SyncResult into the audit trail's entries: one for the apply, with every object and its
- * action (and why, for a failed or skipped one), and one for the prune when something was pruned. A sync that had
- * nothing to do leaves no entry.
+ * action (and why, for a failed or skipped one), one for the prune when something was pruned, and one per object a
+ * reconcile found drifted (put back or only reported). A sync that had nothing to do leaves no entry.
  */
 export function auditEvents(result: SyncResult): AuditEvent[] {
-  if (result.status === "unchanged") return [];
+  const drift = driftEvents(result);
+  if (result.status === "unchanged") return drift;
   const base = {
     time: result.startedAt,
     trigger: result.trigger,
@@ -36,7 +37,30 @@ export function auditEvents(result: SyncResult): AuditEvent[] {
       objects: result.pruned.map(eventObject),
     });
   }
-  return events;
+  return [...events, ...drift];
+}
+
+/** DRIFT_ACTIONS name what a reconcile did about a drifted object, by drift mode and what the server found. */
+const DRIFT_ACTIONS = {
+  correct: { configured: "corrected", created: "re-created" },
+  report: { configured: "differs from git", created: "missing" },
+} as const;
+
+function driftEvents(result: SyncResult): AuditEvent[] {
+  const drift = result.drift;
+  if (!drift) return [];
+  return drift.objects.map((object) => ({
+    id: randomUUID(),
+    time: drift.checkedAt,
+    trigger: result.trigger,
+    kind: "drift",
+    service: result.service,
+    repo: result.repo,
+    commit: result.commit ?? "",
+    result: result.status === "failed" ? "failed" : "succeeded",
+    objects: [eventObject({ ...object, action: DRIFT_ACTIONS[drift.mode][object.action] })],
+    durationMs: result.durationMs,
+  }));
 }
 
 function eventObject(object: {

@@ -11,6 +11,7 @@ import type { StateStore } from "./state/store.js";
 import { createParseCache } from "./sync/desired-set.js";
 import { syncRepository } from "./sync/repo-sync.js";
 import type { SyncResult } from "./sync/result.js";
+import type { ServiceSyncDeps } from "./sync/service-sync.js";
 
 export type { SyncRequest } from "./scheduler.js";
 
@@ -27,6 +28,8 @@ export interface ControllerDeps {
   readonly dryRun?: boolean;
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
   readonly healthTimeoutMs?: number;
+  /** dryRunApply is a server-side dry-run apply, for `drift: report` (see ServiceSyncDeps). */
+  readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
   /** isLeader gates applying: a follower serves status but never syncs. Default: always the leader. */
   readonly isLeader?: () => boolean;
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
@@ -99,12 +102,7 @@ export function createController(deps: ControllerDeps): Controller {
       const trigger = strongestTrigger(chosen.map((entry) => entry.trigger)) ?? "poll";
       const pollStarted = clock.now();
       const repoResults = await syncRepository(
-        {
-          repo,
-          services: chosen.map((entry) => entry.service),
-          states: recorder.state().services,
-          trigger,
-        },
+        { repo, services: chosen, states: recorder.state().services },
         {
           source: deps.source,
           applyer: deps.applyer,
@@ -120,6 +118,7 @@ export function createController(deps: ControllerDeps): Controller {
             for (const listener of listeners) listener(result);
           },
           ...(deps.readObject ? { readObject: deps.readObject } : {}),
+          ...(deps.dryRunApply ? { dryRunApply: deps.dryRunApply } : {}),
           ...(config.namespaces ? { namespaces: config.namespaces } : {}),
           ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
         },

@@ -81,6 +81,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
     labelNames: ["service"] as const,
     registers,
   });
+  const driftObjects = new Gauge({
+    name: `${METRIC_PREFIX}drift_objects`,
+    help: "Objects the last reconcile of a service found different from git or missing.",
+    labelNames: ["service"] as const,
+    registers,
+  });
+  const driftCorrections = new Counter({
+    name: `${METRIC_PREFIX}drift_corrections_total`,
+    help: "Drifted objects a reconcile put back to what git says (drift: correct).",
+    labelNames: ["service"] as const,
+    registers,
+  });
   const leader = new Gauge({
     name: `${METRIC_PREFIX}leader`,
     help: "1 while this replica holds the leader lease and applies, 0 otherwise.",
@@ -95,6 +107,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
       syncs.inc({ service: result.service, result: result.status });
       for (const object of result.objects) objects.inc({ service: result.service, action: object.action });
       applyDuration.observe({ service: result.service }, result.durationMs / 1000);
+      if (result.drift) {
+        driftObjects.set({ service: result.service }, result.drift.objects.length);
+        if (result.drift.mode === "correct" && result.status !== "failed")
+          driftCorrections.inc({ service: result.service }, result.drift.objects.length);
+      }
       if (result.status === "applied" || result.status === "unchanged") {
         const finished = Date.parse(result.startedAt) + result.durationMs;
         if (!Number.isNaN(finished)) lastSuccess.set({ service: result.service }, finished / 1000);

@@ -18,7 +18,7 @@ export interface Scheduler<T> {
   runNow(request: SyncRequest, includeScheduled: boolean): Promise<T[]>;
   running(): boolean;
   idle(): Promise<void>;
-  /** start arms the poll timer and the cron schedules of services that have one. */
+  /** start arms the poll timer, each service's reconcile timer and the cron schedules of services that have one. */
   start(): void;
   /** stop ends timers and schedules and waits up to `graceMs` for the current run. */
   stop(graceMs: number): Promise<{ abandoned: boolean }>;
@@ -47,7 +47,7 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
   let pending: SyncRequest[] = [];
   let current: Promise<T[]> | undefined;
   let stopped = false;
-  let cancelPoll: (() => void) | undefined;
+  const cancels: (() => void)[] = [];
   const cronTasks: { stop(): void }[] = [];
 
   async function loop(includeScheduled: boolean): Promise<T[]> {
@@ -67,13 +67,19 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
     return current;
   }
 
-  function schedulePoll(): void {
-    if (stopped) return;
-    const jitter = 1 + JITTER * (2 * (deps.random ?? Math.random)() - 1);
-    cancelPoll = deps.timers.after(() => {
-      scheduler.request({ trigger: "poll" });
-      schedulePoll();
-    }, deps.intervalMs * jitter);
+  /** every asks for `request` every `ms` (±10%) until the scheduler stops. */
+  function every(ms: number, request: SyncRequest): void {
+    const slot = cancels.length;
+    const arm = () => {
+      if (stopped) return;
+      const jitter = 1 + JITTER * (2 * (deps.random ?? Math.random)() - 1);
+      cancels[slot] = deps.timers.after(() => {
+        scheduler.request(request);
+        arm();
+      }, ms * jitter);
+    };
+    cancels.push(() => {});
+    arm();
   }
 
   const scheduler: Scheduler<T> = {
@@ -99,11 +105,15 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
           ),
         );
       }
-      schedulePoll();
+      every(deps.intervalMs, { trigger: "poll" });
+      for (const service of deps.services) {
+        if (service.reconcileIntervalSeconds > 0)
+          every(service.reconcileIntervalSeconds * 1000, { trigger: "reconcile", service: service.name });
+      }
     },
     async stop(graceMs) {
       stopped = true;
-      cancelPoll?.();
+      for (const cancel of cancels) cancel();
       for (const task of cronTasks) task.stop();
       pending = [];
       const running = current;
@@ -121,7 +131,15 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
   return scheduler;
 }
 
-const TRIGGER_PRIORITY: readonly Trigger[] = ["manual", "webhook", "schedule", "startup", "poll"];
+// A reconcile outranks a poll: asked for together, the service's whole set is applied at the head just read.
+const TRIGGER_PRIORITY: readonly Trigger[] = [
+  "manual",
+  "webhook",
+  "schedule",
+  "startup",
+  "reconcile",
+  "poll",
+];
 
 /** strongestTrigger is the trigger a sync reports when several asked for it: a person's request over a timer's. */
 export function strongestTrigger(triggers: readonly Trigger[]): Trigger | undefined {

@@ -12,6 +12,16 @@ export function recordingApplyer() {
   const failNames = new Set<string>();
   const live = new Map<string, string>();
   let gate: Promise<void> | undefined;
+  // What the server would answer for an object, without recording it: how the stand-in serves a dry run too.
+  const answer = (object: KubeObject): ObjectApplyResult => {
+    const ref = refOf(object);
+    if (failNames.has(object.metadata.name))
+      return { ...ref, action: "failed", message: `admission webhook denied ${object.metadata.name}` };
+    const before = live.get(refKey(ref));
+    const action =
+      before === undefined ? "created" : before === JSON.stringify(object) ? "unchanged" : "configured";
+    return { ...ref, action };
+  };
   const applyer: Applyer = {
     name: "recording",
     async ensureInstalled() {},
@@ -45,6 +55,16 @@ export function recordingApplyer() {
     deleted,
     failNames,
     names: () => applied.map((batch) => batch.map((object) => object.metadata.name)),
+    /** dryRun answers as `apply` would, changing nothing: a server-side dry-run apply. */
+    dryRun: async (objects: readonly KubeObject[]) => objects.map(answer),
+    /** editLive changes an object in the "cluster" by hand, as `kubectl edit` would. */
+    editLive(ref: ObjectRef) {
+      live.set(refKey(ref), "edited by hand");
+    },
+    /** deleteLive deletes an object from the "cluster" by hand. */
+    deleteLive(ref: ObjectRef) {
+      live.delete(refKey(ref));
+    },
     hold() {
       let release = () => {};
       gate = new Promise<void>((resolve) => {

@@ -42,7 +42,14 @@ describe("parseConfig", () => {
       }),
     ]);
     expect(config.services).toEqual([
-      { name: "etcd", repoKey: "nokube", dir: "examples/etcd", stateless: true },
+      {
+        name: "etcd",
+        repoKey: "nokube",
+        dir: "examples/etcd",
+        stateless: true,
+        reconcileIntervalSeconds: 600,
+        drift: "correct",
+      },
     ]);
     expect(config.pollIntervalSeconds).toBe(60);
     expect(config.applyers).toEqual(["kubectl", "api"]);
@@ -86,6 +93,21 @@ services: [{ name: a, github: infra, k8s_yaml_dir: ./k8s/ }]
       `${VALID.replace("poll_interval: 60", `poll_interval: ${JSON.stringify(input)}`)}`,
     );
     expect(config.pollIntervalSeconds).toBe(seconds);
+  });
+
+  it("gives each service the top-level reconcile_interval unless it sets its own", () => {
+    const config = parseConfig(`
+github_configs:
+  nokube: { repo_owner: AI-Infra-Team, repo_name: nokube }
+services:
+  - { name: etcd, github: nokube, k8s_yaml_dir: examples/etcd, drift: report }
+  - { name: web, github: nokube, k8s_yaml_dir: web, reconcile_interval: 0 }
+reconcile_interval: 1h
+`);
+    expect(config.services.map((s) => [s.name, s.reconcileIntervalSeconds, s.drift])).toEqual([
+      ["etcd", 3600, "report"],
+      ["web", 0, "correct"],
+    ]);
   });
 
   it("reads a bare listen port as every interface", () => {
@@ -219,6 +241,22 @@ services: [{ name: a, github: infra, k8s_yaml_dir: ./k8s/ }]
     ],
     ["a non-http webhook_url", `${VALID}\nwebhook_url: ftp://x`, ["webhook_url: expected an http(s) URL"]],
     ["a negative health_timeout", `${VALID}\nhealth_timeout: -1`, ["health_timeout: expected seconds"]],
+    [
+      "a reconcile_interval that is not a duration",
+      `${VALID}\nreconcile_interval: soon`,
+      ['reconcile_interval: expected seconds or a duration like "10m", "1h" (0 = do not reconcile'],
+    ],
+    [
+      "a service's bad reconcile_interval and drift mode",
+      VALID.replace(
+        "k8s_yaml_dir: examples/etcd",
+        "k8s_yaml_dir: x\n    reconcile_interval: -5\n    drift: fix",
+      ),
+      [
+        "services[0].reconcile_interval: expected seconds",
+        'services[0].drift: expected one of "correct"|"report"',
+      ],
+    ],
     ["an unknown state store", `${VALID}\nstate: redis`, ['state: expected one of "file"|"configmap"']],
     [
       "github_configs as a string",

@@ -147,6 +147,8 @@ function buildServices(
         repoKey,
         dir: service.k8s_yaml_dir.replace(/^\.\//, "").replace(/\/+$/, ""),
         stateless: service.stateless,
+        reconcileIntervalSeconds: service.reconcile_interval ?? raw.reconcile_interval,
+        drift: service.drift,
         ...(service.namespace ? { namespace: service.namespace } : {}),
         ...(service.schedule ? { schedule: service.schedule } : {}),
       },

@@ -23,6 +23,21 @@ const duration = z.unknown().transform((value, ctx) => {
   return seconds;
 });
 
+/** durationOrZero is a duration in seconds where 0 turns the feature off. */
+const durationOrZero = (message: string) =>
+  z.unknown().transform((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const reconcileInterval = durationOrZero(
+  'expected seconds or a duration like "10m", "1h" (0 = do not reconcile between changes)',
+);
+
 const relativeDir = z
   .string()
   .min(1, "expected a directory path inside the repository")
@@ -59,6 +74,8 @@ export const serviceSchema = z.strictObject({
   stateless: z.boolean().default(true),
   namespace: dnsLabel("namespace").optional(),
   schedule: z.string().min(1).optional(),
+  reconcile_interval: reconcileInterval.optional(),
+  drift: z.enum(["correct", "report"]).default("correct"),
 });
 
 /** notificationSchema is one outgoing notification target. */
@@ -77,6 +94,7 @@ export const rawConfigSchema = z.strictObject({
   github_configs: z.unknown().optional(),
   services: z.array(serviceSchema).min(1, "expected at least one service"),
   poll_interval: duration.default(60),
+  reconcile_interval: reconcileInterval.default(600),
   applyer_nokube: z
     .strictObject({
       cluster_name: z.string().min(1),
@@ -95,20 +113,9 @@ export const rawConfigSchema = z.strictObject({
   applyers: z.array(z.enum(APPLYER_NAMES)).min(1, "expected at least one applyer").optional(),
   prune: z.boolean().default(false),
   // 0 turns the wait off: objects are recorded as soon as the apiserver accepted them.
-  health_timeout: z
-    .unknown()
-    .transform((value, ctx) => {
-      const seconds = parseDuration(value);
-      if (seconds === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          message: 'expected seconds or a duration like "90s", "2m" (0 = do not wait)',
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    })
-    .default(60),
+  health_timeout: durationOrZero('expected seconds or a duration like "90s", "2m" (0 = do not wait)').default(
+    60,
+  ),
   notifications: z.array(notificationSchema).default([]),
   // A bare port number means every interface, as most servers read it.
   listen: z

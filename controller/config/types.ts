@@ -25,6 +25,10 @@ export interface ServiceConfig {
   readonly stateless: boolean;
   readonly namespace?: string;
   readonly schedule?: string;
+  /** How often the whole set is applied again between changes (its own, else the top-level one); 0 = never. */
+  readonly reconcileIntervalSeconds: number;
+  /** What a reconcile does with objects that differ from git: put them back, or only report them. */
+  readonly drift: "correct" | "report";
 }
 
 /** NotificationConfig is one outgoing notification target; the URL can itself be a credential (Slack). */

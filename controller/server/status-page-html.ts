@@ -14,6 +14,7 @@ h1 { font-size: 1.3rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin: 20px 
 .badge { border-radius: 10px; padding: 0 8px; color: #fff; font-size: .8rem; }
 .deployed, .succeeded { background: var(--ok); } .failed { background: var(--bad); } .pending { background: var(--wait); }
 .error { color: var(--bad); white-space: pre-wrap; margin-top: 4px; }
+.drift { color: #b36b00; white-space: pre-wrap; margin-top: 4px; }
 code { font-size: .85rem; }
 #auth { display: none; } #auth.show { display: block; }
 input { font: inherit; padding: 4px; max-width: 100%; }
@@ -71,6 +72,10 @@ function renderServices(data) {
     row.appendChild(field("last deploy", s.last_deploy_time));
     row.appendChild(field("objects", s.objects.length));
     card.appendChild(row);
+    if (s.drift && s.drift.objects.length > 0) {
+      const names = s.drift.objects.map((o) => o.kind + " " + (o.namespace ? o.namespace + "/" : "") + o.name);
+      card.appendChild(el("div", "drift", "drift " + s.drift.action + " at " + s.drift.checked_at + ": " + names.join(", ")));
+    }
     if (s.last_error) {
       card.appendChild(el("div", "error", s.last_error.code + ": " + s.last_error.message));
       card.appendChild(el("div", "muted", "failed at " + s.last_error.at + (s.failures ? ", " + s.failures + " failure(s) in a row" : "")));

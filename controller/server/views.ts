@@ -34,6 +34,22 @@ export interface ServiceView {
   readonly last_result: AuditEvent | null;
   readonly files: readonly { path: string; sha: string }[];
   readonly objects: readonly ObjectView[];
+  /**
+   * drift is the last reconcile's check: when, in which mode, and each object found different from git
+   * (`configured`) or missing (`created`), put back when the mode is `correct`; null before the first reconcile.
+   */
+  readonly drift: {
+    readonly checked_at: string;
+    readonly mode: "correct" | "report";
+    readonly action: "corrected" | "reported";
+    readonly objects: readonly {
+      apiVersion: string;
+      kind: string;
+      namespace: string;
+      name: string;
+      action: string;
+    }[];
+  } | null;
 }
 
 /**
@@ -113,6 +129,20 @@ export function serviceView(config: Config, service: ServiceConfig, state: Contr
       .map(([path, sha]) => ({ path, sha }))
       .sort((a, b) => a.path.localeCompare(b.path)),
     objects: objectViews(current),
+    drift: current?.drift
+      ? {
+          checked_at: current.drift.checkedAt,
+          mode: current.drift.mode,
+          action: current.drift.mode === "correct" ? "corrected" : "reported",
+          objects: current.drift.objects.map((o) => ({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            namespace: o.namespace ?? "",
+            name: o.name,
+            action: o.action,
+          })),
+        }
+      : null,
   };
 }
 

@@ -4,7 +4,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * decodeBlobText decides whether blob bytes are a manifest's text: a NUL byte or invalid UTF-8 means binary, which
- * a source skips with a warning rather than handing garbage to a YAML parser.
+ * fails the file's service (naming it) rather than handing garbage to a YAML parser.
  */
 export function decodeBlobText(bytes: Uint8Array): BlobText {
   if (bytes.includes(0)) return { kind: "binary" };

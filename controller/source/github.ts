@@ -13,6 +13,7 @@ import { httpStatus, type RequestContext, toSourceError } from "./github-errors.
 import { type GitTree, listServiceDirs } from "./github-tree.js";
 import type { SourceLogger } from "./log.js";
 import { LruCache } from "./lru.js";
+import { comparePaths } from "./order.js";
 import {
   type BlobText,
   blobsToRead,
@@ -25,6 +26,7 @@ import {
 import type {
   PollRequest,
   PollResult,
+  ReadRequest,
   ServiceFailure,
   ServiceResult,
   Source,
@@ -246,7 +248,40 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
     return { texts, errors };
   }
 
-  return { name: "github", poll };
+  async function read(request: ReadRequest): Promise<ServiceResult> {
+    const { repository, service } = request;
+    const label = repositoryLabel(repository);
+    const plan: ServicePlan = {
+      ok: true,
+      service: service.name,
+      dir: service.dir,
+      files: Object.entries(request.files)
+        .map(([path, sha]) => ({ path, sha, size: 0, changed: false }))
+        .sort((a, b) => comparePaths(a.path, b.path)),
+      deleted: [],
+    };
+    const context = (what: string): RequestContext => ({
+      repository: label,
+      apiUrl: repository.apiUrl,
+      services: [service.name],
+      what,
+      secrets: repository.token === undefined ? [] : [repository.token],
+    });
+    const blobsRead = await readBlobs(
+      clientFor(repository),
+      repository,
+      blobsToRead([plan]),
+      [plan],
+      context,
+    );
+    const error = plan.files
+      .map((file) => blobsRead.errors.get(file.sha))
+      .find((found) => found !== undefined);
+    if (error !== undefined) return { ok: false, service: service.name, dir: service.dir, error };
+    return completeService(plan, blobsRead.texts, label);
+  }
+
+  return { name: "github", poll, read };
 }
 
 async function readTree(

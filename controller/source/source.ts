@@ -114,4 +114,16 @@ export type PollResult = PollUnchanged | PollChanged | PollFailed;
 export interface Source {
   readonly name: string;
   poll(request: PollRequest): Promise<PollResult>;
+  /**
+   * read returns the files of a known set (path → blob SHA) with their text, from the blob cache where it can: a
+   * reconcile of a landed commit costs no GitHub request while the blobs are cached.
+   */
+  read(request: ReadRequest): Promise<ServiceResult>;
+}
+
+/** ReadRequest names a service's known set of files in one repository. */
+export interface ReadRequest {
+  readonly repository: SourceRepository;
+  readonly service: SourceService;
+  readonly files: Readonly<Record<string, string>>;
 }

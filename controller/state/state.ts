@@ -37,6 +37,18 @@ export interface ServiceState {
   readonly failures: number;
   /** The earliest time a failed service is tried again (ISO 8601). */
   readonly retryAfter?: string;
+  /** The last reconcile's drift check, once one ran. */
+  readonly drift?: DriftReport;
+}
+
+/**
+ * DriftReport is what the last reconcile found: the objects whose live state differed from git (`configured`) or
+ * were gone (`created`), and whether they were put back (`drift: correct`) or only reported (`drift: report`).
+ */
+export interface DriftReport {
+  readonly checkedAt: string;
+  readonly mode: "correct" | "report";
+  readonly objects: readonly (ObjectRef & { readonly action: "created" | "configured" })[];
 }
 
 /** RepoState is the newest commit at which every service of a repository landed, and when it did. */
@@ -50,7 +62,7 @@ export interface AuditEvent {
   readonly id: string;
   readonly time: string;
   readonly trigger: Trigger;
-  readonly kind: "apply" | "prune";
+  readonly kind: "apply" | "prune" | "drift";
   readonly service: string;
   readonly repo: string;
   readonly commit: string;
@@ -66,8 +78,8 @@ export interface AuditEvent {
   readonly error?: string;
 }
 
-/** Trigger says what started a sync. */
-export type Trigger = "startup" | "poll" | "schedule" | "webhook" | "manual";
+/** Trigger says what started a sync; `reconcile` is the periodic re-apply of a landed set (reconcile_interval). */
+export type Trigger = "startup" | "poll" | "schedule" | "webhook" | "manual" | "reconcile";
 
 /**
  * ControllerState is the whole persisted state: services by name, repositories by `github_configs` key, and the

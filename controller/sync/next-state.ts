@@ -10,7 +10,8 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 /**
  * landedState records a sync whose whole set landed and is healthy: its commit and file SHAs become the known
  * state, the error and backoff are cleared, and the deploy time moves when something was created, changed or
- * pruned.
+ * pruned, or when the set lands at a new commit or after a failure (a retry that found everything already applied
+ * still landed then).
  */
 export function landedState(
   state: ServiceState,
@@ -24,7 +25,9 @@ export function landedState(
 ): ServiceState {
   const deployed =
     input.objects.some((object) => object.action === "created" || object.action === "configured") ||
-    input.pruned.some((object) => object.action === "deleted");
+    input.pruned.some((object) => object.action === "deleted") ||
+    state.commit !== input.commit ||
+    state.lastError !== undefined;
   return {
     ...state,
     commit: input.commit,

@@ -1,6 +1,6 @@
 import { GitOpsError } from "../../kube/errors.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
-import type { KnownState, PollResult, ServiceFiles, Source } from "../source/source.js";
+import type { KnownState, PollResult, ServiceFiles, Source, SourceRepository } from "../source/source.js";
 import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
 import { withFailure } from "./next-state.js";
 import type { SyncResult } from "./result.js";
@@ -15,116 +15,153 @@ export interface RepoSyncDeps extends ServiceSyncDeps {
   readonly announce: (result: SyncResult) => void;
 }
 
-/** RepoSyncInput is one repository and branch with the services to sync now, and their deployed state. */
-export interface RepoSyncInput {
-  readonly repo: RepoConfig;
-  readonly services: readonly ServiceConfig[];
-  readonly states: Readonly<Record<string, ServiceState>>;
+/** ChosenService is a service to sync now and what asked for it. */
+export interface ChosenService {
+  readonly service: ServiceConfig;
   readonly trigger: Trigger;
 }
 
+/** RepoSyncInput is one repository and branch with the services to sync now, and their deployed state. */
+export interface RepoSyncInput {
+  readonly repo: RepoConfig;
+  readonly services: readonly ChosenService[];
+  readonly states: Readonly<Record<string, ServiceState>>;
+}
+
+/** isForced is true for what applies a service's whole set even when git did not change: a person, a reconcile. */
+function isForced(trigger: Trigger): boolean {
+  return trigger === "manual" || trigger === "reconcile";
+}
+
 /**
- * syncRepository polls one repository and branch once for all of its services, then syncs each service whose set
- * needs applying, one after the other: a file of it changed, it has not landed yet (never synced, or its last sync
- * failed, health included), or a person asked for it. A service none of whose files changed at a new commit is
- * recorded at that commit without applying anything. A service that fails is recorded with its error and retried
- * later; the others keep going.
+ * syncRepository syncs the chosen services of one repository and branch. It polls the branch once for all of them,
+ * then syncs each service whose set needs applying, one after the other: a file of it changed, it has not landed
+ * yet (never synced, or its last sync failed, health included), or a person or its reconcile interval asked. A
+ * service none of whose files changed at a new commit is recorded at that commit without applying anything. When
+ * only reconciles were asked for, nothing is polled: each landed set is applied again from the blob cache. A
+ * service that fails is recorded with its error and retried later; the others keep going.
  */
 export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
+  const started = deps.clock.now();
   const stateOf = (name: string) => input.states[name] ?? emptyServiceState();
+  const repository = sourceRepository(input.repo);
+  const results: SyncResult[] = [];
+  const record = async (outcome: { result: SyncResult; state: ServiceState }) => {
+    await deps.record(outcome.result, outcome.state);
+    results.push(outcome.result);
+  };
+  /** syncLanded applies a service's landed set again, at its landed commit, from the blob cache. */
+  const syncLanded = async ({ service, trigger }: ChosenService) => {
+    const state = stateOf(service.name);
+    if (state.commit === undefined) return;
+    const files = await deps.source.read({
+      repository,
+      service: { name: service.name, dir: service.dir },
+      files: state.files,
+    });
+    if (!files.ok) {
+      // The landed set is still what runs; a reconcile that cannot read it is not a failure of the service.
+      deps.log.warn({ service: service.name, code: files.error.code }, files.error.message);
+      return;
+    }
+    await record(await syncSafely(input, { service, trigger }, state.commit, files, state, started, deps));
+  };
+
+  if (input.services.every(({ trigger }) => trigger === "reconcile")) {
+    // A service whose last sync failed is retried by polls, at the head; re-applying its older set would undo it.
+    for (const chosen of input.services)
+      if (!stateOf(chosen.service.name).lastError) await syncLanded(chosen);
+    return results;
+  }
+
   const known: Record<string, KnownState> = {};
-  for (const service of input.services) {
+  for (const { service } of input.services) {
     const { commit, files } = stateOf(service.name);
     known[service.name] = commit ? { commit, files } : { files };
   }
-  const started = deps.clock.now();
   let poll: PollResult;
   try {
     poll = await deps.source.poll({
-      repository: {
-        owner: input.repo.owner,
-        repo: input.repo.name,
-        branch: input.repo.branch,
-        apiUrl: input.repo.apiUrl,
-        ...(input.repo.token?.value ? { token: input.repo.token.value.reveal() } : {}),
-      },
-      services: input.services.map((service) => ({ name: service.name, dir: service.dir })),
+      repository,
+      services: input.services.map(({ service }) => ({ name: service.name, dir: service.dir })),
       known,
     });
   } catch (error: unknown) {
-    return failAll(input, deps, started, describeError(error));
-  }
-  if (poll.status === "unchanged") {
-    const results = input.services.map((service) =>
-      unchangedResult(input, service, poll.commit, started, deps),
-    );
-    for (const result of results) deps.announce(result);
-    return results;
+    poll = { status: "failed", changed: false, error: error as never, services: [] };
   }
   if (poll.status === "failed") {
-    return failAll(input, deps, started, describeError(poll.error));
+    for (const chosen of input.services)
+      await record(
+        failed(input, chosen, stateOf(chosen.service.name), started, deps, describeError(poll.error)),
+      );
+    return results;
   }
-  const results: SyncResult[] = [];
-  for (const files of poll.services) {
-    const service = input.services.find((candidate) => candidate.name === files.service);
-    if (!service) continue;
-    const state = stateOf(service.name);
-    let outcome: { result: SyncResult; state: ServiceState };
-    if (!files.ok) {
-      outcome = failed(input, service, state, started, deps, describeError(files.error), poll.commit);
-    } else if (!needsApply(files, state, input.trigger)) {
-      outcome = {
-        result: unchangedResult(input, service, poll.commit, started, deps),
-        state: { ...state, commit: poll.commit },
-      };
-    } else {
-      try {
-        outcome = await syncService(
-          { service, repo: input.repo, commit: poll.commit, files, state, trigger: input.trigger },
-          deps,
-        );
-      } catch (error: unknown) {
-        // An applyer that cannot run at all (none of the chain available) fails this service, not the loop.
-        outcome = failed(input, service, state, started, deps, describeError(error), poll.commit);
+  if (poll.status === "unchanged") {
+    for (const chosen of input.services) {
+      const state = stateOf(chosen.service.name);
+      if (isForced(chosen.trigger) || state.lastError) await syncLanded(chosen);
+      else {
+        const result = unchangedResult(input, chosen, poll.commit, started, deps);
+        deps.announce(result);
+        results.push(result);
       }
     }
-    await deps.record(outcome.result, outcome.state);
-    results.push(outcome.result);
+    return results;
+  }
+  for (const files of poll.services) {
+    const chosen = input.services.find(({ service }) => service.name === files.service);
+    if (!chosen) continue;
+    const state = stateOf(chosen.service.name);
+    if (!files.ok) {
+      await record(failed(input, chosen, state, started, deps, describeError(files.error), poll.commit));
+    } else if (!needsApply(files, state, chosen.trigger)) {
+      await record({
+        result: unchangedResult(input, chosen, poll.commit, started, deps),
+        state: { ...state, commit: poll.commit },
+      });
+    } else {
+      await record(await syncSafely(input, chosen, poll.commit, files, state, started, deps));
+    }
   }
   return results;
 }
 
-async function failAll(
+async function syncSafely(
   input: RepoSyncInput,
-  deps: RepoSyncDeps,
+  chosen: ChosenService,
+  commit: string,
+  files: ServiceFiles,
+  state: ServiceState,
   started: number,
-  error: { code: string; message: string },
-): Promise<SyncResult[]> {
-  const results: SyncResult[] = [];
-  for (const service of input.services) {
-    const outcome = failed(
-      input,
-      service,
-      input.states[service.name] ?? emptyServiceState(),
-      started,
+  deps: RepoSyncDeps,
+): Promise<{ result: SyncResult; state: ServiceState }> {
+  try {
+    return await syncService(
+      { service: chosen.service, repo: input.repo, commit, files, state, trigger: chosen.trigger },
       deps,
-      error,
     );
-    await deps.record(outcome.result, outcome.state);
-    results.push(outcome.result);
+  } catch (error: unknown) {
+    // An applyer that cannot run at all (none of the chain available) fails this service, not the loop.
+    return failed(input, chosen, state, started, deps, describeError(error), commit);
   }
-  return results;
 }
 
-/**
- * needsApply says whether a service's set must be applied now. A manual sync always applies: it is how a person
- * puts back what was changed by hand.
- */
+function sourceRepository(repo: RepoConfig): SourceRepository {
+  return {
+    owner: repo.owner,
+    repo: repo.name,
+    branch: repo.branch,
+    apiUrl: repo.apiUrl,
+    ...(repo.token?.value ? { token: repo.token.value.reveal() } : {}),
+  };
+}
+
+/** needsApply says whether a service's set must be applied now that its directory was read at the head. */
 function needsApply(files: ServiceFiles, state: ServiceState, trigger: Trigger): boolean {
-  return files.changed || state.commit === undefined || state.lastError !== undefined || trigger === "manual";
+  return files.changed || state.commit === undefined || state.lastError !== undefined || isForced(trigger);
 }
 
-/** describeError an error's stable code and message: what the SyncResult and the state record. */
+/** describeError keeps an error's stable code and message: what the SyncResult and the state record. */
 function describeError(error: unknown): { code: string; message: string } {
   return {
     code: error instanceof GitOpsError ? error.code : "E_INTERNAL",
@@ -132,12 +169,12 @@ function describeError(error: unknown): { code: string; message: string } {
   };
 }
 
-function baseResult(input: RepoSyncInput, service: ServiceConfig, started: number, deps: RepoSyncDeps) {
+function baseResult(input: RepoSyncInput, chosen: ChosenService, started: number, deps: RepoSyncDeps) {
   return {
-    service: service.name,
+    service: chosen.service.name,
     repoKey: input.repo.key,
     repo: repoLabel(input.repo),
-    trigger: input.trigger,
+    trigger: chosen.trigger,
     dryRun: deps.dryRun,
     startedAt: new Date(started).toISOString(),
     durationMs: deps.clock.now() - started,
@@ -151,17 +188,17 @@ function baseResult(input: RepoSyncInput, service: ServiceConfig, started: numbe
 
 function unchangedResult(
   input: RepoSyncInput,
-  service: ServiceConfig,
+  chosen: ChosenService,
   commit: string,
   started: number,
   deps: RepoSyncDeps,
 ): SyncResult {
-  return { ...baseResult(input, service, started, deps), commit, status: "unchanged" };
+  return { ...baseResult(input, chosen, started, deps), commit, status: "unchanged" };
 }
 
 function failed(
   input: RepoSyncInput,
-  service: ServiceConfig,
+  chosen: ChosenService,
   state: ServiceState,
   started: number,
   deps: RepoSyncDeps,
@@ -169,7 +206,7 @@ function failed(
   commit?: string,
 ): { result: SyncResult; state: ServiceState } {
   const result: SyncResult = {
-    ...baseResult(input, service, started, deps),
+    ...baseResult(input, chosen, started, deps),
     ...(commit ? { commit } : {}),
     status: "failed",
     error,

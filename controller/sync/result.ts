@@ -1,7 +1,7 @@
 import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/applyer.js";
 import type { ObjectHealth } from "../../applyers/health.js";
 import type { ObjectRef } from "../render/types.js";
-import type { Trigger } from "../state/state.js";
+import type { DriftReport, Trigger } from "../state/state.js";
 
 /**
  * SyncStatus is the closed set of outcomes of one service's sync: its whole set was applied, landed and is healthy
@@ -47,5 +47,7 @@ export interface SyncResult {
   readonly unhealthy: readonly ObjectHealth[];
   /** Objects removed from git and left in place because `prune` is off. */
   readonly orphaned: readonly ObjectRef[];
+  /** What a reconcile found changed in the cluster, and whether it was put back; absent for other syncs. */
+  readonly drift?: DriftReport;
   readonly error?: { readonly code: string; readonly message: string };
 }

@@ -205,6 +205,9 @@ describe("one desired set per service", () => {
     await poll();
     expect(await loop.repo.head()).toBe(head);
     expect(controller.getState().services.web).toMatchObject({ commit: head, failures: 0 });
+    // Everything was already applied on this retry, yet this is when the service landed.
+    const landedAt = Date.parse(controller.getState().services.web?.lastDeployTime ?? "");
+    expect(landedAt).toBeGreaterThan(Date.parse(web?.startedAt ?? ""));
     expect(controller.getState().repos.main?.commit).toBe(head);
   });
 

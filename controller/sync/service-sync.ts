@@ -18,7 +18,7 @@ import {
   SOURCE_PATH_ANNOTATION,
 } from "../render/types.js";
 import type { ServiceFiles } from "../source/source.js";
-import type { ObjectStatus, ServiceState, Trigger } from "../state/state.js";
+import type { DriftReport, ObjectStatus, ServiceState, Trigger } from "../state/state.js";
 import { buildDesiredSet, type DesiredSet, type ParseCache } from "./desired-set.js";
 import { checkHealth, describeUnhealthy } from "./health-check.js";
 import { attemptedState, landedState, withFailure } from "./next-state.js";
@@ -38,6 +38,12 @@ export interface ServiceSyncDeps {
   /** retryBaseMs is the first retry delay after a failure; it doubles with each failure, up to 10 minutes. */
   readonly retryBaseMs: number;
   readonly parseCache: ParseCache;
+  /**
+   * dryRunApply is a server-side dry-run apply of a set, per object `created`, `configured` or `unchanged` as the
+   * real apply would be: how `drift: report` finds drift without changing anything. Without it, report mode
+   * reports nothing and says so in the log.
+   */
+  readonly dryRunApply?: (objects: readonly KubeObject[]) => Promise<readonly ObjectApplyResult[]>;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -74,6 +80,10 @@ export async function syncService(
     build.failures.length === 0 ? render(input, build.set, deps) : { objects: [], failures: [] };
   const setFailures = [...build.failures, ...rendered.failures];
   const listingComplete = setFailures.length === 0;
+  // A reconcile of an unchanged set: whatever the server changes now was changed in the cluster, not in git.
+  const reconciling = input.trigger === "reconcile" && !input.files.changed && listingComplete;
+  if (reconciling && input.service.drift === "report")
+    return reportDrift(input, rendered.objects, started, deps);
   const applied = listingComplete ? (await deps.applyer.apply(rendered.objects)).objects : [];
   const notLanded = applied.filter((object) => !landed(object));
   const unhealthy = listingComplete && notLanded.length === 0 ? await checkHealth(applied, deps) : [];
@@ -101,6 +111,7 @@ export async function syncService(
   ];
   const objects = objectStatuses(applied, unhealthy);
   const changed = input.files.files.filter((file) => file.changed).map((file) => file.path);
+  const drift = reconciling ? driftReport("correct", applied, deps) : undefined;
   const error = complete
     ? undefined
     : describeFailure(setFailures, notLanded, unhealthy, pruneFailed, objectFailures);
@@ -111,7 +122,8 @@ export async function syncService(
     commit: input.commit,
     trigger: input.trigger,
     dryRun: deps.dryRun,
-    status: complete ? "applied" : "failed",
+    // A reconcile that found nothing to put back did nothing worth an audit entry or a notification.
+    status: !complete ? "failed" : drift && drift.objects.length === 0 ? "unchanged" : "applied",
     startedAt: new Date(started).toISOString(),
     durationMs: deps.clock.now() - started,
     files: {
@@ -124,9 +136,10 @@ export async function syncService(
     pruned,
     unhealthy,
     orphaned,
+    ...(drift ? { drift } : {}),
     ...(error ? { error } : {}),
   };
-  const state = complete
+  const synced = complete
     ? landedState(input.state, {
         commit: input.commit,
         files: input.files.files,
@@ -135,7 +148,71 @@ export async function syncService(
         now: deps.clock.now(),
       })
     : withFailure(attemptedState(input.state, applied, objects), result, deps);
-  return { result, state };
+  return { result, state: drift ? { ...synced, drift } : synced };
+}
+
+/**
+ * reportDrift is a reconcile with `drift: report`: a server-side dry-run apply of the set says which objects differ
+ * from git or are gone, and they are recorded without being changed.
+ */
+async function reportDrift(
+  input: ServiceSyncInput,
+  objects: readonly KubeObject[],
+  started: number,
+  deps: ServiceSyncDeps,
+): Promise<{ result: SyncResult; state: ServiceState }> {
+  if (!deps.dryRunApply)
+    deps.log.warn({ service: input.service.name }, "drift: report needs the apiserver; drift not checked");
+  const checked = deps.dryRunApply ? await deps.dryRunApply(objects) : [];
+  for (const object of checked.filter((result) => !landed(result)))
+    deps.log.warn(
+      { service: input.service.name, object: describeRef(object), why: object.message },
+      "drift check failed",
+    );
+  const drift = driftReport("report", checked, deps);
+  const result: SyncResult = {
+    service: input.service.name,
+    repoKey: input.repo.key,
+    repo: repoLabel(input.repo),
+    commit: input.commit,
+    trigger: input.trigger,
+    dryRun: deps.dryRun,
+    status: "unchanged",
+    startedAt: new Date(started).toISOString(),
+    durationMs: deps.clock.now() - started,
+    files: { changed: [], applied: [], failed: [], deleted: [] },
+    objects: [],
+    pruned: [],
+    unhealthy: [],
+    orphaned: [],
+    drift,
+  };
+  return { result, state: { ...input.state, drift } };
+}
+
+/** driftReport lists the objects a reconcile found different from git (`configured`) or gone (`created`). */
+function driftReport(
+  mode: DriftReport["mode"],
+  results: readonly ObjectApplyResult[],
+  deps: Pick<ServiceSyncDeps, "clock">,
+): DriftReport {
+  return {
+    checkedAt: new Date(deps.clock.now()).toISOString(),
+    mode,
+    objects: results.flatMap((object) =>
+      object.action === "created" || object.action === "configured"
+        ? [
+            {
+              apiVersion: object.apiVersion,
+              kind: object.kind,
+              name: object.name,
+              ...(object.namespace ? { namespace: object.namespace } : {}),
+              action: object.action,
+            },
+          ]
+        : [],
+    ),
+  };
 }
 
 /** render turns the parsed set into the objects to apply; a render error fails the set, naming its subject. */

@@ -132,6 +132,7 @@ interface ServiceView {
   last_commit_id: string;
   last_error: { message: string; code: string; at: string; commit: string } | null;
   failures: number;
+  last_deploy_time: string;
   objects: {
     apiVersion: string;
     kind: string;
@@ -351,15 +352,16 @@ spec:
     );
     try {
       // Every look at /v1/gitops/repos while the Deployment is unavailable must not name the head.
-      // Every look at the service after its first failure must find it failed with no commit recorded.
+      // Every look at the service until then must find it pending or failed, with no commit recorded; a view that
+      // records one ends the wait at once, to fail below.
       const repoCommits: string[] = [];
-      const seen: string[] = [];
+      const seen = new Set<string>();
       const failedView = await waitFor(
         async () => {
           repoCommits.push((await reposView(controller)).repos[0]?.last_commit_id ?? "?");
           const view = await serviceView(controller, slow);
-          if (view.failures > 0) seen.push(`${view.state} ${view.last_commit_id || "-"}`);
-          return view.failures >= 2 ? view : undefined;
+          seen.add(`${view.state} ${view.last_commit_id || "-"}`);
+          return view.failures >= 2 || view.last_commit_id !== "" ? view : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 500, what: `${slow} to fail twice` },
       );
@@ -367,7 +369,9 @@ spec:
       expect(failedView.last_commit_id).toBe("");
       expect(failedView.last_error?.code).toBe("E_UNHEALTHY");
       expect(failedView.last_error?.commit).toBe(head);
-      expect(failedView.last_error?.message).toContain(`Deployment apps/${slow}`);
+      expect(failedView.last_error?.message).toContain(
+        `slow/deploy.yaml: Deployment ${ns.name}/${slow}: timed out after 5000ms`,
+      );
       expect(failedView.objects.find((o) => o.kind === "Deployment")?.health).toBeTruthy();
       // The rest of its set landed in the cluster; only the commit is not recorded.
       expect(await configMapData(ns.name, `${slow}-settings`)).toEqual({ value: "1" });
@@ -376,7 +380,7 @@ spec:
       expect([fineView.state, fineView.last_commit_id]).toEqual(["deployed", head]);
       expect(repoCommits.length).toBeGreaterThan(0);
       expect(repoCommits.filter((commit) => commit !== "")).toEqual([]);
-      expect(new Set(seen)).toEqual(new Set(["failed -"]));
+      expect([...seen].filter((view) => view !== "pending -" && view !== "failed -")).toEqual([]);
 
       // A Node in the Deployment's pool, made the way scripts/test-cluster.sh makes its fake nodes.
       const node = `pool-node-${unique()}`;
@@ -406,6 +410,8 @@ metadata:
       expect(deployedView.last_commit_id).toBe(head);
       expect(deployedView.last_error).toBeNull();
       expect(deployedView.failures).toBe(0);
+      // It landed on a retry that found everything already applied: still, that is when it was deployed.
+      expect(deployedView.last_deploy_time).not.toBe("");
       expect(deployedView.objects.find((o) => o.kind === "Deployment")?.health).toBeUndefined();
       const live = await kubectlJson<{ status: { availableReplicas?: number } }>([
         "-n",
