@@ -15,8 +15,20 @@ export interface FieldTakeover {
   fields: string[];
 }
 
-/** DeleteAction is what deleting did to one object. */
-export type DeleteAction = "deleted" | "not-found" | "failed";
+/**
+ * DeleteAction is what deleting did to one object: the server deleted it, it was gone already, it was left in place
+ * because it is not the object that was read (`conflict`: its UID no longer matches {@link DeleteRef.uid}, so it was
+ * deleted and re-created since, and is not ours to delete on a stale read), or the server refused (`failed`).
+ */
+export type DeleteAction = "deleted" | "not-found" | "conflict" | "failed";
+
+/**
+ * DeleteRef names one object to delete. With `uid`, the delete carries a UID precondition
+ * (`DeleteOptions.preconditions.uid`): the server deletes the object only while it is the very one that was read.
+ */
+export interface DeleteRef extends ObjectRef {
+  uid?: string;
+}
 
 /**
  * ObjectApplyResult is the outcome for one object; `message` carries the server's words on failure or why it was
@@ -28,7 +40,7 @@ export interface ObjectApplyResult extends ObjectRef {
   takenOver?: FieldTakeover[];
 }
 
-/** ObjectDeleteResult is the outcome of deleting one object. */
+/** ObjectDeleteResult is the outcome of deleting one object; `message` says why for `conflict` and `failed`. */
 export interface ObjectDeleteResult extends ObjectRef {
   action: DeleteAction;
   message?: string;
@@ -40,7 +52,7 @@ export interface ApplyResult {
   objects: ObjectApplyResult[];
 }
 
-/** DeleteResult is one delete call as data, in input order. */
+/** DeleteResult is one delete call as data, in input order; results carry the plain ref, without the UID. */
 export interface DeleteResult {
   applyer: string;
   objects: ObjectDeleteResult[];
@@ -62,7 +74,8 @@ export interface Applyer {
   /** ensureInstalled prepares the applyer (download, version check); idempotent and cheap when ready. */
   ensureInstalled(): Promise<void>;
   apply(objects: readonly KubeObject[], opts?: ApplyOptions): Promise<ApplyResult>;
-  delete(refs: readonly ObjectRef[]): Promise<DeleteResult>;
+  /** delete deletes refs concurrently, with a UID precondition for each ref that has a `uid`; order is the caller's. */
+  delete(refs: readonly DeleteRef[]): Promise<DeleteResult>;
 }
 
 /** ApplyerUnavailableError says an applyer cannot be installed or started; nothing was sent to the cluster. */

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { KubeObject, ObjectRef } from "../kube/objects.js";
-import { type Applyer, ApplyerUnavailableError, type ApplyOptions } from "./applyer.js";
+import type { KubeObject } from "../kube/objects.js";
+import { type Applyer, ApplyerUnavailableError, type ApplyOptions, type DeleteRef } from "./applyer.js";
 
 /** ApplyerChainOptions configure {@link createApplyerChain}. */
 export interface ApplyerChainOptions {
@@ -53,7 +53,7 @@ export function createApplyerChain({ applyers, log }: ApplyerChainOptions): Appl
     apply(objects: readonly KubeObject[], opts?: ApplyOptions) {
       return firstAvailable("apply", (applyer) => applyer.apply(objects, opts));
     },
-    delete(refs: readonly ObjectRef[]) {
+    delete(refs: readonly DeleteRef[]) {
       return firstAvailable("delete", (applyer) => applyer.delete(refs));
     },
   };

@@ -1,6 +1,6 @@
 import yaml from "js-yaml";
-import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
-import type { Applyer } from "./applyer.js";
+import { describeRef, type KubeObject, refOf } from "../kube/objects.js";
+import type { Applyer, DeleteRef } from "./applyer.js";
 
 /**
  * createDryRunApplyer sends nothing: it writes each object it is given as a YAML document (and each delete as a
@@ -23,9 +23,13 @@ export function createDryRunApplyer(write: (text: string) => void): Applyer {
         })),
       };
     },
-    async delete(refs: readonly ObjectRef[]) {
-      for (const ref of refs) write(`# dry run: would delete ${describeRef(ref)}\n`);
-      return { applyer: "dry-run", objects: refs.map((ref) => ({ ...ref, action: "deleted" as const })) };
+    async delete(refs: readonly DeleteRef[]) {
+      for (const ref of refs)
+        write(`# dry run: would delete ${describeRef(ref)}${ref.uid ? ` (uid ${ref.uid})` : ""}\n`);
+      return {
+        applyer: "dry-run",
+        objects: refs.map(({ uid: _uid, ...ref }) => ({ ...ref, action: "deleted" as const })),
+      };
     },
   };
 }

@@ -13,7 +13,7 @@ import { createKubeApiApplyer } from "./kube-api.js";
 let server: Server;
 let request: KubeRequest;
 let store: Map<string, KubeObject>;
-let seen: { method: string; url: string; contentType?: string }[];
+let seen: { method: string; url: string; contentType?: string; body?: unknown }[];
 let rv = 1;
 
 beforeAll(async () => {
@@ -23,7 +23,12 @@ beforeAll(async () => {
       text += c;
     });
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"] });
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        contentType: req.headers["content-type"],
+        ...(req.method === "DELETE" && text ? { body: JSON.parse(text) as unknown } : {}),
+      });
       const send = (status: number, body: unknown) =>
         res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
       const path = (req.url ?? "").split("?")[0] ?? "";
@@ -42,6 +47,14 @@ beforeAll(async () => {
         return existing ? send(200, existing) : send(404, { kind: "Status", message: "not found" });
       if (req.method === "DELETE") {
         if (!existing) return send(404, { kind: "Status", message: "not found" });
+        const uid = (JSON.parse(text || "{}") as { preconditions?: { uid?: string } }).preconditions?.uid;
+        if (uid && uid !== existing.metadata.uid) {
+          return send(409, {
+            kind: "Status",
+            reason: "Conflict",
+            message: `Operation cannot be fulfilled on ConfigMap "${existing.metadata.name}": the UID in the precondition (${uid}) does not match the UID in record (${existing.metadata.uid}). The object might have been deleted and then recreated`,
+          });
+        }
         store.delete(path);
         return send(200, { kind: "Status", status: "Success" });
       }
@@ -55,7 +68,14 @@ beforeAll(async () => {
       const same = existing && JSON.stringify(existing.data) === JSON.stringify(body.data);
       const next = same
         ? existing
-        : { ...body, metadata: { ...body.metadata, resourceVersion: String(rv++) } };
+        : {
+            ...body,
+            metadata: {
+              ...body.metadata,
+              uid: existing?.metadata.uid ?? `uid-${body.metadata.name}-${rv}`,
+              resourceVersion: String(rv++),
+            },
+          };
       store.set(path, next);
       return send(existing ? 200 : 201, next);
     });
@@ -164,6 +184,48 @@ describe("createKubeApiApplyer", () => {
       "deleted",
       "not-found",
     ]);
+    expect(seen.find((s) => s.method === "DELETE")?.body).toEqual({
+      kind: "DeleteOptions",
+      apiVersion: "v1",
+      propagationPolicy: "Background",
+    });
+  });
+
+  it("deletes with a UID precondition, and leaves a re-created object in place as a conflict", async () => {
+    const applyer = createKubeApiApplyer({ request, log });
+    await applyer.apply([cm("a"), cm("b")]);
+    const uidOf = (name: string) => store.get(`/api/v1/namespaces/apps/configmaps/${name}`)?.metadata.uid;
+    const uidA = String(uidOf("a"));
+    const result = await applyer.delete([
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "a", uid: uidA },
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "b", uid: "uid-read-before" },
+    ]);
+    expect(result.objects).toEqual([
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "a", action: "deleted" },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        namespace: "apps",
+        name: "b",
+        action: "conflict",
+        message: expect.stringContaining("does not match the UID in record") as string,
+      },
+    ]);
+    expect(seen.filter((s) => s.method === "DELETE").map((s) => s.body)).toEqual([
+      {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        propagationPolicy: "Background",
+        preconditions: { uid: uidA },
+      },
+      {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        propagationPolicy: "Background",
+        preconditions: { uid: "uid-read-before" },
+      },
+    ]);
+    expect(uidOf("b")).toBeDefined();
   });
 
   it("is unavailable without a usable kubeconfig", async () => {

@@ -129,31 +129,47 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
     },
 
     async delete(refs): Promise<DeleteResult> {
-      const objects = await mapLimit(refs, concurrency, async (ref): Promise<ObjectDeleteResult> => {
-        try {
-          const resource = await discovery.resource(ref.apiVersion, ref.kind);
-          if (!resource)
-            return {
-              ...ref,
-              action: "not-found",
-              message: `the server has no ${ref.kind} in ${ref.apiVersion}`,
-            };
-          const path = objectPath(ref.apiVersion, resource, ref.namespace, ref.name);
-          const res = await request("DELETE", path, {
-            kind: "DeleteOptions",
-            apiVersion: "v1",
-            propagationPolicy: "Background",
-          });
-          if (res.status === 404) return { ...ref, action: "not-found" };
-          if (res.status >= 200 && res.status <= 299) return { ...ref, action: "deleted" };
-          return { ...ref, action: "failed", message: statusMessage(res) };
-        } catch (error: unknown) {
-          if (error instanceof ApplyerUnavailableError) throw error;
-          return { ...ref, action: "failed", message: `${describeRef(ref)}: ${(error as Error).message}` };
-        }
-      });
+      const objects = await mapLimit(
+        refs,
+        concurrency,
+        async ({ uid, ...ref }): Promise<ObjectDeleteResult> => {
+          try {
+            const resource = await discovery.resource(ref.apiVersion, ref.kind);
+            if (!resource)
+              return {
+                ...ref,
+                action: "not-found",
+                message: `the server has no ${ref.kind} in ${ref.apiVersion}`,
+              };
+            const path = objectPath(ref.apiVersion, resource, ref.namespace, ref.name);
+            const res = await request("DELETE", path, deleteOptions(uid));
+            if (res.status === 404) return { ...ref, action: "not-found" };
+            if (res.status >= 200 && res.status <= 299) return { ...ref, action: "deleted" };
+            // 409 on a DELETE is a failed precondition: the object was re-created since it was read.
+            if (res.status === 409 && uid) return { ...ref, action: "conflict", message: statusMessage(res) };
+            return { ...ref, action: "failed", message: statusMessage(res) };
+          } catch (error: unknown) {
+            if (error instanceof ApplyerUnavailableError) throw error;
+            return { ...ref, action: "failed", message: `${describeRef(ref)}: ${(error as Error).message}` };
+          }
+        },
+      );
       return { applyer: name, objects };
     },
+  };
+}
+
+/**
+ * deleteOptions is the body of a DELETE: dependents are removed in the background (as `kubectl delete` does), and
+ * with a `uid` the server deletes only the object that has it, answering 409 Conflict otherwise
+ * (https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/delete-options/).
+ */
+export function deleteOptions(uid?: string) {
+  return {
+    kind: "DeleteOptions",
+    apiVersion: "v1",
+    propagationPolicy: "Background",
+    ...(uid ? { preconditions: { uid } } : {}),
   };
 }
 

@@ -9,7 +9,8 @@ const log = pino({ level: "silent" });
 
 /**
  * fakeKubectl answers like kubectl over an in-memory store: enough of get/apply/wait/delete to exercise the
- * applyer's bookkeeping. Objects named `bad-*` are rejected the way the apiserver rejects invalid objects, and a
+ * applyer's bookkeeping; `get --raw` serves discovery of v1 and `delete --raw` a ConfigMap path with a
+ * DeleteOptions body, its UID precondition checked as the apiserver does. Objects named `bad-*` are rejected the way the apiserver rejects invalid objects, and a
  * batch containing one fails as a whole, as kubectl exits non-zero when any object fails.
  */
 function fakeKubectl(initial: KubeObject[] = []) {
@@ -31,20 +32,43 @@ function fakeKubectl(initial: KubeObject[] = []) {
     const verb = args.find((a) => ["get", "apply", "wait", "delete", "version"].includes(a));
     if (verb === "version") return { exitCode: 0, stdout: "{}", stderr: "" };
     if (verb === "wait") return { exitCode: 0, stdout: "", stderr: "" };
+    const raw = args[args.indexOf("--raw") + 1];
+    if (verb === "get" && args.includes("--raw")) {
+      if (raw !== "/api/v1")
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: "Error from server (NotFound): the server could not find it",
+        };
+      const resources = [{ name: "configmaps", namespaced: true, kind: "ConfigMap" }];
+      return { exitCode: 0, stdout: JSON.stringify({ kind: "APIResourceList", resources }), stderr: "" };
+    }
     if (verb === "get") {
       const found = docs(opts.input).flatMap((d) => store.get(key(d)) ?? []);
       return { exitCode: 0, stdout: JSON.stringify({ kind: "List", items: found }), stderr: "" };
     }
     if (verb === "delete") {
-      const [d] = docs(opts.input);
-      if (!d || !store.delete(key(d))) {
+      const [, namespace, name] =
+        /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/.exec(raw ?? "") ?? [];
+      const k = `ConfigMap/${namespace}/${name}`;
+      const existing = store.get(k);
+      if (!existing)
         return {
           exitCode: 1,
           stdout: "",
-          stderr: `Error from server (NotFound): ${d?.kind} "${d?.metadata.name}" not found`,
+          stderr: `Error from server (NotFound): configmaps "${name}" not found`,
+        };
+      const uid = (JSON.parse(opts.input ?? "{}") as { preconditions?: { uid?: string } }).preconditions?.uid;
+      // Every object's UID is `uid-{name}` here.
+      if (uid && uid !== `uid-${name}`) {
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: `Error from server (Conflict): Operation cannot be fulfilled on ConfigMap "${name}": the UID in the precondition (${uid}) does not match the UID in record (uid-${name}). The object might have been deleted and then recreated`,
         };
       }
-      return { exitCode: 0, stdout: "", stderr: "" };
+      store.delete(k);
+      return { exitCode: 0, stdout: `{"kind":"Status","status":"Success"}`, stderr: "" };
     }
     const applied: KubeObject[] = [];
     const errors: string[] = [];
@@ -161,7 +185,7 @@ describe("createKubectlApplyer", () => {
     const fake = fakeKubectl([cm("a")]);
     const base = createKubectlApplyer({ run: fake.run, log });
     const failing: RunCommand = async (file, args, opts) =>
-      opts?.input?.includes('"locked"')
+      args.some((a) => a.endsWith("/locked"))
         ? {
             exitCode: 1,
             stdout: "",
@@ -174,13 +198,48 @@ describe("createKubectlApplyer", () => {
       { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "a" },
       { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "gone" },
       { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "locked" },
+      { apiVersion: "example.com/v1", kind: "Widget", namespace: "apps", name: "w" },
     ]);
     expect(result.objects.map((o) => `${o.name}:${o.action}`)).toEqual([
       "a:deleted",
       "gone:not-found",
       "locked:failed",
+      "w:not-found",
     ]);
     expect(result.objects[2]?.message).toContain("Forbidden");
+    expect(result.objects[3]?.message).toBe("the server has no Widget in example.com/v1");
+  });
+
+  it("deletes through `delete --raw` with a UID precondition, and leaves a re-created object as a conflict", async () => {
+    const fake = fakeKubectl([cm("a"), cm("b")]);
+    const applyer = createKubectlApplyer({ run: fake.run, log, kubeconfig: "/k" });
+    const result = await applyer.delete([
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "a", uid: "uid-a" },
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name: "b", uid: "uid-read-before" },
+    ]);
+    expect(result.objects.map((o) => `${o.name}:${o.action}`)).toEqual(["a:deleted", "b:conflict"]);
+    expect(result.objects[1]?.message).toContain("does not match the UID in record");
+    expect(result.objects[0]).not.toHaveProperty("uid");
+    expect([...fake.store.keys()]).toEqual(["ConfigMap/apps/b"]);
+    const deletes = fake.calls.filter((c) => c.args.includes("delete"));
+    expect(deletes[0]?.args).toEqual([
+      "--kubeconfig",
+      "/k",
+      "delete",
+      "--raw",
+      "/api/v1/namespaces/apps/configmaps/a",
+      "-f",
+      "-",
+    ]);
+    expect(JSON.parse(deletes[0]?.input ?? "")).toEqual({
+      kind: "DeleteOptions",
+      apiVersion: "v1",
+      propagationPolicy: "Background",
+      preconditions: { uid: "uid-a" },
+    });
+    // The REST path comes from discovery, read with `kubectl get --raw`.
+    const discovered = fake.calls.filter((c) => c.args.includes("get")).map((c) => c.args.slice(-3));
+    expect(new Set(discovered.map((args) => args.join(" ")))).toEqual(new Set(["get --raw /api/v1"]));
   });
 
   it.each([

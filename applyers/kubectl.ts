@@ -1,14 +1,17 @@
 import type { Logger } from "pino";
-import { type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
+import { createDiscovery, objectPath } from "../kube/http.js";
+import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
 import {
   type Applyer,
   ApplyerUnavailableError,
   type ApplyResult,
+  type DeleteRef,
   type DeleteResult,
   type ObjectApplyResult,
   type ObjectDeleteResult,
 } from "./applyer.js";
 import { applyAction } from "./change.js";
+import { deleteOptions } from "./kube-api.js";
 import { objectIndex } from "./object-index.js";
 import { applyInPhases } from "./phases.js";
 import { mapLimit, type RunCommand, type RunResult, runWithExeca } from "./run.js";
@@ -39,7 +42,8 @@ const FIELD_MANAGER = "simple-gitops";
  * none unchanged; their managed fields say which fields `--force-conflicts` took over from other managers. When the batch call fails, kubectl prints no objects at all, and its aggregated error
  * cannot be attributed reliably, so the objects are re-applied one per call to give each its own result and the
  * server's message; server-side apply is idempotent, so re-sending the ones that had succeeded is harmless.
- * Namespaces and CRDs go first, as their own batch, and new CRDs are waited for until Established.
+ * Namespaces and CRDs go first, as their own batch, and new CRDs are waited for until Established. Deletes go
+ * through `kubectl delete --raw` with DeleteOptions, so a ref's UID becomes a precondition (see deleteOne).
  */
 export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
   const { bin = "kubectl", run = runWithExeca, log, concurrency = 4 } = options;
@@ -122,6 +126,36 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
       log.warn({ applyer: name, error: cleanMessage(waited.stderr) }, "CRDs not established");
   }
 
+  // `kubectl delete` has no flag for a UID precondition, and it ignores `metadata.uid` in what `-f` reads (it
+  // deleted a re-created object when tried on the test cluster). `kubectl delete --raw PATH -f -` sends the body as
+  // given, so deletes go there with DeleteOptions; the REST path comes from discovery read with `kubectl get --raw`.
+  const discovery = createDiscovery(async (_method, path) => {
+    const result = await kubectl(["get", "--raw", path]);
+    if (result.exitCode === 0) return { status: 200, body: JSON.parse(result.stdout) as unknown };
+    const message = cleanMessage(result.stderr);
+    return { status: /\(NotFound\)/.test(message) ? 404 : 500, body: { message } };
+  });
+
+  async function deleteOne({ uid, ...ref }: DeleteRef): Promise<ObjectDeleteResult> {
+    let path: string;
+    try {
+      const resource = await discovery.resource(ref.apiVersion, ref.kind);
+      if (!resource)
+        return { ...ref, action: "not-found", message: `the server has no ${ref.kind} in ${ref.apiVersion}` };
+      path = objectPath(ref.apiVersion, resource, ref.namespace, ref.name);
+    } catch (error: unknown) {
+      if (error instanceof ApplyerUnavailableError) throw error;
+      return { ...ref, action: "failed", message: `${describeRef(ref)}: ${(error as Error).message}` };
+    }
+    const result = await kubectl(["delete", "--raw", path, "-f", "-"], JSON.stringify(deleteOptions(uid)));
+    if (result.exitCode === 0) return { ...ref, action: "deleted" };
+    const message = cleanMessage(result.stderr);
+    if (/\(NotFound\)|not found/i.test(message)) return { ...ref, action: "not-found", message };
+    // A failed precondition: the object was deleted and re-created since it was read.
+    if (uid && /\(Conflict\)/.test(message)) return { ...ref, action: "conflict", message };
+    return { ...ref, action: "failed", message };
+  }
+
   return {
     name,
     async ensureInstalled() {
@@ -137,13 +171,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     },
 
     async delete(refs): Promise<DeleteResult> {
-      const objects = await mapLimit(refs, concurrency, async (ref): Promise<ObjectDeleteResult> => {
-        const result = await kubectl(["delete", "--wait=false", "-f", "-"], toStream([stub(ref)]));
-        if (result.exitCode === 0) return { ...ref, action: "deleted" };
-        const message = cleanMessage(result.stderr);
-        if (/\(NotFound\)|not found/i.test(message)) return { ...ref, action: "not-found", message };
-        return { ...ref, action: "failed", message };
-      });
+      const objects = await mapLimit(refs, concurrency, deleteOne);
       return { applyer: name, objects };
     },
   };
@@ -157,14 +185,6 @@ function outcome(
 ): ObjectApplyResult {
   const fields = takenOver(before, after, FIELD_MANAGER);
   return { ...ref, action: applyAction(before, after), ...(fields.length > 0 ? { takenOver: fields } : {}) };
-}
-
-function stub(ref: ObjectRef): KubeObject {
-  return {
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-  };
 }
 
 /**

@@ -12,6 +12,12 @@ Options:
   --dry-run            apply nothing; print what would be applied as multi-document YAML on stdout
   --state-dir DIR      where the file state store keeps what was deployed (default: ./.state)
   --listen HOST:PORT   HTTP server address (default: the config's listen, else 0.0.0.0:8080)
+  --diff               apply nothing and record nothing: compare each service's manifests at the head of its branch
+                       with the cluster (a server-side dry-run apply) and print a unified diff (--- live, +++ git)
+                       of every object that would change or be created; Secret values are masked. Needs a
+                       kubeconfig. Exit: 0 in sync, 1 something differs or could not be compared, 2 bad flags or
+                       config (an unknown --service included). Not with --once or --dry-run.
+  --service NAME       with --diff, compare only this service (repeat for several; default: every service)
   -h, --help           show this help
 
 Environment:
@@ -19,7 +25,7 @@ Environment:
   LOG_LEVEL=debug      log level (trace, debug, info, warn, error; default info)
   token_env / url_env / secret_env variables named in the config are read at start-up.
 
-Exit status: 0 ok, 1 a sync failed (with --once), 2 bad flags or config.`;
+Exit status: 0 ok, 1 a sync failed (with --once) or something differs (with --diff), 2 bad flags or config.`;
 
 /** ControllerOptions are the controller's parsed command-line flags. */
 export interface ControllerOptions {
@@ -28,6 +34,10 @@ export interface ControllerOptions {
   readonly dryRun: boolean;
   readonly stateDir: string;
   readonly listen?: string;
+  /** diff compares git with the cluster and exits, applying nothing; set only when given. */
+  readonly diff?: true;
+  /** services limits --diff to these services; absent means every service. */
+  readonly services?: readonly string[];
 }
 
 /** parseControllerArgs parses the flags strictly: an unknown flag is an error, never ignored. */
@@ -42,11 +52,21 @@ export function parseControllerArgs(argv: string[]): { help: true } | { options:
       "dry-run": { type: "boolean", default: false },
       "state-dir": { type: "string", default: ".state" },
       listen: { type: "string" },
+      diff: { type: "boolean", default: false },
+      service: { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return { help: true };
   if (!values.config) throw new TypeError("missing --config FILE");
+  const services = values.service ?? [];
+  if (values.diff && values.once) throw new TypeError("--diff and --once cannot be used together");
+  if (values.diff && values["dry-run"]) {
+    throw new TypeError("--diff and --dry-run cannot be used together (--diff applies nothing already)");
+  }
+  if (services.length > 0 && !values.diff) throw new TypeError("--service NAME is only used with --diff");
+  const empty = services.find((name) => name.trim() === "");
+  if (empty !== undefined) throw new TypeError("--service needs a service name");
   return {
     options: {
       config: values.config,
@@ -54,6 +74,8 @@ export function parseControllerArgs(argv: string[]): { help: true } | { options:
       dryRun: values["dry-run"],
       stateDir: values["state-dir"],
       ...(values.listen ? { listen: values.listen } : {}),
+      ...(values.diff ? { diff: true as const } : {}),
+      ...(services.length > 0 ? { services } : {}),
     },
   };
 }

@@ -215,7 +215,9 @@ describe("the controller loop", () => {
   it("prunes objects of a deleted file only after the rest applied", async () => {
     await seed();
     const recorder = recordingApplyer();
-    const controller = controllerWith(recorder.applyer, configFor("prune: true"));
+    const controller = controllerWith(recorder.applyer, configFor("prune: true"), {
+      readObject: recorder.readObject,
+    });
     await controller.runOnce();
     await repo.commit({ "web/service.yaml": null, "web/deploy.yaml": manifest("web", 1, 2) });
     const [web] = await controller.runOnce();

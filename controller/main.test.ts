@@ -94,4 +94,24 @@ describe("npm run controller", { timeout: 60_000 }, () => {
     expect(result.stderr).toContain('services[0].github: "nope" is not a key of github_configs');
     expect(world.server.counts().total).toBe(0);
   });
+
+  it("exits 2 on --diff with an unknown --service, naming the known ones, before contacting anything", async () => {
+    world.server.resetRequests();
+    const result = await runMain(CONFIG(world.server.url), ["--diff", "--service", "nope"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('unknown --service "nope" (known: web)');
+    expect(result.stdout).toBe("");
+    expect(world.server.counts().total).toBe(0);
+  });
+
+  it("exits 1 on --diff when no cluster can be reached, saying why, and prints no diff", async () => {
+    const result = await runMain(CONFIG(world.server.url), ["--diff"], {
+      KUBECONFIG: join(dir, "no-such-kubeconfig"),
+      HOME: dir,
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toContain("# service web: no usable kubeconfig");
+    expect(result.stderr).toMatch(/^web \(org\/gitops@main [0-9a-f]{12}\): could not be compared$/m);
+    expect(result.stdout).toBe("");
+  });
 });

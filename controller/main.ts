@@ -3,9 +3,11 @@ import { readFileSync } from "node:fs";
 import cron from "node-cron";
 import { systemClock } from "../applyers/health.js";
 import { createKubeObjectReader } from "../applyers/kube-api.js";
+import { createServerDiff } from "../applyers/server-diff.js";
 import { lazyKubeRequest } from "../kube/kubeconfig.js";
 import { systemTimers } from "./clock.js";
 import { createController } from "./controller.js";
+import { runDiff } from "./diff/run-diff.js";
 import { createLeaderElector, type LeaderElector } from "./leader.js";
 import { createLogger } from "./log.js";
 import { createMetrics } from "./metrics.js";
@@ -35,6 +37,19 @@ describeConfig(config, log);
 
 // One apiserver client for the whole process; its kubeconfig is read on first use, so a dry run never needs one.
 const kube = lazyKubeRequest();
+const serverDiff = createServerDiff({ request: kube });
+// --diff compares git with the cluster and exits: nothing is applied, no state is read or recorded, nothing served.
+if (options.diff) {
+  const exitCode = await runDiff(options.services ?? [], {
+    config,
+    source: createGitHubSource({ log: log.child({ component: "source" }) }),
+    serverDiff,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    log: log.child({ component: "diff" }),
+  });
+  process.exit(exitCode);
+}
 const wiring = {
   kube,
   dryRun: options.dryRun,
@@ -65,7 +80,6 @@ const notifier = createNotifyDispatcher({
   targets: notifyTargets(config.notifications, process.env),
   log: log.child({ component: "notify" }),
 });
-const waitsForHealth = !options.dryRun && config.healthTimeoutSeconds > 0;
 const controller = createController({
   config,
   source: createGitHubSource({ log: log.child({ component: "source" }), fetch: meteredFetch(metrics) }),
@@ -77,7 +91,9 @@ const controller = createController({
   log,
   dryRun: options.dryRun,
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
-  ...(waitsForHealth ? { readObject: createKubeObjectReader(kube) } : {}),
+  // Live objects are read for health checks and before every prune; a dry run reads and prunes nothing.
+  ...(options.dryRun ? {} : { readObject: createKubeObjectReader(kube) }),
+  ...(options.dryRun ? {} : { dryRunApply: (objects) => serverDiff.diff(objects) }),
   ...(elector ? { isLeader: () => elector.isLeader() } : {}),
   onPoll: (outcome) => metrics.observePoll(outcome),
   listeners: [

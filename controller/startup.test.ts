@@ -78,4 +78,48 @@ describe("controller start-up", () => {
     expect(result.config.listen).toEqual({ host: "127.0.0.1", port: 0 });
     expect(result.config.repos[0]?.token?.value?.reveal()).toBe("ghp_value");
   });
+
+  it("documents --diff and --service in the help, with their exit statuses", () => {
+    const { out } = start(["--help"]);
+    for (const text of [
+      "--diff",
+      "--service NAME",
+      "0 in sync, 1 something differs",
+      "Not with --once or --dry-run",
+    ]) {
+      expect(out.stdout).toContain(text);
+    }
+  });
+
+  it.each([
+    ["--diff alone", ["--diff"], { diff: true }],
+    ["one --service", ["--diff", "--service", "etcd"], { diff: true, services: ["etcd"] }],
+    [
+      "several --service",
+      ["--diff", "--service", "a", "--service", "b"],
+      { diff: true, services: ["a", "b"] },
+    ],
+  ])("accepts %s", (_name, argv, want) => {
+    const { result } = start(["--config", "c.yaml", ...argv], { GH_TOKEN: "t" });
+    if (!("options" in result)) throw new Error("expected options");
+    expect(result.options).toEqual({
+      config: "c.yaml",
+      once: false,
+      dryRun: false,
+      stateDir: ".state",
+      ...want,
+    });
+  });
+
+  it.each([
+    ["--diff with --once", ["--diff", "--once"], "--diff and --once cannot be used together"],
+    ["--diff with --dry-run", ["--diff", "--dry-run"], "--diff and --dry-run cannot be used together"],
+    ["--service without --diff", ["--service", "etcd"], "--service NAME is only used with --diff"],
+    ["--service without a name", ["--diff", "--service", ""], "--service needs a service name"],
+    ["--diff with a value", ["--diff=yes"], "Option '--diff' does not take an argument"],
+  ])("exits 2 on %s", (_name, argv, message) => {
+    const { result, out } = start(["--config", "c.yaml", ...argv], { GH_TOKEN: "t" });
+    expect(result).toEqual({ exitCode: 2 });
+    expect(out.stderr).toContain(message);
+  });
 });

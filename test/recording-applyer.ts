@@ -4,13 +4,14 @@ import { type KubeObject, type ObjectRef, refKey, refOf } from "../kube/objects.
 /**
  * recordingApplyer stands in for a cluster in the loop's own tests (the applyers are proven on a real cluster in
  * test/e2e): it records every object it is sent, fails the names it is told to, and answers as a server would:
- * `created` the first time, `unchanged` when the object is the same as last time, `configured` otherwise.
+ * `created` the first time, `unchanged` when the object is the same as the live one, `configured` otherwise. Its
+ * live objects can be read back (with a UID, as prune reads them) and edited or deleted "by hand".
  */
 export function recordingApplyer() {
   const applied: KubeObject[][] = [];
   const deleted: ObjectRef[][] = [];
   const failNames = new Set<string>();
-  const live = new Map<string, string>();
+  const live = new Map<string, KubeObject>();
   let gate: Promise<void> | undefined;
   // What the server would answer for an object, without recording it: how the stand-in serves a dry run too.
   const answer = (object: KubeObject): ObjectApplyResult => {
@@ -18,9 +19,8 @@ export function recordingApplyer() {
     if (failNames.has(object.metadata.name))
       return { ...ref, action: "failed", message: `admission webhook denied ${object.metadata.name}` };
     const before = live.get(refKey(ref));
-    const action =
-      before === undefined ? "created" : before === JSON.stringify(object) ? "unchanged" : "configured";
-    return { ...ref, action };
+    if (before === undefined) return { ...ref, action: "created" };
+    return { ...ref, action: JSON.stringify(before) === JSON.stringify(object) ? "unchanged" : "configured" };
   };
   const applyer: Applyer = {
     name: "recording",
@@ -30,16 +30,10 @@ export function recordingApplyer() {
       applied.push([...objects]);
       return {
         applyer: "recording",
-        objects: objects.map((object): ObjectApplyResult => {
-          const ref = refOf(object);
-          if (failNames.has(object.metadata.name))
-            return { ...ref, action: "failed", message: `admission webhook denied ${object.metadata.name}` };
-          const key = refKey(ref);
-          const before = live.get(key);
-          live.set(key, JSON.stringify(object));
-          const action =
-            before === undefined ? "created" : before === live.get(key) ? "unchanged" : "configured";
-          return { ...ref, action };
+        objects: objects.map((object) => {
+          const result = answer(object);
+          if (result.action !== "failed") live.set(refKey(result), structuredClone(object));
+          return result;
         }),
       };
     },
@@ -57,9 +51,16 @@ export function recordingApplyer() {
     names: () => applied.map((batch) => batch.map((object) => object.metadata.name)),
     /** dryRun answers as `apply` would, changing nothing: a server-side dry-run apply. */
     dryRun: async (objects: readonly KubeObject[]) => objects.map(answer),
-    /** editLive changes an object in the "cluster" by hand, as `kubectl edit` would. */
+    /** readObject reads a live object, with a UID derived from its identity, as prune and health read them. */
+    readObject: async (ref: ObjectRef): Promise<KubeObject | undefined> => {
+      const object = live.get(refKey(ref));
+      if (!object) return undefined;
+      return { ...object, metadata: { ...object.metadata, uid: `uid-${refKey(ref)}` } };
+    },
+    /** editLive changes an object in the "cluster" by hand, as `kubectl label` would. */
     editLive(ref: ObjectRef) {
-      live.set(refKey(ref), "edited by hand");
+      const object = live.get(refKey(ref));
+      if (object) object.metadata.labels = { ...object.metadata.labels, "edited-by": "hand" };
     },
     /** deleteLive deletes an object from the "cluster" by hand. */
     deleteLive(ref: ObjectRef) {

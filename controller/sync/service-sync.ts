@@ -28,7 +28,10 @@ import type { FileFailure, SyncResult } from "./result.js";
 /** ServiceSyncDeps are the collaborators and settings shared by every service's sync. */
 export interface ServiceSyncDeps {
   readonly applyer: Applyer;
-  /** readObject reads a live object for the health check; without it, health is not waited for. */
+  /**
+   * readObject reads a live object, for the health check and before every prune; without it, health is not waited
+   * for and nothing is pruned.
+   */
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
   readonly healthTimeoutMs: number;
   readonly prune: boolean;

@@ -1,0 +1,43 @@
+import type { KubeObject } from "../../kube/objects.js";
+import type { ServiceConfig } from "../config/types.js";
+import { RenderError } from "../render/errors.js";
+import { renderService } from "../render/render.js";
+import type { DesiredFile } from "../source/source.js";
+import { buildDesiredSet, type ParseCache } from "../sync/desired-set.js";
+import type { FileFailure } from "../sync/result.js";
+
+/** RenderSetOptions are the config-wide settings rendering depends on. */
+export interface RenderSetOptions {
+  readonly parseCache: ParseCache;
+  readonly namespaces?: readonly string[];
+  readonly downloadBaseUrl?: string;
+}
+
+/**
+ * renderDesiredSet turns every file of a service at one commit into the objects a sync applies, exactly as a sync
+ * renders them: the whole directory parsed together, then rendered with the service's namespace, stateless setting
+ * and the config's allowlist. Any file that cannot be used, or a render error, fails the whole set, each named.
+ */
+export function renderDesiredSet(
+  files: readonly Pick<DesiredFile, "path" | "sha" | "content">[],
+  service: ServiceConfig,
+  options: RenderSetOptions,
+): { objects: KubeObject[]; failures: FileFailure[] } {
+  const build = buildDesiredSet(files, options.parseCache);
+  if (build.failures.length > 0) return { objects: [], failures: build.failures };
+  try {
+    const objects = renderService({
+      service: service.name,
+      objects: build.set.objects,
+      configFiles: build.set.configFiles,
+      defaultNamespace: service.namespace ?? "default",
+      stateless: service.stateless,
+      ...(options.downloadBaseUrl ? { downloadBaseUrl: options.downloadBaseUrl } : {}),
+      ...(options.namespaces ? { policy: { namespaces: options.namespaces } } : {}),
+    });
+    return { objects, failures: [] };
+  } catch (error: unknown) {
+    if (!(error instanceof RenderError)) throw error;
+    return { objects: [], failures: [{ path: error.subject, error: error.reason, code: error.code }] };
+  }
+}
