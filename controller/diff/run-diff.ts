@@ -3,9 +3,10 @@ import type { ServerDiff } from "../../applyers/server-diff.js";
 import type { Config, ServiceConfig } from "../config/types.js";
 import type { DesiredFile, PollRequest, ServiceResult, Source } from "../source/source.js";
 import { createParseCache, type ParseCache } from "../sync/desired-set.js";
+import { renderDesiredSet } from "../sync/render-set.js";
 import { repoLabel } from "../sync/service-sync.js";
+import { sourceRepository } from "../sync/source-repository.js";
 import { objectPatch } from "./object-patch.js";
-import { renderDesiredSet } from "./render-set.js";
 import { type ServiceGroup, selectServices } from "./select-services.js";
 
 /** DIFF_EXIT are `--diff`'s exit statuses: in sync, something differs (or could not be compared), bad config. */
@@ -55,13 +56,7 @@ export async function runDiff(names: readonly string[], deps: DiffDeps): Promise
 /** pollGroup reads the head of one branch with every file of its services: nothing is known, so all are sent. */
 async function pollGroup(group: ServiceGroup, deps: DiffDeps): Promise<Poll> {
   const request: PollRequest = {
-    repository: {
-      owner: group.repo.owner,
-      repo: group.repo.name,
-      branch: group.repo.branch,
-      apiUrl: group.repo.apiUrl,
-      ...(group.repo.token?.value ? { token: group.repo.token.value.reveal() } : {}),
-    },
+    repository: sourceRepository(group.repo),
     services: group.services.map((service) => ({ name: service.name, dir: service.dir })),
     known: {},
   };

@@ -1,10 +1,11 @@
 import { GitOpsError } from "../../kube/errors.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
-import type { KnownState, PollResult, ServiceFiles, Source, SourceRepository } from "../source/source.js";
+import type { KnownState, PollResult, ServiceFiles, Source } from "../source/source.js";
 import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
 import { withFailure } from "./next-state.js";
 import type { SyncResult } from "./result.js";
 import { repoLabel, type ServiceSyncDeps, syncService } from "./service-sync.js";
+import { sourceRepository } from "./source-repository.js";
 
 /** RepoSyncDeps adds the source to what every service's sync needs. */
 export interface RepoSyncDeps extends ServiceSyncDeps {
@@ -144,16 +145,6 @@ async function syncSafely(
     // An applyer that cannot run at all (none of the chain available) fails this service, not the loop.
     return failed(input, chosen, state, started, deps, describeError(error), commit);
   }
-}
-
-function sourceRepository(repo: RepoConfig): SourceRepository {
-  return {
-    owner: repo.owner,
-    repo: repo.name,
-    branch: repo.branch,
-    apiUrl: repo.apiUrl,
-    ...(repo.token?.value ? { token: repo.token.value.reveal() } : {}),
-  };
 }
 
 /** needsApply says whether a service's set must be applied now that its directory was read at the head. */

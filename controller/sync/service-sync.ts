@@ -7,8 +7,6 @@ import {
 } from "../../applyers/applyer.js";
 import type { Clock, ObjectHealth } from "../../applyers/health.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
-import { RenderError } from "../render/errors.js";
-import { renderService } from "../render/render.js";
 import {
   describeRef,
   type KubeObject,
@@ -19,10 +17,11 @@ import {
 } from "../render/types.js";
 import type { ServiceFiles } from "../source/source.js";
 import type { DriftReport, ObjectStatus, ServiceState, Trigger } from "../state/state.js";
-import { buildDesiredSet, type DesiredSet, type ParseCache } from "./desired-set.js";
+import type { ParseCache } from "./desired-set.js";
 import { checkHealth, describeUnhealthy } from "./health-check.js";
 import { attemptedState, landedState, withFailure } from "./next-state.js";
 import { pruneSet } from "./prune-set.js";
+import { renderDesiredSet } from "./render-set.js";
 import type { FileFailure, SyncResult } from "./result.js";
 
 /** ServiceSyncDeps are the collaborators and settings shared by every service's sync. */
@@ -78,10 +77,8 @@ export async function syncService(
   deps: ServiceSyncDeps,
 ): Promise<{ result: SyncResult; state: ServiceState }> {
   const started = deps.clock.now();
-  const build = buildDesiredSet(input.files.files, deps.parseCache);
-  const rendered =
-    build.failures.length === 0 ? render(input, build.set, deps) : { objects: [], failures: [] };
-  const setFailures = [...build.failures, ...rendered.failures];
+  const rendered = renderDesiredSet(input.files.files, input.service, deps);
+  const setFailures = rendered.failures;
   const listingComplete = setFailures.length === 0;
   // A reconcile of an unchanged set: whatever the server changes now was changed in the cluster, not in git.
   const reconciling = input.trigger === "reconcile" && !input.files.changed && listingComplete;
@@ -216,29 +213,6 @@ function driftReport(
         : [],
     ),
   };
-}
-
-/** render turns the parsed set into the objects to apply; a render error fails the set, naming its subject. */
-function render(
-  input: ServiceSyncInput,
-  set: DesiredSet,
-  deps: ServiceSyncDeps,
-): { objects: KubeObject[]; failures: FileFailure[] } {
-  try {
-    const objects = renderService({
-      service: input.service.name,
-      objects: set.objects,
-      configFiles: set.configFiles,
-      defaultNamespace: input.service.namespace ?? "default",
-      stateless: input.service.stateless,
-      ...(deps.downloadBaseUrl ? { downloadBaseUrl: deps.downloadBaseUrl } : {}),
-      ...(deps.namespaces ? { policy: { namespaces: deps.namespaces } } : {}),
-    });
-    return { objects, failures: [] };
-  } catch (error: unknown) {
-    if (!(error instanceof RenderError)) throw error;
-    return { objects: [], failures: [{ path: error.subject, error: error.reason, code: error.code }] };
-  }
 }
 
 /** sourcePaths says which file of git an object (or a workload's health) came from. */

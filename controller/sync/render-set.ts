@@ -3,8 +3,8 @@ import type { ServiceConfig } from "../config/types.js";
 import { RenderError } from "../render/errors.js";
 import { renderService } from "../render/render.js";
 import type { DesiredFile } from "../source/source.js";
-import { buildDesiredSet, type ParseCache } from "../sync/desired-set.js";
-import type { FileFailure } from "../sync/result.js";
+import { buildDesiredSet, type ParseCache } from "./desired-set.js";
+import type { FileFailure } from "./result.js";
 
 /** RenderSetOptions are the config-wide settings rendering depends on. */
 export interface RenderSetOptions {

@@ -1,0 +1,13 @@
+import type { RepoConfig } from "../config/types.js";
+import type { SourceRepository } from "../source/source.js";
+
+/** sourceRepository is a configured repository as a source reads it, with its token revealed for the request. */
+export function sourceRepository(repo: RepoConfig): SourceRepository {
+  return {
+    owner: repo.owner,
+    repo: repo.name,
+    branch: repo.branch,
+    apiUrl: repo.apiUrl,
+    ...(repo.token?.value ? { token: repo.token.value.reveal() } : {}),
+  };
+}
