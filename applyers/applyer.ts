@@ -75,7 +75,7 @@ export interface Applyer {
   ensureInstalled(): Promise<void>;
   apply(objects: readonly KubeObject[], opts?: ApplyOptions): Promise<ApplyResult>;
   /** delete deletes refs concurrently, with a UID precondition for each ref that has a `uid`; order is the caller's. */
-  delete(refs: readonly DeleteRef[]): Promise<DeleteResult>;
+  delete(refs: readonly DeleteRef[], opts?: ApplyOptions): Promise<DeleteResult>;
 }
 
 /** ApplyerUnavailableError says an applyer cannot be installed or started; nothing was sent to the cluster. */

@@ -53,8 +53,8 @@ export function createApplyerChain({ applyers, log }: ApplyerChainOptions): Appl
     apply(objects: readonly KubeObject[], opts?: ApplyOptions) {
       return firstAvailable("apply", (applyer) => applyer.apply(objects, opts));
     },
-    delete(refs: readonly DeleteRef[]) {
-      return firstAvailable("delete", (applyer) => applyer.delete(refs));
+    delete(refs: readonly DeleteRef[], opts?: ApplyOptions) {
+      return firstAvailable("delete", (applyer) => applyer.delete(refs, opts));
     },
   };
 }

@@ -5,22 +5,33 @@ import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { getGlobalDispatcher, interceptors, request as undiciRequest } from "undici";
+import { formatTimeout } from "./run.js";
 
-/** HttpGet fetches a URL as a stream; the production one is undici's `request`. */
-export type HttpGet = (url: string) => Promise<{ statusCode: number; body: NodeJS.ReadableStream }>;
+/** HttpGet fetches a URL as a stream; `signal` aborts the request and its body. The production one is undici's. */
+export type HttpGet = (
+  url: string,
+  opts?: { signal?: AbortSignal },
+) => Promise<{ statusCode: number; body: NodeJS.ReadableStream }>;
 
 /** undiciGet is the production {@link HttpGet}, following redirects (release hosts usually redirect). */
-export const undiciGet: HttpGet = async (url) => {
+export const undiciGet: HttpGet = async (url, opts = {}) => {
   const dispatcher = getGlobalDispatcher().compose(interceptors.redirect({ maxRedirections: 5 }));
-  const response = await undiciRequest(url, { method: "GET", dispatcher });
+  const response = await undiciRequest(url, {
+    method: "GET",
+    dispatcher,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   return { statusCode: response.statusCode, body: response.body };
 };
+
+/** DOWNLOAD_TIMEOUT_MS bounds a whole download, body included, unless the caller says otherwise. */
+export const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** DownloadError says why an executable could not be downloaded; `code` is stable for logs and tests. */
 export class DownloadError extends Error {
   override name = "DownloadError";
   constructor(
-    readonly code: "E_DOWNLOAD_HTTP" | "E_DOWNLOAD_CHECKSUM" | "E_DOWNLOAD_IO",
+    readonly code: "E_DOWNLOAD_HTTP" | "E_DOWNLOAD_CHECKSUM" | "E_DOWNLOAD_IO" | "E_DOWNLOAD_TIMEOUT",
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -43,25 +54,47 @@ export async function sha256File(path: string): Promise<string | undefined> {
 /**
  * downloadExecutable saves `url` to `dest` with mode 755, checking `sha256` when given. It writes to a temporary
  * file and renames it into place, so a crash mid-download never leaves a truncated binary that looks installed.
+ * The whole download is bounded by `timeoutMs` (default {@link DOWNLOAD_TIMEOUT_MS}; past it: `E_DOWNLOAD_TIMEOUT`);
+ * an aborted `signal` stops it and rejects with the signal's reason.
  */
 export async function downloadExecutable(opts: {
   url: string;
   dest: string;
   sha256?: string;
   get?: HttpGet;
+  timeoutMs?: number;
+  signal?: AbortSignal;
 }): Promise<void> {
-  const { url, dest, get = undiciGet } = opts;
+  const { url, dest, get = undiciGet, timeoutMs = DOWNLOAD_TIMEOUT_MS } = opts;
+  opts.signal?.throwIfAborted();
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  /** stopped turns an abort into its reason, or a timeout into a DownloadError; undefined for anything else. */
+  const stopped = (error: unknown): unknown => {
+    if (opts.signal?.aborted) return opts.signal.reason;
+    if (!deadline.aborted) return undefined;
+    const message = `GET ${url} did not finish within ${formatTimeout(timeoutMs)}`;
+    return new DownloadError("E_DOWNLOAD_TIMEOUT", message, { cause: error });
+  };
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.download-${process.pid}`;
   let response: Awaited<ReturnType<HttpGet>>;
   try {
-    response = await get(url);
+    response = await get(url, { signal });
   } catch (error: unknown) {
-    throw new DownloadError("E_DOWNLOAD_HTTP", `GET ${url}: ${(error as Error).message}`, { cause: error });
+    throw (
+      stopped(error) ??
+      new DownloadError("E_DOWNLOAD_HTTP", `GET ${url}: ${(error as Error).message}`, { cause: error })
+    );
   }
   if (response.statusCode !== 200) {
-    // Drain so the connection can be reused.
-    for await (const _ of response.body) {
+    try {
+      // Drain so the connection can be reused.
+      for await (const _ of response.body) {
+      }
+    } catch (error: unknown) {
+      const why = stopped(error);
+      if (why) throw why;
     }
     throw new DownloadError("E_DOWNLOAD_HTTP", `GET ${url}: HTTP ${response.statusCode}`);
   }
@@ -76,6 +109,7 @@ export async function downloadExecutable(opts: {
         },
       }),
       createWriteStream(tmp, { mode: 0o755 }),
+      { signal },
     );
     const actual = hash.digest("hex");
     if (opts.sha256 && actual !== opts.sha256.toLowerCase()) {
@@ -86,6 +120,8 @@ export async function downloadExecutable(opts: {
   } catch (error: unknown) {
     await rm(tmp, { force: true });
     if (error instanceof DownloadError) throw error;
+    const why = stopped(error);
+    if (why) throw why;
     throw new DownloadError("E_DOWNLOAD_IO", `saving ${url} to ${dest}: ${(error as Error).message}`, {
       cause: error,
     });

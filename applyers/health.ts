@@ -123,6 +123,8 @@ export interface HealthWaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   clock?: Clock;
+  /** signal stops the wait (rejecting with its reason) when the sync is aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function waitForHealthy(
     opts.refs.filter(hasHealth).map((ref) => [ref, undefined as ObjectHealth | undefined]),
   );
   for (;;) {
+    opts.signal?.throwIfAborted();
     for (const [ref, last] of pending) {
       if (last && last.status !== "progressing") continue;
       pending.set(ref, await check(ref, read));

@@ -54,8 +54,9 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
   };
   const discovery = createDiscovery(request);
 
-  async function applyOne(object: KubeObject): Promise<ObjectApplyResult> {
+  async function applyOne(object: KubeObject, signal?: AbortSignal): Promise<ObjectApplyResult> {
     const ref = refOf(object);
+    const abortable = signal ? { signal } : {};
     try {
       const resource = await discovery.resource(object.apiVersion, object.kind);
       if (!resource) {
@@ -68,11 +69,14 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
       const body = structuredClone(object);
       if (!resource.namespaced) delete body.metadata.namespace;
       const path = objectPath(object.apiVersion, resource, body.metadata.namespace, body.metadata.name);
-      const before = await request("GET", path);
+      const before = await request("GET", path, undefined, abortable);
       if (before.status !== 200 && before.status !== 404) {
         return { ...ref, action: "failed", message: statusMessage(before) };
       }
-      const after = await request("PATCH", path + APPLY_QUERY, body, "application/apply-patch+yaml");
+      const after = await request("PATCH", path + APPLY_QUERY, body, {
+        contentType: "application/apply-patch+yaml",
+        ...abortable,
+      });
       if (after.status < 200 || after.status > 299)
         return { ...ref, action: "failed", message: statusMessage(after) };
       const live = before.status === 404 ? undefined : (before.body as KubeObject);
@@ -84,18 +88,21 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
         ...(fields.length > 0 ? { takenOver: fields } : {}),
       };
     } catch (error: unknown) {
-      if (error instanceof ApplyerUnavailableError) throw error;
+      // An aborted sync stops here, whole: what it would still send must not be sent.
+      if (error instanceof ApplyerUnavailableError || signal?.aborted) throw error;
       return { ...ref, action: "failed", message: (error as Error).message };
     }
   }
 
-  async function waitEstablished(crds: readonly ObjectApplyResult[]): Promise<void> {
+  async function waitEstablished(crds: readonly ObjectApplyResult[], signal?: AbortSignal): Promise<void> {
     const deadline = clock.now() + (options.crdEstablishedTimeoutMs ?? 60_000);
     for (const crd of crds) {
       for (;;) {
         const res = await request(
           "GET",
           `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.name}`,
+          undefined,
+          signal ? { signal } : {},
         );
         const conditions = (
           (res.body as KubeObject).status as { conditions?: { type: string; status: string }[] }
@@ -106,6 +113,7 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
           log.warn({ applyer: name, crd: crd.name }, "CRD not established in time");
           return;
         }
+        signal?.throwIfAborted();
         await clock.sleep(250);
       }
     }
@@ -120,20 +128,23 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
         throw new ApplyerUnavailableError(name, `the apiserver answered ${statusMessage(root)}`);
     },
 
-    async apply(objects): Promise<ApplyResult> {
+    async apply(objects, opts = {}): Promise<ApplyResult> {
+      const { signal } = opts;
       const results = await applyInPhases(objects, {
-        applyBatch: (batch) => mapLimit(batch, concurrency, applyOne),
-        waitEstablished,
+        applyBatch: (batch) => mapLimit(batch, concurrency, (object) => applyOne(object, signal)),
+        waitEstablished: (crds) => waitEstablished(crds, signal),
       });
       return { applyer: name, objects: results };
     },
 
-    async delete(refs): Promise<DeleteResult> {
+    async delete(refs, opts = {}): Promise<DeleteResult> {
+      const abortable = opts.signal ? { signal: opts.signal } : {};
       const objects = await mapLimit(
         refs,
         concurrency,
         async ({ uid, ...ref }): Promise<ObjectDeleteResult> => {
           try {
+            opts.signal?.throwIfAborted();
             const resource = await discovery.resource(ref.apiVersion, ref.kind);
             if (!resource)
               return {
@@ -142,14 +153,14 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
                 message: `the server has no ${ref.kind} in ${ref.apiVersion}`,
               };
             const path = objectPath(ref.apiVersion, resource, ref.namespace, ref.name);
-            const res = await request("DELETE", path, deleteOptions(uid));
+            const res = await request("DELETE", path, deleteOptions(uid), abortable);
             if (res.status === 404) return { ...ref, action: "not-found" };
             if (res.status >= 200 && res.status <= 299) return { ...ref, action: "deleted" };
             // 409 on a DELETE is a failed precondition: the object was re-created since it was read.
             if (res.status === 409 && uid) return { ...ref, action: "conflict", message: statusMessage(res) };
             return { ...ref, action: "failed", message: statusMessage(res) };
           } catch (error: unknown) {
-            if (error instanceof ApplyerUnavailableError) throw error;
+            if (error instanceof ApplyerUnavailableError || opts.signal?.aborted) throw error;
             return { ...ref, action: "failed", message: `${describeRef(ref)}: ${(error as Error).message}` };
           }
         },

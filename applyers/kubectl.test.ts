@@ -1,9 +1,13 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/objects.js";
 import { ApplyerUnavailableError } from "./applyer.js";
 import { createKubectlApplyer } from "./kubectl.js";
-import type { RunCommand, RunResult } from "./run.js";
+import { KILL_GRACE_MS, type RunCommand, type RunResult, runProcess } from "./run.js";
 
 const log = pino({ level: "silent" });
 
@@ -19,7 +23,7 @@ function fakeKubectl(initial: KubeObject[] = []) {
   const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
   for (const o of initial)
     store.set(key(o), { ...o, metadata: { ...o.metadata, resourceVersion: String(rv++) } });
-  const calls: { args: string[]; input?: string }[] = [];
+  const calls: { args: string[]; input?: string; timeoutMs?: number; signal?: AbortSignal }[] = [];
   const docs = (input = "") =>
     input
       .split("\n")
@@ -28,7 +32,7 @@ function fakeKubectl(initial: KubeObject[] = []) {
   const out = (items: KubeObject[]) =>
     items.length === 1 ? JSON.stringify(items[0]) : JSON.stringify({ kind: "List", items });
   const run: RunCommand = async (_file, args, opts = {}): Promise<RunResult> => {
-    calls.push({ args: [...args], input: opts.input });
+    calls.push({ args: [...args], input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal });
     const verb = args.find((a) => ["get", "apply", "wait", "delete", "version"].includes(a));
     if (verb === "version") return { exitCode: 0, stdout: "{}", stderr: "" };
     if (verb === "wait") return { exitCode: 0, stdout: "", stderr: "" };
@@ -257,3 +261,242 @@ describe("createKubectlApplyer", () => {
     );
   });
 });
+
+/** commandOf names a kubectl call as its failure messages do: `apply`, `get --raw`, `delete --raw`, … */
+const commandOf = (args: readonly string[]) => {
+  const verb = args.find((a) => ["get", "apply", "wait", "delete", "version"].includes(a)) ?? "";
+  return args.includes("--raw") ? `${verb} --raw` : verb;
+};
+
+/** timingOut answers like a run killed at its timeout for the kubectl commands named, and like `run` otherwise. */
+const timingOut =
+  (run: RunCommand, commands: readonly string[]): RunCommand =>
+  async (file, args, opts) =>
+    commands.includes(commandOf(args))
+      ? { stdout: "", stderr: `timed out after ${opts?.timeoutMs} ms`, timedOut: true }
+      : run(file, args, opts);
+
+/** hangingUntilAborted blocks the commands named until the run's signal aborts, then rejects as runProcess does. */
+const hangingUntilAborted =
+  (run: RunCommand, command: string, started: () => void): RunCommand =>
+  async (file, args, opts) => {
+    if (commandOf(args) !== command) return run(file, args, opts);
+    const signal = opts?.signal;
+    if (!signal) throw new Error(`kubectl ${command} was run without a signal`);
+    return new Promise<RunResult>((_resolve, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      started();
+    });
+  };
+
+const crd: KubeObject = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.example.com" },
+};
+const widget: KubeObject = {
+  apiVersion: "example.com/v1",
+  kind: "Widget",
+  metadata: { name: "w", namespace: "apps" },
+};
+const cmRef = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", namespace: "apps", name });
+
+describe("createKubectlApplyer timeouts and cancellation", () => {
+  it.each([
+    { name: "default", timeoutMs: undefined, expected: 300_000 },
+    { name: "apply_timeout", timeoutMs: 1234, expected: 1234 },
+  ])("bounds every kubectl run ($name) and passes the call's signal", async ({ timeoutMs, expected }) => {
+    const fake = fakeKubectl([cm("old")]);
+    const applyer = createKubectlApplyer({ run: fake.run, log, ...(timeoutMs ? { timeoutMs } : {}) });
+    const { signal } = new AbortController();
+    await applyer.ensureInstalled();
+    await applyer.apply([crd, widget, cm("a")], { signal });
+    await applyer.delete([cmRef("old")], { signal });
+    expect(new Set(fake.calls.map((c) => commandOf(c.args)))).toEqual(
+      new Set(["version", "get", "apply", "wait", "get --raw", "delete --raw"]),
+    );
+    expect(fake.calls.map((c) => [commandOf(c.args), c.timeoutMs])).toEqual(
+      fake.calls.map((c) => [commandOf(c.args), expected]),
+    );
+    // ensureInstalled is not part of a sync's call and has no signal; everything else has the call's.
+    expect(fake.calls.filter((c) => c.signal !== signal).map((c) => commandOf(c.args))).toEqual(["version"]);
+    // kubectl wait keeps its own --timeout as well.
+    expect(fake.calls.find((c) => commandOf(c.args) === "wait")?.args).toContain("--timeout=60s");
+  });
+
+  it.each([
+    "get",
+    "apply",
+  ])("fails every object, naming the timeout and the command, when kubectl %s is killed, and sends nothing one by one", async (command) => {
+    const fake = fakeKubectl([cm("a")]);
+    const ran: string[] = [];
+    const run: RunCommand = (file, args, opts) => {
+      ran.push(commandOf(args));
+      return timingOut(fake.run, [command])(file, args, opts);
+    };
+    const applyer = createKubectlApplyer({ run, log, timeoutMs: 2000 });
+    const result = await applyer.apply([cm("a", "2"), cm("b")]);
+    const message = `kubectl ${command} did not finish within 2 s and was killed`;
+    expect(result.objects).toEqual([
+      { ...cmRef("a"), action: "failed", message },
+      { ...cmRef("b"), action: "failed", message },
+    ]);
+    // The killed batch is not re-sent one object per call, which would only hang again.
+    expect(ran).toEqual(command === "get" ? ["get"] : ["get", "apply"]);
+    expect(fake.store.get("ConfigMap/apps/a")?.data).toEqual({ value: "1" });
+  });
+
+  it("fails one object whose own apply is killed, when the batch had failed for another reason", async () => {
+    const fake = fakeKubectl();
+    let applies = 0;
+    // The batch is rejected (it holds a bad object); then the one-per-call apply of `slow` hangs and is killed.
+    const run: RunCommand = async (file, args, opts) => {
+      if (commandOf(args) === "apply" && ++applies > 1 && opts?.input?.includes('"slow"'))
+        return { stdout: "", stderr: "timed out after 1500 ms", timedOut: true };
+      return fake.run(file, args, opts);
+    };
+    const result = await createKubectlApplyer({ run, log, timeoutMs: 1500 }).apply([
+      cm("slow"),
+      cm("bad-one"),
+      cm("fine"),
+    ]);
+    expect(result.objects.map((o) => [o.name, o.action, o.message])).toEqual([
+      ["slow", "failed", "kubectl apply did not finish within 1500 ms and was killed"],
+      [
+        "bad-one",
+        "failed",
+        'Error from server (Invalid): ConfigMap "bad-one" is invalid: spec: Required value',
+      ],
+      ["fine", "created", undefined],
+    ]);
+  });
+
+  it("goes on to the custom resources when kubectl wait is killed, as when it times out itself", async () => {
+    const fake = fakeKubectl();
+    const result = await createKubectlApplyer({ run: timingOut(fake.run, ["wait"]), log }).apply([
+      crd,
+      widget,
+    ]);
+    expect(result.objects.map((o) => o.action)).toEqual(["created", "created"]);
+  });
+
+  it.each([
+    { command: "delete --raw", message: "kubectl delete --raw did not finish within 2 s and was killed" },
+    {
+      command: "get --raw",
+      message:
+        "ConfigMap apps/a: discovery of v1: kubectl get --raw did not finish within 2 s and was killed",
+    },
+  ])("fails a delete, naming the timeout, when kubectl $command is killed", async ({ command, message }) => {
+    const fake = fakeKubectl([cm("a")]);
+    const applyer = createKubectlApplyer({ run: timingOut(fake.run, [command]), log, timeoutMs: 2000 });
+    const result = await applyer.delete([cmRef("a")]);
+    expect(result.objects).toEqual([{ ...cmRef("a"), action: "failed", message }]);
+    expect(fake.store.has("ConfigMap/apps/a")).toBe(true);
+  });
+
+  it("is unavailable, naming the timeout, when kubectl version is killed", async () => {
+    const applyer = createKubectlApplyer({
+      run: timingOut(fakeKubectl().run, ["version"]),
+      log,
+      timeoutMs: 5000,
+    });
+    await expect(applyer.ensureInstalled()).rejects.toThrow(
+      "applyer kubectl is unavailable: kubectl version failed: kubectl version did not finish within 5 s and was killed",
+    );
+  });
+
+  it.each([
+    {
+      command: "apply",
+      call: (a: ReturnType<typeof createKubectlApplyer>, signal: AbortSignal) =>
+        a.apply([cm("a")], { signal }),
+    },
+    {
+      command: "get --raw",
+      call: (a: ReturnType<typeof createKubectlApplyer>, signal: AbortSignal) =>
+        a.delete([cmRef("a")], { signal }),
+    },
+    {
+      command: "delete --raw",
+      call: (a: ReturnType<typeof createKubectlApplyer>, signal: AbortSignal) =>
+        a.delete([cmRef("a")], { signal }),
+    },
+  ])("rejects with the signal's reason, reporting nothing, when aborted during kubectl $command", async ({
+    command,
+    call,
+  }) => {
+    const fake = fakeKubectl([cm("a")]);
+    const controller = new AbortController();
+    const reason = new Error("leadership lost");
+    const run = hangingUntilAborted(fake.run, command, () => controller.abort(reason));
+    await expect(call(createKubectlApplyer({ run, log }), controller.signal)).rejects.toBe(reason);
+  });
+
+  it("does not run kubectl at all when the signal is already aborted", async () => {
+    const fake = fakeKubectl([cm("a")]);
+    const applyer = createKubectlApplyer({ run: fake.run, log });
+    const reason = new Error("shutting down");
+    await expect(applyer.apply([cm("a")], { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(applyer.delete([cmRef("a")], { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("kills a real kubectl that hangs at its timeout, with what it started, and fails the objects", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kubectl-hang-"));
+    try {
+      const pids = join(dir, "pids");
+      const bin = join(dir, "kubectl");
+      // A stand-in: `get` finds nothing; `apply` starts a child that does not hold its stdio, then hangs.
+      await writeFile(
+        bin,
+        `#!/bin/sh
+case " $* " in
+  *" get "*) cat >/dev/null; echo '{"kind":"List","items":[]}' ;;
+  *" apply "*) sleep 60 >/dev/null 2>&1 & echo $$ $! > '${pids}'; sleep 60 ;;
+esac
+`,
+      );
+      await chmod(bin, 0o755);
+      const started = Date.now();
+      const result = await createKubectlApplyer({ bin, run: runProcess, log, timeoutMs: 500 }).apply([
+        cm("a"),
+      ]);
+      const took = Date.now() - started;
+      expect(result.objects).toEqual([
+        {
+          ...cmRef("a"),
+          action: "failed",
+          message: "kubectl apply did not finish within 500 ms and was killed",
+        },
+      ]);
+      expect(took).toBeLessThan(500 + KILL_GRACE_MS);
+      const group = (await readFile(pids, "utf8")).trim().split(" ").map(Number);
+      expect(group).toHaveLength(2);
+      expect(await stillRunning(group)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** stillRunning waits up to a second for the pids to be gone and returns those still running (zombies are gone). */
+async function stillRunning(pids: readonly number[]): Promise<number[]> {
+  const running = async (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  };
+  let left = [...pids];
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    const states = await Promise.all(left.map(running));
+    left = left.filter((_, j) => states[j]);
+    if (left.length > 0) await sleep(20);
+  }
+  for (const pid of left) process.kill(pid, "SIGKILL");
+  return left;
+}

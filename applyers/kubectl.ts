@@ -4,6 +4,7 @@ import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/obj
 import {
   type Applyer,
   ApplyerUnavailableError,
+  type ApplyOptions,
   type ApplyResult,
   type DeleteRef,
   type DeleteResult,
@@ -14,7 +15,14 @@ import { applyAction } from "./change.js";
 import { deleteOptions } from "./kube-api.js";
 import { objectIndex } from "./object-index.js";
 import { applyInPhases } from "./phases.js";
-import { mapLimit, type RunCommand, type RunResult, runWithExeca } from "./run.js";
+import {
+  DEFAULT_RUN_TIMEOUT_MS,
+  formatTimeout,
+  mapLimit,
+  type RunCommand,
+  type RunResult,
+  runProcess,
+} from "./run.js";
 import { takenOver } from "./takeover.js";
 
 /** KubectlApplyerOptions configure {@link createKubectlApplyer}. */
@@ -27,6 +35,11 @@ export interface KubectlApplyerOptions {
   crdEstablishedTimeoutSeconds?: number;
   /** concurrency bounds the one-object-per-call fallback and deletes. */
   concurrency?: number;
+  /**
+   * timeoutMs bounds every kubectl run (the config's `apply_timeout`; default 300 s): past it kubectl and what it
+   * started are killed, and the objects it was for fail with a message that says so.
+   */
+  timeoutMs?: number;
   run?: RunCommand;
   log: Logger;
 }
@@ -44,9 +57,19 @@ const FIELD_MANAGER = "simple-gitops";
  * server's message; server-side apply is idempotent, so re-sending the ones that had succeeded is harmless.
  * Namespaces and CRDs go first, as their own batch, and new CRDs are waited for until Established. Deletes go
  * through `kubectl delete --raw` with DeleteOptions, so a ref's UID becomes a precondition (see deleteOne).
+ *
+ * Every run is bounded by `timeoutMs`: a kubectl that hangs is killed with its process group, and the objects it
+ * was for fail (a killed batch is not re-sent one per call, which would only hang again), so the sync fails and is
+ * retried. An aborted `signal` kills the run in flight and rejects with the signal's reason, reporting nothing.
  */
 export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
-  const { bin = "kubectl", run = runWithExeca, log, concurrency = 4 } = options;
+  const {
+    bin = "kubectl",
+    run = runProcess,
+    log,
+    concurrency = 4,
+    timeoutMs = DEFAULT_RUN_TIMEOUT_MS,
+  } = options;
   const name = "kubectl";
   const global = [
     ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
@@ -66,36 +89,61 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     "--show-managed-fields",
   ];
 
-  async function kubectl(args: string[], input?: string): Promise<RunResult> {
-    const result = await run(bin, [...global, ...args], input === undefined ? {} : { input });
+  /** kubectl runs one kubectl command, bounded by `timeoutMs` and killed when `signal` aborts. */
+  async function kubectl(
+    args: string[],
+    opts: { input?: string | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<RunResult> {
+    const result = await run(bin, [...global, ...args], {
+      timeoutMs,
+      ...(opts.input === undefined ? {} : { input: opts.input }),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (result.spawnError) {
       throw new ApplyerUnavailableError(name, `cannot start ${bin}: ${result.spawnError}`);
     }
     return result;
   }
 
-  async function liveVersions(objects: readonly KubeObject[]) {
-    // Objects that do not exist (or whose kind does not exist yet) are simply absent from the list.
-    const result = await kubectl(
-      ["get", "--ignore-not-found", "-f", "-", "-o", "json", "--show-managed-fields"],
-      toStream(objects),
-    );
-    return objectIndex(parseItems(result.stdout));
+  /** failure is what a failed run says: that it was killed at its timeout, or kubectl's error lines. */
+  function failure(result: RunResult, command: string): string {
+    return result.timedOut
+      ? `kubectl ${command} did not finish within ${formatTimeout(timeoutMs)} and was killed`
+      : cleanMessage(result.stderr);
   }
+
+  const allFailed = (objects: readonly KubeObject[], message: string): ObjectApplyResult[] =>
+    objects.map((object) => ({ ...refOf(object), action: "failed", message }));
 
   async function applyOne(
     object: KubeObject,
     before: ReturnType<typeof objectIndex>,
+    signal: AbortSignal | undefined,
   ): Promise<ObjectApplyResult> {
     const ref = refOf(object);
-    const result = await kubectl(applyArgs, toStream([object]));
-    if (result.exitCode !== 0) return { ...ref, action: "failed", message: cleanMessage(result.stderr) };
+    const result = await kubectl(applyArgs, { input: toStream([object]), signal });
+    if (result.exitCode !== 0) return { ...ref, action: "failed", message: failure(result, "apply") };
     return outcome(ref, before.find(ref), objectIndex(parseItems(result.stdout)).find(ref));
   }
 
-  async function applyPhase(objects: readonly KubeObject[]): Promise<ObjectApplyResult[]> {
-    const before = await liveVersions(objects);
-    const batch = await kubectl(applyArgs, toStream(objects));
+  async function applyPhase(
+    objects: readonly KubeObject[],
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectApplyResult[]> {
+    // Objects that do not exist (or whose kind does not exist yet) are simply absent from the list.
+    const live = await kubectl(
+      ["get", "--ignore-not-found", "-f", "-", "-o", "json", "--show-managed-fields"],
+      {
+        input: toStream(objects),
+        signal,
+      },
+    );
+    if (live.timedOut) return allFailed(objects, failure(live, "get"));
+    const before = objectIndex(parseItems(live.stdout));
+    const batch = await kubectl(applyArgs, { input: toStream(objects), signal });
+    // A killed batch may have applied some objects, but one per call would only hang again: the sync fails and
+    // is retried whole.
+    if (batch.timedOut) return allFailed(objects, failure(batch, "apply"));
     if (batch.exitCode === 0) {
       const after = objectIndex(parseItems(batch.stdout));
       const results = objects.map((object) => {
@@ -109,34 +157,47 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
       { applyer: name, objects: objects.length, error: cleanMessage(batch.stderr) },
       "batch apply did not succeed as a whole; applying one object per call to attribute results",
     );
-    return mapLimit(objects, concurrency, (object) => applyOne(object, before));
+    return mapLimit(objects, concurrency, (object) => applyOne(object, before, signal));
   }
 
-  async function waitForCrds(crds: readonly ObjectApplyResult[]): Promise<void> {
+  async function waitForCrds(
+    crds: readonly ObjectApplyResult[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     if (crds.length === 0) return;
     const timeout = options.crdEstablishedTimeoutSeconds ?? 60;
-    const waited = await kubectl([
-      "wait",
-      "--for=condition=Established",
-      `--timeout=${timeout}s`,
-      ...crds.map((crd) => `customresourcedefinition.apiextensions.k8s.io/${crd.name}`),
-    ]);
+    // kubectl's own --timeout, and `timeoutMs` for a kubectl that does not keep to it.
+    const waited = await kubectl(
+      [
+        "wait",
+        "--for=condition=Established",
+        `--timeout=${timeout}s`,
+        ...crds.map((crd) => `customresourcedefinition.apiextensions.k8s.io/${crd.name}`),
+      ],
+      { signal },
+    );
     // Not fatal here: custom resources of a CRD that never became established fail with the server's reason.
     if (waited.exitCode !== 0)
-      log.warn({ applyer: name, error: cleanMessage(waited.stderr) }, "CRDs not established");
+      log.warn({ applyer: name, error: failure(waited, "wait") }, "CRDs not established");
   }
 
   // `kubectl delete` has no flag for a UID precondition, and it ignores `metadata.uid` in what `-f` reads (it
   // deleted a re-created object when tried on the test cluster). `kubectl delete --raw PATH -f -` sends the body as
-  // given, so deletes go there with DeleteOptions; the REST path comes from discovery read with `kubectl get --raw`.
-  const discovery = createDiscovery(async (_method, path) => {
-    const result = await kubectl(["get", "--raw", path]);
-    if (result.exitCode === 0) return { status: 200, body: JSON.parse(result.stdout) as unknown };
-    const message = cleanMessage(result.stderr);
-    return { status: /\(NotFound\)/.test(message) ? 404 : 500, body: { message } };
-  });
+  // given, so deletes go there with DeleteOptions; the REST path comes from discovery read with `kubectl get --raw`,
+  // one discovery per delete call so that its reads carry that call's signal.
+  const discoveryFor = (signal: AbortSignal | undefined) =>
+    createDiscovery(async (_method, path) => {
+      const result = await kubectl(["get", "--raw", path], { signal });
+      if (result.exitCode === 0) return { status: 200, body: JSON.parse(result.stdout) as unknown };
+      const message = failure(result, "get --raw");
+      return { status: /\(NotFound\)/.test(message) ? 404 : 500, body: { message } };
+    });
 
-  async function deleteOne({ uid, ...ref }: DeleteRef): Promise<ObjectDeleteResult> {
+  async function deleteOne(
+    { uid, ...ref }: DeleteRef,
+    discovery: ReturnType<typeof discoveryFor>,
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectDeleteResult> {
     let path: string;
     try {
       const resource = await discovery.resource(ref.apiVersion, ref.kind);
@@ -144,12 +205,15 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
         return { ...ref, action: "not-found", message: `the server has no ${ref.kind} in ${ref.apiVersion}` };
       path = objectPath(ref.apiVersion, resource, ref.namespace, ref.name);
     } catch (error: unknown) {
-      if (error instanceof ApplyerUnavailableError) throw error;
+      if (error instanceof ApplyerUnavailableError || signal?.aborted) throw error;
       return { ...ref, action: "failed", message: `${describeRef(ref)}: ${(error as Error).message}` };
     }
-    const result = await kubectl(["delete", "--raw", path, "-f", "-"], JSON.stringify(deleteOptions(uid)));
+    const result = await kubectl(["delete", "--raw", path, "-f", "-"], {
+      input: JSON.stringify(deleteOptions(uid)),
+      signal,
+    });
     if (result.exitCode === 0) return { ...ref, action: "deleted" };
-    const message = cleanMessage(result.stderr);
+    const message = failure(result, "delete --raw");
     if (/\(NotFound\)|not found/i.test(message)) return { ...ref, action: "not-found", message };
     // A failed precondition: the object was deleted and re-created since it was read.
     if (uid && /\(Conflict\)/.test(message)) return { ...ref, action: "conflict", message };
@@ -161,17 +225,25 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     async ensureInstalled() {
       const result = await kubectl(["version", "--client", "-o", "json"]);
       if (result.exitCode !== 0) {
-        throw new ApplyerUnavailableError(name, `${bin} version failed: ${cleanMessage(result.stderr)}`);
+        throw new ApplyerUnavailableError(name, `${bin} version failed: ${failure(result, "version")}`);
       }
     },
 
-    async apply(objects): Promise<ApplyResult> {
-      const results = await applyInPhases(objects, { applyBatch: applyPhase, waitEstablished: waitForCrds });
+    async apply(objects, opts: ApplyOptions = {}): Promise<ApplyResult> {
+      const { signal } = opts;
+      signal?.throwIfAborted();
+      const results = await applyInPhases(objects, {
+        applyBatch: (batch) => applyPhase(batch, signal),
+        waitEstablished: (crds) => waitForCrds(crds, signal),
+      });
       return { applyer: name, objects: results };
     },
 
-    async delete(refs): Promise<DeleteResult> {
-      const objects = await mapLimit(refs, concurrency, deleteOne);
+    async delete(refs, opts: ApplyOptions = {}): Promise<DeleteResult> {
+      const { signal } = opts;
+      signal?.throwIfAborted();
+      const discovery = discoveryFor(signal);
+      const objects = await mapLimit(refs, concurrency, (ref) => deleteOne(ref, discovery, signal));
       return { applyer: name, objects };
     },
   };

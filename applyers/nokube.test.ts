@@ -1,23 +1,29 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import yaml from "js-yaml";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/objects.js";
 import { ApplyerUnavailableError } from "./applyer.js";
+import type { HttpGet } from "./download.js";
 import { createNokubeApplyer } from "./nokube.js";
+import { KILL_GRACE_MS, type RunCommand, runProcess } from "./run.js";
 
 // A stand-in for the NoKube CLI: records its arguments and stdin, answers --help, and fails the way a CLI does
-// (stderr, exit 1) when it is sent an object named bad-*.
+// (stderr, exit 1) when it is sent an object named bad-*. Sent an object named hang-*, it starts a child that does
+// not hold its stdio, writes both pids to {recordDir}/pids, and hangs.
 function standIn(recordDir: string): string {
   return `#!/bin/sh
 if [ "$1" = "--help" ]; then echo "nokube stand-in"; exit 0; fi
 printf '%s\\n' "$@" > '${recordDir}/args'
 cat > '${recordDir}/stdin'
+if grep -q 'name: hang-' '${recordDir}/stdin'; then sleep 60 >/dev/null 2>&1 & echo $$ $! > '${recordDir}/pids'; sleep 60; fi
 if grep -q 'name: bad-' '${recordDir}/stdin'; then echo "error: apply failed: ConfigMap bad-one: invalid" >&2; exit 1; fi
 echo "configmap/a created"
 `;
@@ -41,6 +47,11 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     requests.push(req.url ?? "");
     if (req.url === "/nokube/linux-amd64/nokube") res.writeHead(200).end(binary);
+    // Half a body, then nothing: a download that stalls.
+    else if (req.url === "/stall-body")
+      res.writeHead(200, { "content-length": String(binary.length) }).write(binary.slice(0, 10));
+    // No answer at all.
+    else if (req.url === "/stall-headers") return;
     else if (req.url === "/moved") res.writeHead(302, { location: "/nokube/linux-amd64/nokube" }).end();
     else res.writeHead(404).end("not found");
   });
@@ -48,6 +59,7 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  server.closeAllConnections();
   server.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -148,5 +160,197 @@ describe("createNokubeApplyer", () => {
     await expect(applyer.delete([{ apiVersion: "v1", kind: "ConfigMap", name: "a" }])).rejects.toThrow(
       ApplyerUnavailableError,
     );
+  });
+});
+
+/** stillRunning waits up to a second for the pids to be gone and returns those still running (zombies are gone). */
+async function stillRunning(pids: readonly number[]): Promise<number[]> {
+  const running = async (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  };
+  let left = [...pids];
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    const states = await Promise.all(left.map(running));
+    left = left.filter((_, j) => states[j]);
+    if (left.length > 0) await sleep(20);
+  }
+  for (const pid of left) process.kill(pid, "SIGKILL");
+  return left;
+}
+
+/** hangPids waits for the stand-in to write the pids of the apply that hangs. */
+async function hangPids(): Promise<number[]> {
+  for (let i = 0; i < 250; i++) {
+    const pids = (await readFile(join(dir, "pids"), "utf8").catch(() => ""))
+      .trim()
+      .split(" ")
+      .filter(Boolean);
+    if (pids.length === 2) return pids.map(Number);
+    await sleep(20);
+  }
+  throw new Error("the stand-in never hung");
+}
+
+const hang: KubeObject = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "hang-one", namespace: "apps" },
+};
+
+describe("createNokubeApplyer timeouts and cancellation", () => {
+  beforeEach(async () => {
+    await rm(join(dir, "pids"), { force: true });
+  });
+
+  it.each([
+    { name: "default", timeoutMs: undefined, expected: 300_000 },
+    { name: "apply_timeout", timeoutMs: 4321, expected: 4321 },
+  ])("bounds every run ($name) and passes the apply's signal", async ({ timeoutMs, expected }) => {
+    const seen: { command: string | undefined; timeoutMs?: number; signal?: AbortSignal }[] = [];
+    const run: RunCommand = (file, args, opts) => {
+      seen.push({ command: args[0], timeoutMs: opts?.timeoutMs, signal: opts?.signal });
+      return runProcess(file, args, opts);
+    };
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      workspace: await workspace(),
+      run,
+      log,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+    const { signal } = new AbortController();
+    await applyer.ensureInstalled();
+    await applyer.apply(objects, { signal });
+    expect(seen).toEqual([
+      { command: "--help", timeoutMs: expected, signal: undefined },
+      { command: "apply", timeoutMs: expected, signal },
+    ]);
+  });
+
+  it("kills an apply that hangs at its timeout, with what it started, and fails every object, naming it", async () => {
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      workspace: await workspace(),
+      timeoutMs: 500,
+      log,
+    });
+    await applyer.ensureInstalled();
+    const started = Date.now();
+    const result = await applyer.apply([...objects, hang]);
+    const took = Date.now() - started;
+    const message = "nokube apply did not finish within 500 ms and was killed";
+    expect(result.objects.map((o) => [o.name, o.action, o.message])).toEqual([
+      ["a", "failed", message],
+      ["b", "failed", message],
+      ["hang-one", "failed", message],
+    ]);
+    expect(took).toBeLessThan(500 + KILL_GRACE_MS);
+    expect(await stillRunning(await hangPids())).toEqual([]);
+  });
+
+  it("kills the apply when the signal aborts, and rejects with the signal's reason", async () => {
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      workspace: await workspace(),
+      log,
+    });
+    await applyer.ensureInstalled();
+    const controller = new AbortController();
+    const reason = new Error("the sync is being stopped");
+    const applying = applyer.apply([hang], { signal: controller.signal });
+    const pids = await hangPids();
+    controller.abort(reason);
+    await expect(applying).rejects.toBe(reason);
+    expect(await stillRunning(pids)).toEqual([]);
+  });
+
+  it("is unavailable, naming the timeout, when `nokube --help` is killed", async () => {
+    const run: RunCommand = async (file, args, opts) =>
+      args[0] === "--help"
+        ? { stdout: "", stderr: `timed out after ${opts?.timeoutMs} ms`, timedOut: true }
+        : runProcess(file, args, opts);
+    const ws = await workspace();
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      workspace: ws,
+      timeoutMs: 7000,
+      run,
+      log,
+    });
+    await expect(applyer.ensureInstalled()).rejects.toThrow(
+      `${join(ws, "bin", "nokube")} --help failed (nokube --help did not finish within 7 s and was killed)`,
+    );
+  });
+
+  it.each([
+    "/stall-body",
+    "/stall-headers",
+  ])("is unavailable, leaving nothing behind, when the download (%s) does not finish in time", async (path) => {
+    const ws = await workspace();
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}${path}`,
+      workspace: ws,
+      downloadTimeoutMs: 300,
+      log,
+    });
+    const started = Date.now();
+    const caught = await applyer.apply(objects).catch((e: unknown) => e);
+    expect(caught).toBeInstanceOf(ApplyerUnavailableError);
+    expect((caught as Error).message).toBe(
+      `applyer nokube is unavailable: GET ${baseUrl}${path} did not finish within 300 ms`,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await readdir(join(ws, "bin"))).toEqual([]);
+  });
+
+  it("bounds a download whose HttpGet ignores the signal", async () => {
+    const ws = await workspace();
+    // A body that sends a little and then nothing, from a getter that does not take the signal.
+    const get: HttpGet = async () => {
+      const body = new PassThrough();
+      body.write("#!/bin/sh\n");
+      return { statusCode: 200, body };
+    };
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: "http://example.invalid/nokube",
+      workspace: ws,
+      downloadTimeoutMs: 300,
+      get,
+      log,
+    });
+    await expect(applyer.ensureInstalled()).rejects.toThrow(
+      "applyer nokube is unavailable: GET http://example.invalid/nokube did not finish within 300 ms",
+    );
+    expect(await readdir(join(ws, "bin"))).toEqual([]);
+  });
+
+  it("stops a download when the signal aborts, rejecting with its reason rather than handing over", async () => {
+    const ws = await workspace();
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/stall-body`,
+      workspace: ws,
+      log,
+    });
+    const controller = new AbortController();
+    const reason = new Error("leadership lost");
+    const applying = applyer.apply(objects, { signal: controller.signal });
+    for (let i = 0; i < 100 && !requests.includes("/stall-body"); i++) await sleep(10);
+    expect(requests).toContain("/stall-body");
+    controller.abort(reason);
+    await expect(applying).rejects.toBe(reason);
+    expect(await readdir(join(ws, "bin"))).toEqual([]);
   });
 });

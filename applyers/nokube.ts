@@ -3,9 +3,15 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import type { Logger } from "pino";
 import { type KubeObject, refOf } from "../kube/objects.js";
-import { type ApplyAction, type Applyer, ApplyerUnavailableError, type ApplyResult } from "./applyer.js";
+import {
+  type ApplyAction,
+  type Applyer,
+  ApplyerUnavailableError,
+  type ApplyOptions,
+  type ApplyResult,
+} from "./applyer.js";
 import { DownloadError, downloadExecutable, type HttpGet, sha256File, undiciGet } from "./download.js";
-import { type RunCommand, runWithExeca } from "./run.js";
+import { DEFAULT_RUN_TIMEOUT_MS, formatTimeout, type RunCommand, runProcess } from "./run.js";
 
 /** NokubeApplyerOptions configure {@link createNokubeApplyer}; they mirror `applyer_nokube` in the config. */
 export interface NokubeApplyerOptions {
@@ -15,6 +21,13 @@ export interface NokubeApplyerOptions {
   sha256?: string;
   /** workspace is the controller's writable directory; the binary lives at `{workspace}/bin/nokube`. */
   workspace: string;
+  /**
+   * timeoutMs bounds every NoKube run (the config's `apply_timeout`; default 300 s): past it the CLI and what it
+   * started are killed, and every object of the apply fails with a message that says so.
+   */
+  timeoutMs?: number;
+  /** downloadTimeoutMs bounds the download of the CLI (default 120 s). */
+  downloadTimeoutMs?: number;
   run?: RunCommand;
   get?: HttpGet;
   log: Logger;
@@ -31,9 +44,12 @@ const REPORTED = /^([\w.-]+)\/([\w.:-]+)\s+(created|configured|unchanged)$/;
  * success, objects it names in `kind/name created|configured|unchanged` lines get that action and the others
  * `configured`, since no change detection is possible from outside. It has no delete, so `delete` reports the
  * applyer unavailable and the chain hands deletes to the next applyer.
+ *
+ * Every run is bounded by `timeoutMs`, and the download by `downloadTimeoutMs`; an aborted `signal` kills the
+ * apply in flight (or stops the download) and rejects with the signal's reason, reporting nothing.
  */
 export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
-  const { run = runWithExeca, get = undiciGet, log } = options;
+  const { run = runProcess, get = undiciGet, log, timeoutMs = DEFAULT_RUN_TIMEOUT_MS } = options;
   const name = "nokube";
   const bin = join(options.workspace, "bin", "nokube");
 
@@ -46,41 +62,58 @@ export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
     return !options.sha256 || (await sha256File(bin)) === options.sha256.toLowerCase();
   }
 
-  async function install(): Promise<void> {
+  const killed = (command: string) =>
+    `nokube ${command} did not finish within ${formatTimeout(timeoutMs)} and was killed`;
+  const abortable = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
+
+  async function install(signal?: AbortSignal): Promise<void> {
     if (!(await installed())) {
       log.info({ applyer: name, url: options.downloadUrl, dest: bin }, "downloading the NoKube CLI");
       try {
-        await downloadExecutable({ url: options.downloadUrl, dest: bin, sha256: options.sha256, get });
+        await downloadExecutable({
+          url: options.downloadUrl,
+          dest: bin,
+          sha256: options.sha256,
+          get,
+          ...(options.downloadTimeoutMs === undefined ? {} : { timeoutMs: options.downloadTimeoutMs }),
+          ...abortable(signal),
+        });
       } catch (error: unknown) {
         if (error instanceof DownloadError)
           throw new ApplyerUnavailableError(name, error.message, { cause: error });
         throw error;
       }
     }
-    const probe = await run(bin, ["--help"]);
+    const probe = await run(bin, ["--help"], { timeoutMs, ...abortable(signal) });
     if (probe.spawnError || probe.exitCode !== 0) {
-      const why = probe.spawnError ?? `exit code ${probe.exitCode}: ${probe.stderr.trim()}`;
+      const why =
+        probe.spawnError ??
+        (probe.timedOut ? killed("--help") : `exit code ${probe.exitCode}: ${probe.stderr.trim()}`);
       throw new ApplyerUnavailableError(name, `${bin} --help failed (${why})`);
     }
   }
 
   return {
     name,
-    ensureInstalled: install,
+    ensureInstalled: () => install(),
 
-    async apply(objects: readonly KubeObject[]): Promise<ApplyResult> {
+    async apply(objects: readonly KubeObject[], opts: ApplyOptions = {}): Promise<ApplyResult> {
+      const { signal } = opts;
+      signal?.throwIfAborted();
       // The binary may have been removed from the workspace since install; fetch it again rather than fail.
-      if (!(await installed())) await install();
+      if (!(await installed())) await install(signal);
       const stream = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
-      const result = await run(bin, ["apply", "--cluster", options.clusterName], { input: stream });
+      const result = await run(bin, ["apply", "--cluster", options.clusterName], {
+        input: stream,
+        timeoutMs,
+        ...abortable(signal),
+      });
       if (result.spawnError)
         throw new ApplyerUnavailableError(name, `cannot start ${bin}: ${result.spawnError}`);
       if (result.exitCode !== 0) {
-        const message = (
-          result.stderr.trim() ||
-          result.stdout.trim() ||
-          `exit code ${result.exitCode}`
-        ).slice(0, 4000);
+        const message = result.timedOut
+          ? killed("apply")
+          : (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`).slice(0, 4000);
         return { applyer: name, objects: objects.map((o) => ({ ...refOf(o), action: "failed", message })) };
       }
       const reported = new Map<string, ApplyAction>();

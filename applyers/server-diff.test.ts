@@ -196,7 +196,9 @@ describe("createServerDiff", () => {
       configMap("same", "1"),
     ]);
     expect(results.map((result) => result.action)).toEqual(["failed", "unchanged"]);
-    expect(results[0]?.message).toBe("GET /api/v1/namespaces/shop/configmaps/slow: no answer within 200 ms");
+    expect(results[0]?.message).toBe(
+      "GET /api/v1/namespaces/shop/configmaps/slow: the apiserver did not answer within 200 ms",
+    );
   });
 
   it("rejects with the caller's reason when the caller aborts", async () => {

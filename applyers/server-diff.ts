@@ -56,7 +56,9 @@ export function createServerDiff(options: ServerDiffOptions): ServerDiff {
     async diff(objects, opts = {}) {
       const { signal } = opts;
       signal?.throwIfAborted();
-      const request = boundedRequest(options.request, requestTimeoutMs, signal);
+      const bounds = { timeoutMs: requestTimeoutMs, ...(signal ? { signal } : {}) };
+      const request: KubeRequest = (method, path, body, requestOptions) =>
+        options.request(method, path, body, { ...requestOptions, ...bounds });
       // A discovery per call: a CRD applied since the last call is found without waiting for a cache to expire.
       const discovery = createDiscovery(request);
       return mapLimit(objects, concurrency, async (object): Promise<ObjectDiff> => {
@@ -72,12 +74,9 @@ export function createServerDiff(options: ServerDiffOptions): ServerDiff {
           if (before.status !== 200 && before.status !== 404)
             return { ...ref, action: "failed", message: `reading it: ${statusMessage(before)}` };
           const live = before.status === 404 ? undefined : (before.body as KubeObject);
-          const after = await request(
-            "PATCH",
-            path + DRY_RUN_APPLY_QUERY,
-            body,
-            "application/apply-patch+yaml",
-          );
+          const after = await request("PATCH", path + DRY_RUN_APPLY_QUERY, body, {
+            contentType: "application/apply-patch+yaml",
+          });
           if (after.status < 200 || after.status > 299) return failedApply(ref, body, after, objects, live);
           const merged = after.body as KubeObject;
           if (!live) return { ...ref, action: "created", merged };
@@ -93,32 +92,6 @@ export function createServerDiff(options: ServerDiffOptions): ServerDiff {
         }
       });
     },
-  };
-}
-
-/**
- * boundedRequest gives every call a deadline and makes it give up when the caller aborts. KubeRequest takes no
- * signal, so the socket is left to finish on its own; the caller stops waiting for it.
- */
-function boundedRequest(request: KubeRequest, timeoutMs: number, signal?: AbortSignal): KubeRequest {
-  return (method, path, body, contentType) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const bound = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    return new Promise<KubeResponse>((resolve, reject) => {
-      const onAbort = () =>
-        reject(
-          signal?.aborted
-            ? signal.reason
-            : new Error(`${method} ${path.split("?")[0]}: no answer within ${timeoutMs} ms`),
-        );
-      if (bound.aborted) return onAbort();
-      bound.addEventListener("abort", onAbort, { once: true });
-      // A lazily loaded kubeconfig throws synchronously; Promise.resolve().then turns that into a rejection.
-      Promise.resolve()
-        .then(() => request(method, path, body, contentType))
-        .then(resolve, reject)
-        .finally(() => bound.removeEventListener("abort", onAbort));
-    });
   };
 }
 

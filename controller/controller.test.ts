@@ -140,8 +140,9 @@ describe("the controller loop", () => {
     await repo.commit({ "db/config.yaml": manifest("db", 1, 3) });
     const release = recorder.hold();
     world.server.resetRequests();
+    const applying = recorder.nextApply();
     controller.requestSync({ trigger: "webhook", repoKey: "main" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await applying;
     for (let i = 0; i < 5; i++)
       expect(controller.requestSync({ trigger: "manual" })).toEqual({ accepted: true });
     release();
@@ -196,20 +197,39 @@ describe("the controller loop", () => {
     expect(time.pending()).toBe(0);
   });
 
-  it("abandons a run on stop after the grace period without recording it", async () => {
+  it("aborts a run on stop after the grace period, waits for it to stop, and records nothing of it", async () => {
     await seed();
     const recorder = recordingApplyer();
     const controller = controllerWith(recorder.applyer);
-    const release = recorder.hold();
+    recorder.hold();
+    const applying = recorder.nextApply();
     controller.requestSync({ trigger: "manual" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await applying;
     const stopping = controller.stop({ graceMs: 5_000 });
     await time.advance(5_000);
     expect(await stopping).toEqual({ abandoned: true });
+    // stop resolved only once the run had stopped: nothing is running, nothing was sent, nothing recorded.
+    expect(controller.status().running).toBe(false);
+    expect(recorder.applied).toEqual([]);
     expect((await createFileStateStore(stateDir).load()).services).toEqual({});
-    // In production the process exits here; the test lets the held apply finish before removing the state dir.
+  });
+
+  it("writes nothing more once it lost the leader Lease mid-apply", async () => {
+    await seed();
+    let leading = true;
+    const recorder = recordingApplyer();
+    const controller = controllerWith(recorder.applyer, configFor(), { isLeader: () => leading });
+    const release = recorder.hold();
+    const applying = recorder.nextApply();
+    controller.requestSync({ trigger: "manual" });
+    await applying;
+    leading = false;
+    controller.abort("lost the leader Lease");
     release();
     await controller.idle();
+    // web's apply was stopped before it sent anything; db was never started; nothing was recorded.
+    expect(recorder.applied).toEqual([]);
+    expect((await createFileStateStore(stateDir).load()).services).toEqual({});
   });
 
   it("prunes objects of a deleted file only after the rest applied", async () => {

@@ -57,8 +57,13 @@ export interface Controller {
   status(): { stateStoreReachable: boolean; firstSyncStarted: boolean; running: boolean };
   /** idle resolves when no run is going and none is queued. */
   idle(): Promise<void>;
-  /** stop ends timers and schedules, waits up to `graceMs` for the current run, then saves nothing more. */
+  /**
+   * stop ends timers and schedules and waits up to `graceMs` for the current run; past that it aborts the run and
+   * waits for it to stop (its calls end at once), so nothing is written after stop resolves.
+   */
   stop(options?: { graceMs?: number }): Promise<{ abandoned: boolean }>;
+  /** abort stops the run in progress before its next write, e.g. when this replica lost the leader Lease. */
+  abort(reason: string): void;
 }
 
 /**
@@ -75,6 +80,7 @@ export function createController(deps: ControllerDeps): Controller {
   let stopped = false;
   // True while the in-memory state is what the store holds: after a load, and while this process leads and writes.
   let stateFresh = false;
+  let inFlight: AbortController | undefined;
   const intervalMs = config.pollIntervalSeconds * 1000;
 
   async function loadState(): Promise<void> {
@@ -95,6 +101,27 @@ export function createController(deps: ControllerDeps): Controller {
     // Just became the leader: start from what the previous leader recorded, not from a stale copy.
     if (!stateFresh) await loadState();
     firstSyncStarted = true;
+    const aborter = new AbortController();
+    inFlight = aborter;
+    try {
+      return await syncRepos(batch, includeScheduled, aborter.signal);
+    } catch (error: unknown) {
+      if (!aborter.signal.aborted) throw error;
+      log.warn(
+        { reason: (aborter.signal.reason as Error).message },
+        "sync aborted; what it had not recorded will be synced again",
+      );
+      return [];
+    } finally {
+      inFlight = undefined;
+    }
+  }
+
+  async function syncRepos(
+    batch: readonly SyncRequest[],
+    includeScheduled: boolean,
+    signal: AbortSignal,
+  ): Promise<SyncResult[]> {
     const results: SyncResult[] = [];
     for (const repo of config.repos) {
       const chosen = chosenServices(batch, repo.key, includeScheduled);
@@ -114,6 +141,7 @@ export function createController(deps: ControllerDeps): Controller {
           healthTimeoutMs: deps.healthTimeoutMs ?? 0,
           retryBaseMs: intervalMs,
           record: recorder.record,
+          signal,
           announce: (result) => {
             for (const listener of listeners) listener(result);
           },
@@ -192,11 +220,16 @@ export function createController(deps: ControllerDeps): Controller {
     async stop(options = {}) {
       stopped = true;
       const { abandoned } = await scheduler.stop(options.graceMs ?? 20_000);
-      if (abandoned)
-        log.warn(
-          "shutdown: abandoned the sync in progress; its service was not recorded and will be retried",
-        );
+      if (abandoned) {
+        inFlight?.abort(new Error("shutting down"));
+        // Aborted calls end at once; only then may a new leader take over (main releases the Lease after this).
+        await scheduler.idle();
+        log.warn("shutdown: aborted the sync in progress; what it had not recorded will be retried");
+      }
       return { abandoned };
+    },
+    abort(reason) {
+      inFlight?.abort(new Error(reason));
     },
   };
 }

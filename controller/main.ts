@@ -72,7 +72,11 @@ const elector: LeaderElector | undefined =
           metrics.setLeader(true);
           controller.requestSync({ trigger: "startup" });
         },
-        onStoppedLeading: () => metrics.setLeader(false),
+        onStoppedLeading: () => {
+          metrics.setLeader(false);
+          // A replica that lost the Lease must not write again: the sync in flight stops before its next write.
+          controller.abort("lost the leader Lease");
+        },
       })
     : undefined;
 const metrics = createMetrics();

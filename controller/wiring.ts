@@ -31,9 +31,11 @@ export interface WiringOptions {
  */
 export function buildApplyer(config: Config, options: WiringOptions): Applyer {
   if (options.dryRun) return createDryRunApplyer(options.write);
+  // apply_timeout bounds each kubectl or NoKube run: one that hangs is killed and its sync fails and is retried.
+  const timeoutMs = config.applyTimeoutSeconds * 1000;
   const applyers = config.applyers.map((name): Applyer => {
     const log = options.log.child({ applyer: name });
-    if (name === "kubectl") return createKubectlApplyer({ log });
+    if (name === "kubectl") return createKubectlApplyer({ log, timeoutMs });
     if (name === "api") return createKubeApiApplyer({ log, request: options.kube });
     if (!config.nokube)
       throw new Error("nokube applyer without applyer_nokube: the config check should prevent this");
@@ -41,6 +43,7 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
       clusterName: config.nokube.clusterName,
       downloadUrl: config.nokube.downloadUrl,
       workspace: options.workspace,
+      timeoutMs,
       log,
       ...(config.nokube.sha256 ? { sha256: config.nokube.sha256 } : {}),
     });

@@ -8,12 +8,24 @@ export interface KubeResponse {
   body: unknown;
 }
 
-/** KubeRequest sends one request to the apiserver. */
+/** KubeRequestOptions tune one request: its content type, and when to give up. */
+export interface KubeRequestOptions {
+  readonly contentType?: string;
+  /** signal aborts the request (the socket is destroyed); combined with the request's own deadline. */
+  readonly signal?: AbortSignal;
+  /** timeoutMs is the request's deadline; default {@link KUBE_REQUEST_TIMEOUT_MS}. */
+  readonly timeoutMs?: number;
+}
+
+/** KUBE_REQUEST_TIMEOUT_MS bounds every apiserver request: a frozen apiserver must not stall a sync for good. */
+export const KUBE_REQUEST_TIMEOUT_MS = 30_000;
+
+/** KubeRequest sends one request to the apiserver; it rejects when aborted or past its deadline. */
 export type KubeRequest = (
   method: string,
   path: string,
   body?: unknown,
-  contentType?: string,
+  options?: KubeRequestOptions,
 ) => Promise<KubeResponse>;
 
 /**
@@ -22,11 +34,16 @@ export type KubeRequest = (
  * drops fields its models do not know, and in a server-side apply a dropped field is a field given up.
  */
 export function createKubeRequest(kc: KubeConfig): KubeRequest {
-  return async (method, path, body, contentType = "application/json") => {
+  return async (method, path, body, options = {}) => {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("kubeconfig has no current cluster");
     const url = new URL(path, cluster.server.endsWith("/") ? cluster.server : `${cluster.server}/`);
-    const opts: https.RequestOptions = { method, headers: { accept: "application/json" } };
+    const timeoutMs = options.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    signal.throwIfAborted();
+    const contentType = options.contentType ?? "application/json";
+    const opts: https.RequestOptions = { method, headers: { accept: "application/json" }, signal };
     await kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
@@ -51,7 +68,17 @@ export function createKubeRequest(kc: KubeConfig): KubeRequest {
           resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       });
-      req.on("error", reject);
+      req.on("error", (error) => {
+        // The caller's own reason (leadership lost, shutting down) says more than Node's AbortError.
+        if (options.signal?.aborted) reject(options.signal.reason);
+        else if (deadline.aborted)
+          reject(
+            new Error(`${method} ${url.pathname}: the apiserver did not answer within ${timeoutMs} ms`, {
+              cause: error,
+            }),
+          );
+        else reject(error);
+      });
       req.end(payload);
     });
   };

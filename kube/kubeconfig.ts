@@ -25,12 +25,12 @@ export function loadDefaultKubeConfig(): KubeConfig {
  */
 export function lazyKubeRequest(load: () => KubeConfig = loadDefaultKubeConfig): KubeRequest {
   let request: KubeRequest | undefined;
-  return (method, path, body, contentType) => {
+  return async (method, path, body, options) => {
     if (!request) {
       const kc = load();
       if (!kc.getCurrentCluster()) throw new KubeConfigError("no usable kubeconfig: no current cluster");
       request = createKubeRequest(kc);
     }
-    return request(method, path, body, contentType);
+    return request(method, path, body, options);
   };
 }

@@ -1,6 +1,11 @@
 import type { Applyer, ObjectApplyResult } from "../applyers/applyer.js";
 import { type KubeObject, type ObjectRef, refKey, refOf } from "../kube/objects.js";
 
+/** aborted resolves when `signal` aborts (never without one). */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
+}
+
 /**
  * recordingApplyer stands in for a cluster in the loop's own tests (the applyers are proven on a real cluster in
  * test/e2e): it records every object it is sent, fails the names it is told to, and answers as a server would:
@@ -13,6 +18,7 @@ export function recordingApplyer() {
   const failNames = new Set<string>();
   const live = new Map<string, KubeObject>();
   let gate: Promise<void> | undefined;
+  let onApply: (() => void) | undefined;
   // What the server would answer for an object, without recording it: how the stand-in serves a dry run too.
   const answer = (object: KubeObject): ObjectApplyResult => {
     const ref = refOf(object);
@@ -25,8 +31,11 @@ export function recordingApplyer() {
   const applyer: Applyer = {
     name: "recording",
     async ensureInstalled() {},
-    async apply(objects) {
-      await gate;
+    async apply(objects, opts = {}) {
+      onApply?.();
+      // A held apply still stops when its sync is aborted, as the real applyers' calls do.
+      await Promise.race([gate, aborted(opts.signal)]);
+      opts.signal?.throwIfAborted();
       applied.push([...objects]);
       return {
         applyer: "recording",
@@ -65,6 +74,15 @@ export function recordingApplyer() {
     /** deleteLive deletes an object from the "cluster" by hand. */
     deleteLive(ref: ObjectRef) {
       live.delete(refKey(ref));
+    },
+    /** nextApply resolves when the next apply call starts (a held one included): no test needs to sleep for it. */
+    nextApply(): Promise<void> {
+      return new Promise((resolve) => {
+        onApply = () => {
+          onApply = undefined;
+          resolve();
+        };
+      });
     },
     hold() {
       let release = () => {};

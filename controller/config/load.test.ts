@@ -55,6 +55,7 @@ describe("parseConfig", () => {
     expect(config.applyers).toEqual(["kubectl", "api"]);
     expect(config.prune).toBe(false);
     expect(config.healthTimeoutSeconds).toBe(60);
+    expect(config.applyTimeoutSeconds).toBe(300);
     expect(config.listen).toEqual({ host: "0.0.0.0", port: 8080 });
     expect(config.state).toBe("file");
   });
@@ -241,6 +242,7 @@ reconcile_interval: 1h
     ],
     ["a non-http webhook_url", `${VALID}\nwebhook_url: ftp://x`, ["webhook_url: expected an http(s) URL"]],
     ["a negative health_timeout", `${VALID}\nhealth_timeout: -1`, ["health_timeout: expected seconds"]],
+    ["a zero apply_timeout", `${VALID}\napply_timeout: 0`, ["apply_timeout: expected a positive number"]],
     [
       "a reconcile_interval that is not a duration",
       `${VALID}\nreconcile_interval: soon`,

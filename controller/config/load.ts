@@ -296,6 +296,7 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
     ...(raw.namespaces ? { namespaces: raw.namespaces } : {}),
     prune: raw.prune,
     healthTimeoutSeconds: raw.health_timeout,
+    applyTimeoutSeconds: raw.apply_timeout,
     notifications,
     listen,
     state: raw.state,

@@ -95,6 +95,8 @@ export const rawConfigSchema = z.strictObject({
   services: z.array(serviceSchema).min(1, "expected at least one service"),
   poll_interval: duration.default(60),
   reconcile_interval: reconcileInterval.default(600),
+  // One kubectl or NoKube run, or one apiserver request, gives up after this: a hung call must not stall the loop.
+  apply_timeout: duration.default(300),
   applyer_nokube: z
     .strictObject({
       cluster_name: z.string().min(1),

@@ -56,6 +56,8 @@ export interface Config {
   readonly prune: boolean;
   /** How long to wait for workloads to roll out after an apply before calling the sync failed; 0 = no wait. */
   readonly healthTimeoutSeconds: number;
+  /** How long one kubectl or NoKube run may take before it is killed and the sync fails (and is retried). */
+  readonly applyTimeoutSeconds: number;
   readonly notifications: readonly NotificationConfig[];
   readonly listen: { readonly host: string; readonly port: number };
   readonly state: "file" | "configmap";

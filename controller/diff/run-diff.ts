@@ -4,7 +4,7 @@ import type { Config, ServiceConfig } from "../config/types.js";
 import type { DesiredFile, PollRequest, ServiceResult, Source } from "../source/source.js";
 import { createParseCache, type ParseCache } from "../sync/desired-set.js";
 import { renderDesiredSet } from "../sync/render-set.js";
-import { repoLabel } from "../sync/service-sync.js";
+import { repoLabel } from "../sync/result.js";
 import { sourceRepository } from "../sync/source-repository.js";
 import { objectPatch } from "./object-patch.js";
 import { type ServiceGroup, selectServices } from "./select-services.js";

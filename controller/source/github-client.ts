@@ -39,6 +39,26 @@ export interface GitHubClientOptions {
   readonly log: SourceLogger;
   readonly retry?: RetryPolicy;
   readonly userAgent?: string;
+  /** requestTimeoutMs bounds each HTTP request (a retry starts a new one). Default {@link GITHUB_REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** GITHUB_REQUEST_TIMEOUT_MS is how long one GitHub request may take: Node's own default is five minutes. */
+export const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * boundedFetch gives every request a deadline, kept alongside any signal the caller passed: a GitHub request that
+ * never answers must not stop the polling of every repository.
+ */
+export function boundedFetch(fetch: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal }).catch((error: unknown) => {
+      if (!deadline.aborted || init?.signal?.aborted) throw error;
+      throw new Error(`GitHub did not answer within ${timeoutMs} ms`, { cause: error });
+    });
+  };
 }
 
 /**
@@ -70,7 +90,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     ...(options.token === undefined ? {} : { auth: options.token }),
     userAgent: options.userAgent ?? "simple-gitops",
     log: { debug: octokitLog, info: octokitLog, warn: octokitLog, error: octokitLog },
-    request: options.fetch === undefined ? {} : { fetch: options.fetch },
+    request: {
+      fetch: boundedFetch(
+        options.fetch ?? globalThis.fetch,
+        options.requestTimeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS,
+      ),
+    },
     retry: {
       retries: policy.retries,
       retryAfterBaseValue: policy.baseMs,

@@ -8,6 +8,7 @@ export interface HealthCheckDeps {
   readonly healthTimeoutMs: number;
   readonly dryRun: boolean;
   readonly clock: Clock;
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -27,6 +28,7 @@ export async function checkHealth(
     read: deps.readObject,
     timeoutMs: deps.healthTimeoutMs,
     clock: deps.clock,
+    ...(deps.signal ? { signal: deps.signal } : {}),
   });
   return health.objects.filter((object) => object.status !== "ready");
 }

@@ -23,6 +23,8 @@ export interface PruneSetDeps {
   readonly log: Logger;
   /** readObject reads a live object (undefined when it does not exist); without it nothing is deleted. */
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
+  /** signal stops the prune between deletes when the sync is aborted (leadership lost, shutting down). */
+  readonly signal?: AbortSignal;
 }
 
 /** KeptReason says why an object that left git was kept: a planning reason, or `unverified` (no way to read it). */
@@ -101,7 +103,7 @@ export async function pruneSet(input: PruneSetInput, deps: PruneSetDeps): Promis
     );
   }
   for (const phase of reverseApplyPhases(plan.prune))
-    pruned.push(...(await deps.applyer.delete(phase)).objects);
+    pruned.push(...(await deps.applyer.delete(phase, deps.signal ? { signal: deps.signal } : {})).objects);
   for (const object of pruned.filter((o) => o.action === "conflict")) {
     deps.log.warn(
       { service: input.service, object: describeRef(object), message: object.message },

@@ -3,8 +3,8 @@ import type { RepoConfig, ServiceConfig } from "../config/types.js";
 import type { KnownState, PollResult, ServiceFiles, Source } from "../source/source.js";
 import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
 import { withFailure } from "./next-state.js";
-import type { SyncResult } from "./result.js";
-import { repoLabel, type ServiceSyncDeps, syncService } from "./service-sync.js";
+import { resultBase, type SyncResult } from "./result.js";
+import { type ServiceSyncDeps, syncService } from "./service-sync.js";
 import { sourceRepository } from "./source-repository.js";
 
 /** RepoSyncDeps adds the source to what every service's sync needs. */
@@ -48,6 +48,8 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
   const repository = sourceRepository(input.repo);
   const results: SyncResult[] = [];
   const record = async (outcome: { result: SyncResult; state: ServiceState }) => {
+    // An aborted sync (leadership lost, shutting down) writes nothing more: the next leader syncs it again.
+    deps.signal?.throwIfAborted();
     await deps.record(outcome.result, outcome.state);
     results.push(outcome.result);
   };
@@ -142,6 +144,7 @@ async function syncSafely(
       deps,
     );
   } catch (error: unknown) {
+    if (deps.signal?.aborted) throw deps.signal.reason;
     // An applyer that cannot run at all (none of the chain available) fails this service, not the loop.
     return failed(input, chosen, state, started, deps, describeError(error), commit);
   }
@@ -161,20 +164,14 @@ function describeError(error: unknown): { code: string; message: string } {
 }
 
 function baseResult(input: RepoSyncInput, chosen: ChosenService, started: number, deps: RepoSyncDeps) {
-  return {
+  return resultBase({
     service: chosen.service.name,
-    repoKey: input.repo.key,
-    repo: repoLabel(input.repo),
+    repo: input.repo,
     trigger: chosen.trigger,
     dryRun: deps.dryRun,
-    startedAt: new Date(started).toISOString(),
-    durationMs: deps.clock.now() - started,
-    files: { changed: [], applied: [], failed: [], deleted: [] },
-    objects: [],
-    pruned: [],
-    unhealthy: [],
-    orphaned: [],
-  };
+    started,
+    now: deps.clock.now(),
+  });
 }
 
 function unchangedResult(

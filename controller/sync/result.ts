@@ -1,5 +1,6 @@
 import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/applyer.js";
 import type { ObjectHealth } from "../../applyers/health.js";
+import type { RepoConfig } from "../config/types.js";
 import type { ObjectRef } from "../render/types.js";
 import type { DriftReport, Trigger } from "../state/state.js";
 
@@ -50,4 +51,37 @@ export interface SyncResult {
   /** What a reconcile found changed in the cluster, and whether it was put back; absent for other syncs. */
   readonly drift?: DriftReport;
   readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** repoLabel is `owner/name@branch`, how logs, results and the status API name a watched branch. */
+export function repoLabel(repo: Pick<RepoConfig, "owner" | "name" | "branch">): string {
+  return `${repo.owner}/${repo.name}@${repo.branch}`;
+}
+
+/**
+ * resultBase is what every SyncResult of one service starts from: who, where, why and when, and nothing done yet;
+ * the caller adds its status, commit and what it did.
+ */
+export function resultBase(input: {
+  readonly service: string;
+  readonly repo: RepoConfig;
+  readonly trigger: Trigger;
+  readonly dryRun: boolean;
+  readonly started: number;
+  readonly now: number;
+}): Omit<SyncResult, "status" | "commit"> {
+  return {
+    service: input.service,
+    repoKey: input.repo.key,
+    repo: repoLabel(input.repo),
+    trigger: input.trigger,
+    dryRun: input.dryRun,
+    startedAt: new Date(input.started).toISOString(),
+    durationMs: input.now - input.started,
+    files: { changed: [], applied: [], failed: [], deleted: [] },
+    objects: [],
+    pruned: [],
+    unhealthy: [],
+    orphaned: [],
+  };
 }

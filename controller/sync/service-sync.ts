@@ -22,7 +22,7 @@ import { checkHealth, describeUnhealthy } from "./health-check.js";
 import { attemptedState, landedState, withFailure } from "./next-state.js";
 import { pruneSet } from "./prune-set.js";
 import { renderDesiredSet } from "./render-set.js";
-import type { FileFailure, SyncResult } from "./result.js";
+import { type FileFailure, resultBase, type SyncResult } from "./result.js";
 
 /** ServiceSyncDeps are the collaborators and settings shared by every service's sync. */
 export interface ServiceSyncDeps {
@@ -48,6 +48,11 @@ export interface ServiceSyncDeps {
   readonly dryRunApply?: (objects: readonly KubeObject[]) => Promise<readonly ObjectApplyResult[]>;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * signal aborts the sync before its next write: leadership was lost, or the process is shutting down. An aborted
+   * sync rejects with the signal's reason and must not be recorded.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** ServiceSyncInput is one service's whole desired set at one commit, and what was deployed before. */
@@ -58,11 +63,6 @@ export interface ServiceSyncInput {
   readonly files: ServiceFiles;
   readonly state: ServiceState;
   readonly trigger: Trigger;
-}
-
-/** repoLabel is `owner/name@branch`, how logs, results and the status API name a watched branch. */
-export function repoLabel(repo: RepoConfig): string {
-  return `${repo.owner}/${repo.name}@${repo.branch}`;
 }
 
 /**
@@ -84,7 +84,8 @@ export async function syncService(
   const reconciling = input.trigger === "reconcile" && !input.files.changed && listingComplete;
   if (reconciling && input.service.drift === "report")
     return reportDrift(input, rendered.objects, started, deps);
-  const applied = listingComplete ? (await deps.applyer.apply(rendered.objects)).objects : [];
+  const abortable = deps.signal ? { signal: deps.signal } : {};
+  const applied = listingComplete ? (await deps.applyer.apply(rendered.objects, abortable)).objects : [];
   const notLanded = applied.filter((object) => !landed(object));
   const unhealthy = listingComplete && notLanded.length === 0 ? await checkHealth(applied, deps) : [];
   const applyComplete = listingComplete && notLanded.length === 0 && unhealthy.length === 0;
@@ -116,16 +117,10 @@ export async function syncService(
     ? undefined
     : describeFailure(setFailures, notLanded, unhealthy, pruneFailed, objectFailures);
   const result: SyncResult = {
-    service: input.service.name,
-    repoKey: input.repo.key,
-    repo: repoLabel(input.repo),
+    ...resultBase(baseOf(input, started, deps)),
     commit: input.commit,
-    trigger: input.trigger,
-    dryRun: deps.dryRun,
     // A reconcile that found nothing to put back did nothing worth an audit entry or a notification.
     status: !complete ? "failed" : drift && drift.objects.length === 0 ? "unchanged" : "applied",
-    startedAt: new Date(started).toISOString(),
-    durationMs: deps.clock.now() - started,
     files: {
       changed,
       applied: complete ? changed : [],
@@ -171,23 +166,23 @@ async function reportDrift(
     );
   const drift = driftReport("report", checked, deps);
   const result: SyncResult = {
-    service: input.service.name,
-    repoKey: input.repo.key,
-    repo: repoLabel(input.repo),
+    ...resultBase(baseOf(input, started, deps)),
     commit: input.commit,
-    trigger: input.trigger,
-    dryRun: deps.dryRun,
     status: "unchanged",
-    startedAt: new Date(started).toISOString(),
-    durationMs: deps.clock.now() - started,
-    files: { changed: [], applied: [], failed: [], deleted: [] },
-    objects: [],
-    pruned: [],
-    unhealthy: [],
-    orphaned: [],
     drift,
   };
   return { result, state: { ...input.state, drift } };
+}
+
+function baseOf(input: ServiceSyncInput, started: number, deps: ServiceSyncDeps) {
+  return {
+    service: input.service.name,
+    repo: input.repo,
+    trigger: input.trigger,
+    dryRun: deps.dryRun,
+    started,
+    now: deps.clock.now(),
+  };
 }
 
 /** driftReport lists the objects a reconcile found different from git (`configured`) or gone (`created`). */
