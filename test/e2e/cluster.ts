@@ -37,6 +37,8 @@ export interface WaitForOptions {
   intervalMs?: number;
   /** what names the awaited condition in the timeout error. */
   what?: string;
+  /** describe adds what was seen to the timeout error, read when it times out (logs, the last state). */
+  describe?: () => Promise<string> | string;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface WaitForOptions {
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false>,
-  { timeoutMs, intervalMs = 250, what = "condition" }: WaitForOptions,
+  { timeoutMs, intervalMs = 250, what = "condition", describe }: WaitForOptions,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -57,7 +59,10 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+      const seen = describe
+        ? `; ${await Promise.resolve(describe()).catch((error: unknown) => String(error))}`
+        : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}`, { cause: lastError });
     }
     await sleep(intervalMs);
   }

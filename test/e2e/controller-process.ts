@@ -47,7 +47,8 @@ export async function startController(
     async () => logs().find((line) => line.msg === "HTTP server listening")?.url as string | undefined,
     {
       timeoutMs: 60_000,
-      what: `the controller's HTTP server (stderr so far: ${stderr.slice(-2000)})`,
+      what: "the controller's HTTP server",
+      describe: () => `stderr so far: ${stderr.slice(-2000)}`,
     },
   );
   return {
