@@ -16,6 +16,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY controller ./controller
 COPY applyers ./applyers
+COPY kube ./kube
 RUN npx tsc -p tsconfig.build.json
 
 # --- prod-deps: production dependencies only, from the lockfile ----------------------------------------------------

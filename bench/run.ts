@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (tsx bench/run.ts): runs every benchmark in turn, prints the table and the machine, and writes
- * bench/results/latest.md and bench/results/latest.json. `--only a,b` runs some of them (github-cost, apply,
- * change-latency, release-tree, footprint); `--quick` cuts repetitions and durations for a smoke run.
+ * bench/results/latest.md and bench/results/latest.json. `--only a,b` runs some of them (github-cost, parse-bomb,
+ * apply, change-latency, release-tree, footprint); `--quick` cuts repetitions and durations for a smoke run.
  * Each benchmark's figures are ratios against a baseline measured in the same run; a failing benchmark is reported
  * and the others still run.
  */
@@ -13,6 +13,7 @@ import { testClusterKubeconfig } from "./cluster.js";
 import { benchFootprint } from "./footprint.js";
 import { benchGitHubCost } from "./github-cost.js";
 import { describeMachine } from "./machine.js";
+import { benchParseBomb } from "./parse-bomb.js";
 import { benchReleaseTree } from "./release-tree.js";
 import { type Report, toJson, toMarkdown, toText } from "./report.js";
 import type { BenchResult, Row } from "./row.js";
@@ -33,6 +34,7 @@ const cluster = () => {
 // latency gets 10 commits rather than the issue's 20 (each costs ~5 s of waiting for a random poll phase).
 const benches: { name: string; run: () => Promise<Row[]> }[] = [
   { name: "github-cost", run: () => benchGitHubCost() },
+  { name: "parse-bomb", run: () => benchParseBomb({ repetitions: quick ? 1 : 3 }) },
   {
     name: "footprint",
     run: () => benchFootprint(quick ? { repoPolls: 20, repetitions: 1 } : { repoPolls: 100, repetitions: 3 }),

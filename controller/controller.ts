@@ -32,6 +32,8 @@ export interface ControllerDeps {
   readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
   /** isLeader gates applying: a follower serves status but never syncs. Default: always the leader. */
   readonly isLeader?: () => boolean;
+  /** installNamespace is the controller's own namespace: git may not touch the install's objects there. */
+  readonly installNamespace?: string;
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
   readonly listeners?: readonly ((result: SyncResult) => void)[];
   /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */
@@ -148,6 +150,8 @@ export function createController(deps: ControllerDeps): Controller {
           ...(deps.readObject ? { readObject: deps.readObject } : {}),
           ...(deps.dryRunApply ? { dryRunApply: deps.dryRunApply } : {}),
           ...(config.namespaces ? { namespaces: config.namespaces } : {}),
+          ...(config.clusterKinds ? { clusterKinds: config.clusterKinds } : {}),
+          ...(deps.installNamespace ? { installNamespace: deps.installNamespace } : {}),
           ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
         },
       );

@@ -14,6 +14,7 @@ import { createMetrics } from "./metrics.js";
 import { createNotifyDispatcher } from "./notify/dispatcher.js";
 import { notifyTargets } from "./notify/targets.js";
 import { meteredFetch } from "./observe.js";
+import { resolveInstallNamespace } from "./render/own-objects.js";
 import { startServing } from "./serve.js";
 import { createGitHubSource } from "./source/github.js";
 import { describeConfig, prepareStartup } from "./startup.js";
@@ -38,6 +39,8 @@ describeConfig(config, log);
 // One apiserver client for the whole process; its kubeconfig is read on first use, so a dry run never needs one.
 const kube = lazyKubeRequest();
 const serverDiff = createServerDiff({ request: kube });
+// The controller's own namespace: git may not touch the install's objects there.
+const installNamespace = resolveInstallNamespace(process.env, (path) => readFileSync(path, "utf8"));
 // --diff compares git with the cluster and exits: nothing is applied, no state is read or recorded, nothing served.
 if (options.diff) {
   const exitCode = await runDiff(options.services ?? [], {
@@ -47,6 +50,7 @@ if (options.diff) {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     log: log.child({ component: "diff" }),
+    installNamespace,
   });
   process.exit(exitCode);
 }
@@ -94,6 +98,7 @@ const controller = createController({
   cron: (expression, fn) => cron.schedule(expression, fn),
   log,
   dryRun: options.dryRun,
+  installNamespace,
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
   // Live objects are read for health checks and before every prune; a dry run reads and prunes nothing.
   ...(options.dryRun ? {} : { readObject: createKubeObjectReader(kube) }),

@@ -6,6 +6,7 @@ import { readConfigFile } from "./config/read-config-file.js";
 import { resolveSecrets } from "./config/resolve-secrets.js";
 import { rawConfigSchema } from "./config/schema.js";
 import type { Config } from "./config/types.js";
+import { redactUrl } from "./redact-url.js";
 
 /** StartupDeps are what start-up reads: flags, environment and files, all from main's edge. */
 export interface StartupDeps {
@@ -68,6 +69,8 @@ export function describeConfig(config: Config, log: Logger): void {
   log.info(
     {
       repos: config.repos.map((repo) => `${repo.owner}/${repo.name}@${repo.branch}`),
+      // An api_url may carry userinfo or a query token: only where it points is logged.
+      apiUrls: [...new Set(config.repos.map((repo) => redactUrl(repo.apiUrl)))],
       services: config.services.map((service) => service.name),
       pollIntervalSeconds: config.pollIntervalSeconds,
       applyers: config.applyers,

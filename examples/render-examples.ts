@@ -82,6 +82,8 @@ export function renderExample(
     defaultNamespace: namespace,
     stateless: service.stateless,
     ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
-    ...(policy ? { policy } : {}),
+    ...(policy
+      ? { policy: { ...policy, ...(config.clusterKinds ? { clusterKinds: config.clusterKinds } : {}) } }
+      : {}),
   });
 }

@@ -115,6 +115,48 @@ describe("buildInstall", () => {
     expect(find(objects, "RoleBinding")).toHaveLength(3);
   });
 
+  type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+  const rulesOf = (object: Obj | undefined) => (object as unknown as { rules: Rule[] }).rules;
+  const verbsOn = (rules: Rule[], resource: string) =>
+    rules
+      .filter((rule) => rule.resources.includes(resource) && !rule.resourceNames)
+      .flatMap((rule) => rule.verbs);
+
+  it.each([
+    ["ClusterRole mode", BASE, "ClusterRole"],
+    ["allowlist mode", `${BASE}\nnamespaces: [apps]`, "Role"],
+  ])("%s cannot list or watch Secrets, only get, create, patch and delete them by name", (_name, text, kind) => {
+    const apply = find(build(text, "gitops"), kind).find((o) => o.metadata.name !== "gitops-controller-self");
+    expect(verbsOn(rulesOf(apply), "secrets").sort()).toEqual(["create", "delete", "get", "patch"]);
+  });
+
+  it("cannot list Namespaces in ClusterRole mode", () => {
+    const clusterRole = find(build(BASE, "gitops"), "ClusterRole")[0];
+    expect(verbsOn(rulesOf(clusterRole), "namespaces")).not.toContain("list");
+    expect(verbsOn(rulesOf(clusterRole), "namespaces")).not.toContain("watch");
+  });
+
+  it("reads and updates only its state ConfigMap in its own namespace, not its config", () => {
+    const self = find(build(BASE, "gitops"), "Role").find(
+      (o) => o.metadata.name === "gitops-controller-self",
+    );
+    const rules = rulesOf(self);
+    expect(verbsOn(rules, "configmaps")).toEqual(["create"]);
+    expect(verbsOn(rules, "leases").sort()).toEqual(["create", "get", "update"]);
+    expect(rules.filter((rule) => rule.resourceNames).map((rule) => rule.resourceNames)).toEqual([
+      ["simple-gitops-state"],
+    ]);
+  });
+
+  it("bounds the workspace emptyDir", () => {
+    const ds = find(build(BASE), "DaemonSet")[0] as unknown as {
+      spec: { template: { spec: { volumes: { name: string; emptyDir?: { sizeLimit?: string } }[] } } };
+    };
+    for (const volume of ds.spec.template.spec.volumes.filter((v) => v.emptyDir)) {
+      expect(volume.emptyDir?.sizeLimit, volume.name).toMatch(/^\d+[MG]i$/);
+    }
+  });
+
   it("changes the pod template hash when the config changes, and only then", () => {
     const hash = (text: string) =>
       (

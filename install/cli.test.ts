@@ -141,6 +141,26 @@ describe("apply-gitops", () => {
     );
   });
 
+  it("warns when namespaces contains the controller's own namespace, suggesting a dedicated one", async () => {
+    const { out, run } = harness({ "c.yaml": `${CONFIG}\nnamespaces: [default, web]\n` });
+    expect(await run([...ARGS, "--dry-run"])).toBe(0);
+    expect(out.stderr).toContain("warning: namespaces contains default, the controller's own namespace");
+    expect(out.stderr).toContain("--namespace gitops");
+  });
+
+  it("does not warn about namespaces when the controller has a namespace of its own", async () => {
+    const { out, run } = harness({ "c.yaml": `${CONFIG}\nnamespaces: [default, web]\n` });
+    expect(await run([...ARGS, "--dry-run", "--namespace", "gitops"])).toBe(0);
+    expect(out.stderr).not.toContain("the controller's own namespace");
+    expect(out.stderr).not.toContain("cluster-admin");
+  });
+
+  it("warns that no namespaces amounts to cluster-admin", async () => {
+    const { out, run } = harness({ "c.yaml": CONFIG });
+    expect(await run([...ARGS, "--dry-run"])).toBe(0);
+    expect(out.stderr).toContain("as good as cluster-admin");
+  });
+
   it("applies with kubectl server-side and reports what kubectl did", async () => {
     const { out, run } = harness({ "c.yaml": CONFIG });
     expect(await run([...ARGS, "--namespace", "gitops", "--kubectl", "/opt/kubectl"])).toBe(0);

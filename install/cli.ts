@@ -75,8 +75,10 @@ export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promi
     return 2;
   }
   let plan: ReturnType<typeof buildInstall>;
+  let namespaces: readonly string[] | undefined;
   try {
     const { config, raw } = readConfigFile(values["config-file"] as string, deps.readFile);
+    namespaces = config.namespaces;
     plan = buildInstall(
       config,
       raw,
@@ -96,7 +98,9 @@ export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promi
     }
     throw error;
   }
-  for (const warning of plan.warnings) deps.stderr(`apply-gitops: warning: ${warning}\n`);
+  for (const warning of [...plan.warnings, ...rbacWarnings(values.namespace, namespaces)]) {
+    deps.stderr(`apply-gitops: warning: ${warning}\n`);
+  }
   const stream = toYamlStream(plan.objects);
   if (values["dry-run"]) {
     deps.stdout(stream);
@@ -120,4 +124,25 @@ export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promi
     `apply-gitops: done. Check: kubectl -n ${values.namespace} rollout status ds/gitops-controller\n`,
   );
   return 0;
+}
+
+/**
+ * rbacWarnings say what the config's RBAC amounts to when it is more than a reader might assume: applying into the
+ * controller's own namespace (git then sits next to its credentials), or no allowlist at all (cluster-admin).
+ */
+export function rbacWarnings(installNamespace: string, namespaces: readonly string[] | undefined): string[] {
+  if (!namespaces) {
+    return [
+      "no namespaces in the config: the controller gets a ClusterRole to write Deployments, Secrets, Roles and " +
+        "RoleBindings in every namespace, kube-system included; whoever can push to a watched repository is as " +
+        "good as cluster-admin. List the namespaces it applies into (namespaces: [...]) unless that is meant.",
+    ];
+  }
+  if (!namespaces.includes(installNamespace)) return [];
+  return [
+    `namespaces contains ${installNamespace}, the controller's own namespace: git can then write next to its ` +
+      "config and credentials (the controller refuses objects that touch them, but its Secret is readable by " +
+      `anything it may create there). Install it into a dedicated namespace instead, e.g. --namespace gitops, and ` +
+      `remove ${installNamespace} from namespaces.`,
+  ];
 }

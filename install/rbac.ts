@@ -1,7 +1,19 @@
+import {
+  APPLY_ROLE_NAME,
+  clusterRoleName,
+  SELF_ROLE_NAME,
+  STATE_CONFIG_MAP_NAME,
+} from "../controller/render/own-objects.js";
 import { type InstallOptions, metadata, NAME } from "./options.js";
 
 const WRITE = ["get", "list", "watch", "create", "update", "patch", "delete"];
 const READ = ["get", "list", "watch"];
+/**
+ * APPLY_ONLY is what applying and pruning a kind needs and no more: server-side apply is a PATCH (and a create when
+ * the object is new), both applyers GET the live object first, prune GETs then DELETEs it. No list or watch, so
+ * the controller cannot read every object of the kind, only the ones it names.
+ */
+const APPLY_ONLY = ["get", "create", "patch", "delete"];
 
 /**
  * APPLY_RULES are the namespaced kinds a GitOps controller applies and prunes. Pods and ReplicaSets are read only:
@@ -10,9 +22,11 @@ const READ = ["get", "list", "watch"];
 export const APPLY_RULES = [
   {
     apiGroups: [""],
-    resources: ["configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims"],
+    resources: ["configmaps", "services", "serviceaccounts", "persistentvolumeclaims"],
     verbs: WRITE,
   },
+  // Secrets by name only: without list and watch it cannot read a Secret that is not in git.
+  { apiGroups: [""], resources: ["secrets"], verbs: APPLY_ONLY },
   { apiGroups: [""], resources: ["pods", "endpoints"], verbs: READ },
   { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
   { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets"], verbs: WRITE },
@@ -26,21 +40,25 @@ export const APPLY_RULES = [
 
 /** CLUSTER_RULES are added when no namespace allowlist is set: namespaces and CRDs are cluster-scoped. */
 export const CLUSTER_RULES = [
-  { apiGroups: [""], resources: ["namespaces"], verbs: WRITE },
+  // delete: prune removes a Namespace that left git (only one it applied: prune checks the live object's labels).
+  { apiGroups: [""], resources: ["namespaces"], verbs: APPLY_ONLY },
   { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: WRITE },
 ];
 
-/** OWN_NAMESPACE_RULES let the controller keep its state ConfigMap and leader Lease in its own namespace. */
+/**
+ * OWN_NAMESPACE_RULES let the controller keep its state ConfigMap and leader Lease in its own namespace. ConfigMaps
+ * are read and updated by name only (create cannot be limited: RBAC does not know the name then), so it cannot
+ * read or rewrite its own gitops-config ConfigMap unless its namespace is also one it applies into.
+ */
 export const OWN_NAMESPACE_RULES = [
-  {
-    apiGroups: ["coordination.k8s.io"],
-    resources: ["leases"],
-    verbs: ["get", "list", "watch", "create", "update"],
-  },
+  // Leases are not limited to the leader Lease's name: nothing of the install's is in a Lease but the election.
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
   {
     apiGroups: [""],
     resources: ["configmaps"],
-    verbs: ["get", "list", "watch", "create", "update", "patch"],
+    resourceNames: [STATE_CONFIG_MAP_NAME],
+    verbs: ["get", "update"],
   },
   { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
 ];
@@ -76,13 +94,17 @@ function role(options: InstallOptions, name: string, namespace: string, rules: u
  * rbac grants the controller what it applies: cluster-wide when no allowlist is configured, otherwise one Role per
  * allowed namespace so that it cannot touch (or read Secrets in) any other namespace. Its own namespace always gets
  * a Role for the leader-election Lease and the state ConfigMap.
+ *
+ * What the cluster-wide mode amounts to: it can create Deployments, Secrets, ServiceAccounts, Roles and
+ * RoleBindings in every namespace, kube-system included, so a pod it applies can run as any ServiceAccount there.
+ * Whoever can push to a watched repository is then as good as cluster-admin. Use `namespaces` unless that is meant.
  */
 export function rbac(options: InstallOptions): unknown[] {
-  const own = role(options, `${NAME}-self`, options.namespace, OWN_NAMESPACE_RULES);
+  const own = role(options, SELF_ROLE_NAME, options.namespace, OWN_NAMESPACE_RULES);
   if (options.namespaces) {
-    return [...own, ...options.namespaces.flatMap((ns) => role(options, `${NAME}-apply`, ns, APPLY_RULES))];
+    return [...own, ...options.namespaces.flatMap((ns) => role(options, APPLY_ROLE_NAME, ns, APPLY_RULES))];
   }
-  const name = `simple-gitops:${options.namespace}:${NAME}`;
+  const name = clusterRoleName(options.namespace);
   return [
     ...own,
     {

@@ -11,6 +11,8 @@ import {
 
 const CONFIG_DIR = "/etc/gitops";
 const WORKSPACE = "/workspace";
+/** WORKSPACE_SIZE_LIMIT bounds the workspace emptyDir: past it, the kubelet evicts the pod instead of filling the node. */
+export const WORKSPACE_SIZE_LIMIT = "1Gi";
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
@@ -101,7 +103,8 @@ export function daemonSet(options: InstallOptions, configHash: string) {
           ],
           volumes: [
             { name: "config", configMap: { name: CONFIG_MAP_NAME } },
-            { name: "workspace", emptyDir: {} },
+            // Git checkouts, state and the release tree live here; a bound keeps a huge repository from filling the node.
+            { name: "workspace", emptyDir: { sizeLimit: WORKSPACE_SIZE_LIMIT } },
             { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
           ],
         },

@@ -216,6 +216,12 @@ describe("the compiled controller's imports", () => {
       }
     }
     expect(seen.size).toBeGreaterThan(20);
+    // Every folder the controller imports from must reach the build stage, or tsc cannot compile it there.
+    const folders = new Set(
+      [...seen].map((file) => file.slice(ROOT.length).replace(/^\//, "").split("/")[0] ?? file),
+    );
+    const copied = of(stage("build"), "COPY").flatMap((c) => c.args.split(/\s+/).slice(0, -1));
+    expect([...folders].filter((folder) => !copied.includes(folder))).toEqual([]);
     const missing = [...packages].filter((name) => pkg.dependencies[name] === undefined);
     expect(missing, "imported by the controller but not in dependencies").toEqual([]);
     expect(packages).toContain("@kubernetes/client-node");

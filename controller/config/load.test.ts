@@ -111,6 +111,14 @@ reconcile_interval: 1h
     ]);
   });
 
+  it("reads cluster_kinds as given, and leaves it unset when absent", () => {
+    const config = parseConfig(
+      `${VALID}\nnamespaces: [default]\ncluster_kinds: [ClusterRole, cert-manager.io/ClusterIssuer]`,
+    );
+    expect(config.clusterKinds).toEqual(["ClusterRole", "cert-manager.io/ClusterIssuer"]);
+    expect(parseConfig(VALID).clusterKinds).toBeUndefined();
+  });
+
   it("reads a bare listen port as every interface", () => {
     expect(parseConfig(`${VALID}\nlisten: 9090`).listen).toEqual({ host: "0.0.0.0", port: 9090 });
     expect(parseConfig(`${VALID}\nlisten: "[::1]:8081"`).listen).toEqual({ host: "::1", port: 8081 });
@@ -228,6 +236,16 @@ reconcile_interval: 1h
       "a service namespace outside the allowlist",
       `${VALID.replace("k8s_yaml_dir: examples/etcd", "k8s_yaml_dir: x\n    namespace: kube-system")}\nnamespaces: [default]`,
       ['services[0].namespace: "kube-system" is not in namespaces (allowed: default)'],
+    ],
+    [
+      "a cluster_kinds entry that is not a kind",
+      `${VALID}\ncluster_kinds: [ClusterRole, "cert-manager.io/ClusterIssuer", "cluster roles"]`,
+      ['cluster_kinds[2]: expected a kind like "ClusterIssuer"'],
+    ],
+    [
+      "a cluster_kinds entry listed twice",
+      `${VALID}\ncluster_kinds: [ClusterRole, ClusterRole]`,
+      ['cluster_kinds[1]: "ClusterRole" is listed twice'],
     ],
     [
       "a bad cron schedule",

@@ -272,6 +272,10 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
   const services = buildServices(raw, repos, issues);
   const applyers = buildApplyers(raw, issues);
   const notifications = buildNotifications(raw, issues);
+  (raw.cluster_kinds ?? []).forEach((entry, i, all) => {
+    if (all.indexOf(entry) !== i)
+      issues.push({ path: `cluster_kinds[${i}]`, message: `"${entry}" is listed twice` });
+  });
   const listen = parseListen(raw.listen);
   if (listen.port > 65535)
     issues.push({ path: "listen", message: "expected a port from 0 (any free port) to 65535" });
@@ -294,6 +298,7 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
         }
       : {}),
     ...(raw.namespaces ? { namespaces: raw.namespaces } : {}),
+    ...(raw.cluster_kinds ? { clusterKinds: raw.cluster_kinds } : {}),
     prune: raw.prune,
     healthTimeoutSeconds: raw.health_timeout,
     applyTimeoutSeconds: raw.apply_timeout,

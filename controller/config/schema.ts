@@ -9,6 +9,10 @@ const dnsLabel = (what: string) =>
     .max(63, `${what} must be at most 63 characters`)
     .regex(DNS_LABEL, `${what} must be a DNS-1123 label (lowercase letters, digits and "-")`);
 
+/** A `cluster_kinds` entry: `Kind` (any API group) or `group/Kind`, e.g. `ClusterIssuer`, `cert-manager.io/ClusterIssuer`. */
+const CLUSTER_KIND =
+  /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z][A-Za-z0-9]*$/;
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
 const duration = z.unknown().transform((value, ctx) => {
@@ -111,6 +115,17 @@ export const rawConfigSchema = z.strictObject({
   namespaces: z
     .array(dnsLabel("namespace"))
     .min(1, "expected at least one namespace, or omit the key")
+    .optional(),
+  // Cluster-scoped kinds a service may apply; without it, none when namespaces is set, any when it is not.
+  cluster_kinds: z
+    .array(
+      z
+        .string()
+        .regex(
+          CLUSTER_KIND,
+          'expected a kind like "ClusterIssuer" or "group/Kind" like "cert-manager.io/ClusterIssuer"',
+        ),
+    )
     .optional(),
   applyers: z.array(z.enum(APPLYER_NAMES)).min(1, "expected at least one applyer").optional(),
   prune: z.boolean().default(false),

@@ -53,6 +53,11 @@ export interface Config {
   readonly applyers: readonly ApplyerName[];
   readonly nokube?: NokubeConfig;
   readonly namespaces?: readonly string[];
+  /**
+   * The cluster-scoped kinds services may apply (`Kind` or `group/Kind`); absent: none when `namespaces` is set,
+   * any when it is not.
+   */
+  readonly clusterKinds?: readonly string[];
   readonly prune: boolean;
   /** How long to wait for workloads to roll out after an apply before calling the sync failed; 0 = no wait. */
   readonly healthTimeoutSeconds: number;

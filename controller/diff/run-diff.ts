@@ -23,6 +23,8 @@ export interface DiffDeps {
   readonly stderr: (text: string) => void;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** installNamespace is the controller's own namespace, guarded as a sync guards it. */
+  readonly installNamespace?: string;
 }
 
 type Poll = { commit: string; services: readonly ServiceResult[] } | { error: string };
@@ -93,10 +95,12 @@ async function diffService(
     return true;
   };
   if ("error" in read) return fail([read.error]);
-  const rendered = renderDesiredSet(read.files, service, {
+  const rendered = await renderDesiredSet(read.files, service, {
     parseCache,
     ...(deps.config.namespaces ? { namespaces: deps.config.namespaces } : {}),
     ...(deps.config.downloadBaseUrl ? { downloadBaseUrl: deps.config.downloadBaseUrl } : {}),
+    ...(deps.config.clusterKinds ? { clusterKinds: deps.config.clusterKinds } : {}),
+    ...(deps.installNamespace ? { installNamespace: deps.installNamespace } : {}),
   });
   if (rendered.failures.length > 0)
     return fail(rendered.failures.map((failure) => `${failure.path}: ${failure.error}`));

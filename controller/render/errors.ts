@@ -4,8 +4,10 @@ import { GitOpsError } from "../../kube/errors.js";
 export type RenderErrorCode =
   | "E_MANIFEST_PARSE"
   | "E_MANIFEST_INVALID"
+  | "E_MANIFEST_TOO_LARGE"
   | "E_CONFIG_CONFLICT"
-  | "E_NAMESPACE_NOT_ALLOWED";
+  | "E_NAMESPACE_NOT_ALLOWED"
+  | "E_OWN_OBJECT";
 
 /** RenderError is raised when git content cannot become objects to apply; `subject` names the file or object. */
 export class RenderError extends GitOpsError {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RenderError } from "./errors.js";
-import { parseManifests } from "./parse.js";
+import { aliasBomb } from "./hostile-yaml.js";
+import { MAX_EXPANDED_BYTES_PER_FILE, MAX_NODES_PER_FILE, parseManifests } from "./parse.js";
 
 describe("parseManifests", () => {
   it.each([
@@ -125,6 +126,92 @@ describe("parseManifests", () => {
       enabled: true,
       stamp: "2024-01-01T10:00:00Z",
       answer: "yes",
+    });
+  });
+
+  describe("budgets", () => {
+    const refusal = (path: string, text: string) => {
+      try {
+        parseManifests(path, text);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+
+    // Without the budget this test does not fail quickly: serialising the result takes tens of seconds and gigabytes.
+    it("refuses a 400-byte alias bomb before anything expands it, naming the file and the node budget", () => {
+      const text = aliasBomb();
+      expect(text.length).toBeLessThan(500);
+      const caught = refusal("svc/bomb.yaml", text);
+      expect(caught).toBeInstanceOf(RenderError);
+      expect((caught as RenderError).code).toBe("E_MANIFEST_TOO_LARGE");
+      expect((caught as RenderError).subject).toBe("svc/bomb.yaml");
+      expect((caught as RenderError).message).toContain("svc/bomb.yaml: refused");
+      expect((caught as RenderError).message).toContain(MAX_NODES_PER_FILE.toLocaleString("en-US"));
+      expect((caught as RenderError).message).toContain("node budget per file");
+    });
+
+    it("refuses a cycle (an alias inside its own anchor), which expands forever", () => {
+      const text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop}\ndata: &d {self: *d}\n";
+      const caught = refusal("svc/loop.yaml", text);
+      expect((caught as RenderError).code).toBe("E_MANIFEST_TOO_LARGE");
+      expect((caught as RenderError).message).toContain("svc/loop.yaml");
+    });
+
+    it("refuses a long string aliased many times, by the size budget", () => {
+      const big = "x".repeat(1024 * 1024);
+      const copies = Math.ceil(MAX_EXPANDED_BYTES_PER_FILE / big.length) + 1;
+      const text = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: {name: wide}",
+        `s: &s "${big}"`,
+        `data: {list: [${Array(copies).fill("*s").join(",")}]}`,
+      ].join("\n");
+      expect(text.length).toBeLessThan(2 * big.length);
+      const caught = refusal("svc/wide.yaml", text);
+      expect((caught as RenderError).code).toBe("E_MANIFEST_TOO_LARGE");
+      expect((caught as RenderError).message).toContain("32 MiB");
+      expect((caught as RenderError).message).toContain("size budget per file");
+    });
+
+    it("still reads anchors, aliases and merge keys under the budget, and measures them expanded", () => {
+      const text = [
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: {name: web, labels: &labels {app: web, tier: front}}",
+        "spec:",
+        "  selector: {matchLabels: *labels}",
+        "  template:",
+        "    metadata: {labels: {<<: *labels, extra: x}}",
+        "    spec: {containers: [&c {name: web, image: nginx}, {<<: *c, name: side}]}",
+      ].join("\n");
+      const parsed = parseManifests("svc/web.yaml", text);
+      const spec = parsed.objects[0]?.object.spec as {
+        selector: { matchLabels: unknown };
+        template: { metadata: { labels: unknown }; spec: { containers: unknown } };
+      };
+      expect(spec.selector.matchLabels).toEqual({ app: "web", tier: "front" });
+      expect(spec.template.metadata.labels).toEqual({ app: "web", tier: "front", extra: "x" });
+      expect(spec.template.spec.containers).toEqual([
+        { name: "web", image: "nginx" },
+        { name: "side", image: "nginx" },
+      ]);
+      // Counted as JSON.stringify will see it: the aliased labels twice, not once.
+      expect(parsed.expanded.bytes).toBeGreaterThanOrEqual(JSON.stringify(parsed.objects[0]?.object).length);
+      expect(parsed.expanded.bytes).toBeLessThan(2 * JSON.stringify(parsed.objects[0]?.object).length);
+    });
+
+    it("lets a large plain file through: the node budget is above what 10 MiB of ordinary manifests holds", () => {
+      const doc = (i: number) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  labels: {app: web}\ndata:\n  a: "${"x".repeat(40)}"\n  b: 2024-01-01\n`;
+      const text = Array.from({ length: 5000 }, (_, i) => doc(i)).join("---\n");
+      const parsed = parseManifests("svc/many.yaml", text);
+      expect(parsed.objects).toHaveLength(5000);
+      expect(parsed.expanded.nodes).toBe(5000 * 10);
+      // Nodes per source byte, so the budget's claim about 10 MiB files holds for this shape.
+      expect((parsed.expanded.nodes / text.length) * 10 * 1024 * 1024).toBeLessThan(MAX_NODES_PER_FILE);
     });
   });
 });

@@ -172,40 +172,140 @@ describe("renderService", () => {
     expect(given).toEqual(before);
   });
 
-  it.each([
-    {
-      name: "object in a namespace outside the list",
-      namespaces: ["apps"],
-      allowClusterScoped: true,
-      refused: /Service edge\/web/,
-    },
-    {
-      name: "Namespace outside the list",
-      namespaces: ["apps"],
-      allowClusterScoped: true,
-      refused: /Namespace edge/,
-    },
-    {
-      name: "cluster-scoped object by default",
-      namespaces: ["apps", "edge"],
-      allowClusterScoped: false,
-      refused: /ClusterRole reader \(cluster-scoped\)/,
-    },
-  ])("refuses the whole set for a $name", ({ namespaces, allowClusterScoped, refused }) => {
+  function refusal(run: () => unknown): RenderError {
     let caught: unknown;
     try {
-      renderService(input({ policy: { namespaces, allowClusterScoped } }));
+      run();
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(RenderError);
-    expect((caught as RenderError).code).toBe("E_NAMESPACE_NOT_ALLOWED");
-    expect((caught as RenderError).message).toMatch(refused);
+    return caught as RenderError;
+  }
+
+  const ALL_CLUSTER_KINDS = ["ClusterRole", "CustomResourceDefinition", "example.com/Widget"];
+
+  it.each([
+    {
+      name: "object in a namespace outside the list",
+      namespaces: ["apps"],
+      clusterKinds: ALL_CLUSTER_KINDS,
+      refused: /Service edge\/web refused: namespace edge is not in namespaces/,
+    },
+    {
+      name: "Namespace outside the list",
+      namespaces: ["apps"],
+      clusterKinds: ALL_CLUSTER_KINDS,
+      refused: /Namespace edge refused: not in namespaces/,
+    },
+    {
+      name: "cluster-scoped object by default",
+      namespaces: ["apps", "edge"],
+      clusterKinds: undefined,
+      refused:
+        /ClusterRole reader refused: cluster-scoped kind rbac.authorization.k8s.io\/ClusterRole is not in cluster_kinds/,
+    },
+    {
+      name: "cluster-scoped kind not in cluster_kinds",
+      namespaces: ["apps", "edge"],
+      clusterKinds: ["ClusterRole", "CustomResourceDefinition"],
+      refused: /Widget w1 refused: cluster-scoped kind example.com\/Widget is not in cluster_kinds/,
+    },
+    {
+      name: "kind listed in cluster_kinds under another group",
+      namespaces: ["apps", "edge"],
+      clusterKinds: ["ClusterRole", "CustomResourceDefinition", "other.example.com/Widget"],
+      refused: /Widget w1 refused/,
+    },
+  ])("refuses the whole set for a $name", ({ namespaces, clusterKinds, refused }) => {
+    const error = refusal(() =>
+      renderService(input({ policy: { namespaces, ...(clusterKinds ? { clusterKinds } : {}) } })),
+    );
+    expect(error.code).toBe("E_NAMESPACE_NOT_ALLOWED");
+    expect(error.reason).toMatch(refused);
+    // The subject is the file the refused object came from, so the failure names it.
+    expect(error.subject).toBe("svc/app.yaml");
   });
 
-  it("accepts a set inside the allowlist", () => {
+  it("accepts a set inside the allowlist, cluster-scoped kinds listed by Kind or group/Kind", () => {
     expect(
-      renderService(input({ policy: { namespaces: ["apps", "edge"], allowClusterScoped: true } })),
+      renderService(input({ policy: { namespaces: ["apps", "edge"], clusterKinds: ALL_CLUSTER_KINDS } })),
     ).toHaveLength(7);
+  });
+
+  const CLUSTER_ISSUER =
+    "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: letsencrypt}\nspec: {}\n";
+
+  it("refuses a kind of unknown scope with an allowlist, instead of giving it a namespace", () => {
+    const objects = parseManifests("svc/issuer.yaml", CLUSTER_ISSUER).objects;
+    const error = refusal(() =>
+      renderService(
+        input({
+          objects,
+          configFiles: [],
+          policy: { namespaces: ["apps"], clusterKinds: ["ClusterIssuer"] },
+        }),
+      ),
+    );
+    expect(error.subject).toBe("svc/issuer.yaml");
+    expect(error.reason).toMatch(
+      /ClusterIssuer apps\/letsencrypt refused: the scope of kind cert-manager.io\/ClusterIssuer is not known/,
+    );
+  });
+
+  it("applies a kind discovery says is cluster-scoped when cluster_kinds lists it, without a namespace", () => {
+    const objects = parseManifests("svc/issuer.yaml", CLUSTER_ISSUER).objects;
+    const out = renderService(
+      input({
+        objects,
+        configFiles: [],
+        clusterScopedKinds: ["cert-manager.io/ClusterIssuer"],
+        policy: { namespaces: ["apps"], clusterKinds: ["cert-manager.io/ClusterIssuer"] },
+      }),
+    );
+    expect(out.map((o) => [o.kind, o.metadata.namespace])).toEqual([["ClusterIssuer", undefined]]);
+  });
+
+  it("accepts a namespaced custom resource whose CRD is in the set, and one discovery knows", () => {
+    const crd = parseManifests(
+      "svc/crd.yaml",
+      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gadgets.example.com}\nspec: {group: example.com, scope: Namespaced, names: {kind: Gadget, plural: gadgets}}\n---\napiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n---\napiVersion: example.org/v1\nkind: Thing\nmetadata: {name: t}\n",
+    ).objects;
+    const out = renderService(
+      input({
+        objects: crd,
+        configFiles: [],
+        namespacedKinds: ["example.org/Thing"],
+        policy: { namespaces: ["apps"], clusterKinds: ["CustomResourceDefinition"] },
+      }),
+    );
+    expect(out.filter((o) => o.kind !== "CustomResourceDefinition").map((o) => o.metadata.namespace)).toEqual(
+      ["apps", "apps"],
+    );
+  });
+
+  it("refuses a ClusterRoleBinding hidden in a List inside a List", () => {
+    const nested = parseManifests(
+      "svc/nested.yaml",
+      [
+        "apiVersion: v1",
+        "kind: List",
+        "items:",
+        "- apiVersion: v1",
+        "  kind: List",
+        "  items:",
+        "  - apiVersion: rbac.authorization.k8s.io/v1",
+        "    kind: ClusterRoleBinding",
+        "    metadata: {name: takeover}",
+        "    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}",
+        "    subjects: [{kind: ServiceAccount, name: default, namespace: apps}]",
+        "",
+      ].join("\n"),
+    ).objects;
+    const error = refusal(() =>
+      renderService(input({ objects: nested, configFiles: [], policy: { namespaces: ["apps"] } })),
+    );
+    expect(error.subject).toBe("svc/nested.yaml");
+    expect(error.reason).toMatch(/ClusterRoleBinding takeover refused: cluster-scoped kind/);
   });
 });

@@ -1,6 +1,7 @@
 import { checkNamespaces, type NamespacePolicy } from "./allowlist.js";
 import { RenderError } from "./errors.js";
-import { clusterScopeResolver } from "./scope.js";
+import { checkOwnObjects, DEFAULT_INSTALL_NAMESPACE } from "./own-objects.js";
+import { scopeLookup } from "./scope.js";
 import { sortForApply } from "./sort.js";
 import { makeStateless } from "./stateless.js";
 import {
@@ -27,8 +28,15 @@ export interface RenderInput {
   bootstrapImage?: string;
   /** clusterScopedKinds adds `group/Kind` keys known to be cluster-scoped (from discovery) to the built-in list. */
   clusterScopedKinds?: Iterable<string>;
+  /** namespacedKinds adds `group/Kind` keys known to be namespaced (from discovery) to the built-in list. */
+  namespacedKinds?: Iterable<string>;
   /** policy is the namespace allowlist; a set that breaks it is refused here, before any applyer sees it. */
   policy?: NamespacePolicy;
+  /**
+   * installNamespace is the controller's own namespace (default `default`): a set that would change the install's
+   * objects, or read its Secret or run as its ServiceAccount there, is refused here (see checkOwnObjects).
+   */
+  installNamespace?: string;
 }
 
 /**
@@ -36,13 +44,19 @@ export interface RenderInput {
  * without a namespace get the default one; config `.json` files become the `{svc}-config` ConfigMap (merged into
  * a ConfigMap of that name from git, if any); every object gets our managed-by label and the service and
  * source-path annotations; with `stateless`, workloads get the stateless bootstrap. Rendering a rendered set
- * yields the same set. With a `policy`, objects outside the namespace allowlist make the whole set fail.
+ * yields the same set. With a `policy`, objects outside the namespace allowlist make the whole set fail; so does,
+ * always, an object that reaches for the controller's own objects in `installNamespace`.
  */
 export function renderService(input: RenderInput): KubeObject[] {
-  const isClusterScoped = clusterScopeResolver(
+  const scope = scopeLookup(
     input.objects.map((o) => o.object),
-    input.clusterScopedKinds,
+    {
+      ...(input.clusterScopedKinds ? { cluster: input.clusterScopedKinds } : {}),
+      ...(input.namespacedKinds ? { namespaced: input.namespacedKinds } : {}),
+    },
   );
+  // A kind of unknown scope is given the namespace (most custom resources are namespaced); an allowlist refuses it.
+  const isClusterScoped = (object: KubeObject) => scope(object) === "Cluster";
   let sourced = input.objects.map(({ path, object }) => {
     const copy = structuredClone(object);
     if (!isClusterScoped(copy) && !copy.metadata.namespace) copy.metadata.namespace = input.defaultNamespace;
@@ -61,7 +75,8 @@ export function renderService(input: RenderInput): KubeObject[] {
     }
     return out;
   });
-  if (input.policy) checkNamespaces(rendered, input.policy, isClusterScoped);
+  checkOwnObjects(rendered, input.installNamespace ?? DEFAULT_INSTALL_NAMESPACE, scope);
+  if (input.policy) checkNamespaces(rendered, input.policy, scope);
   return sortForApply(rendered);
 }
 

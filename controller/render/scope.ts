@@ -36,25 +36,97 @@ const BUILT_IN_CLUSTER_SCOPED = new Set([
   "policy/PodSecurityPolicy",
 ]);
 
-/** ScopeResolver answers whether an object's kind is cluster-scoped. */
+// Built-in kinds that live in a namespace, keyed `group/Kind`: "kubectl api-resources --namespaced=true".
+const BUILT_IN_NAMESPACED = new Set([
+  "/Binding",
+  "/ConfigMap",
+  "/Endpoints",
+  "/Event",
+  "/LimitRange",
+  "/PersistentVolumeClaim",
+  "/Pod",
+  "/PodTemplate",
+  "/ReplicationController",
+  "/ResourceQuota",
+  "/Secret",
+  "/Service",
+  "/ServiceAccount",
+  "apps/ControllerRevision",
+  "apps/DaemonSet",
+  "apps/Deployment",
+  "apps/ReplicaSet",
+  "apps/StatefulSet",
+  "authorization.k8s.io/LocalSubjectAccessReview",
+  "autoscaling/HorizontalPodAutoscaler",
+  "batch/CronJob",
+  "batch/Job",
+  "coordination.k8s.io/Lease",
+  "discovery.k8s.io/EndpointSlice",
+  "events.k8s.io/Event",
+  "networking.k8s.io/Ingress",
+  "networking.k8s.io/NetworkPolicy",
+  "policy/PodDisruptionBudget",
+  "rbac.authorization.k8s.io/Role",
+  "rbac.authorization.k8s.io/RoleBinding",
+  "resource.k8s.io/ResourceClaim",
+  "resource.k8s.io/ResourceClaimTemplate",
+  "storage.k8s.io/CSIStorageCapacity",
+]);
+
+/** Scope is where objects of a kind live; undefined when it is not known. */
+export type Scope = "Cluster" | "Namespaced";
+
+/** ScopeResolver answers whether an object's kind is cluster-scoped (unknown kinds count as namespaced). */
 export type ScopeResolver = (object: Pick<KubeObject, "apiVersion" | "kind">) => boolean;
+
+/** ScopeLookup answers an object's kind's scope, or undefined when neither built-ins, CRDs nor discovery know it. */
+export type ScopeLookup = (object: Pick<KubeObject, "apiVersion" | "kind">) => Scope | undefined;
+
+/** KnownScopes are scopes learned outside the set (e.g. from discovery), as `group/Kind` keys. */
+export interface KnownScopes {
+  readonly cluster?: Iterable<string>;
+  readonly namespaced?: Iterable<string>;
+}
+
+/** kindKey is the `group/Kind` key of an object's kind (core group is ""). */
+export function kindKey(object: Pick<KubeObject, "apiVersion" | "kind">): string {
+  return `${groupOf(object.apiVersion)}/${object.kind}`;
+}
+
+/**
+ * scopeLookup knows the built-in kinds, the kinds of CRDs found in `objects` (by their `spec.scope`), and any
+ * `known` `group/Kind` keys (e.g. from discovery). A kind none of these know is undefined: the caller decides.
+ */
+export function scopeLookup(objects: readonly KubeObject[], known: KnownScopes = {}): ScopeLookup {
+  const cluster = new Set([...BUILT_IN_CLUSTER_SCOPED, ...(known.cluster ?? [])]);
+  const namespaced = new Set([...BUILT_IN_NAMESPACED, ...(known.namespaced ?? [])]);
+  for (const object of objects) {
+    if (object.kind !== "CustomResourceDefinition" || groupOf(object.apiVersion) !== "apiextensions.k8s.io") {
+      continue;
+    }
+    const spec = object.spec as { group?: unknown; scope?: unknown; names?: { kind?: unknown } } | undefined;
+    if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") continue;
+    const key = `${spec.group}/${spec.names.kind}`;
+    if (spec.scope === "Cluster") cluster.add(key);
+    else if (spec.scope === "Namespaced") namespaced.add(key);
+  }
+  return (object) => {
+    const key = kindKey(object);
+    if (cluster.has(key)) return "Cluster";
+    if (namespaced.has(key)) return "Namespaced";
+    return undefined;
+  };
+}
 
 /**
  * clusterScopeResolver knows the built-in cluster-scoped kinds, the kinds of CRDs with `scope: Cluster` found in
  * `objects`, and any `extra` `group/Kind` keys (e.g. from discovery). Unknown kinds count as namespaced, which is
- * what most custom resources are.
+ * what most custom resources are; with an allowlist, render refuses them instead (see checkNamespaces).
  */
 export function clusterScopeResolver(
   objects: readonly KubeObject[],
   extra: Iterable<string> = [],
 ): ScopeResolver {
-  const known = new Set([...BUILT_IN_CLUSTER_SCOPED, ...extra]);
-  for (const object of objects) {
-    if (object.kind !== "CustomResourceDefinition") continue;
-    const spec = object.spec as { group?: unknown; scope?: unknown; names?: { kind?: unknown } } | undefined;
-    if (spec?.scope === "Cluster" && typeof spec.group === "string" && typeof spec.names?.kind === "string") {
-      known.add(`${spec.group}/${spec.names.kind}`);
-    }
-  }
-  return (object) => known.has(`${groupOf(object.apiVersion)}/${object.kind}`);
+  const lookup = scopeLookup(objects, { cluster: extra });
+  return (object) => lookup(object) === "Cluster";
 }

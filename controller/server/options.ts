@@ -46,6 +46,10 @@ export interface ServerOptions {
   readonly listDirectories?: boolean;
   /** webhookBodyLimit caps a webhook delivery's size in bytes (1 MiB by default). */
   readonly webhookBodyLimit?: number;
+  /** webhookLimits bound what unauthenticated deliveries may hold; see {@link WebhookLimits} for the defaults. */
+  readonly webhookLimits?: Partial<WebhookLimits>;
+  /** timeouts bound how long a client may take; see {@link ServerTimeouts} for the defaults. */
+  readonly timeouts?: Partial<ServerTimeouts>;
   readonly clock?: () => Date;
   readonly log: Logger;
 }
@@ -53,4 +57,45 @@ export interface ServerOptions {
 /** RouteContext is what every route group gets: the options with their defaults filled in. */
 export interface RouteContext extends ServerOptions {
   readonly clock: () => Date;
+  readonly resolvedTimeouts: ServerTimeouts;
 }
+
+/** ServerTimeouts bound every connection, so a client that stops sending cannot hold a socket forever. */
+export interface ServerTimeouts {
+  /** requestMs: headers and body of one request must arrive within this; later, 408 and the socket is closed. */
+  readonly requestMs: number;
+  /** headersMs: the request headers must arrive within this (at most requestMs). */
+  readonly headersMs: number;
+  /** connectionMs: a socket with no traffic either way for this long is closed. */
+  readonly connectionMs: number;
+  /** keepAliveMs: an idle kept-alive socket is closed after this. */
+  readonly keepAliveMs: number;
+  /** bodyStallMs: a webhook body that sends nothing for this long is answered 408 and its socket closed. */
+  readonly bodyStallMs: number;
+}
+
+/** DEFAULT_TIMEOUTS: a stalled body is closed within 10 s (webhook) and any request within 30 s. */
+export const DEFAULT_TIMEOUTS: ServerTimeouts = {
+  requestMs: 30_000,
+  headersMs: 15_000,
+  connectionMs: 60_000,
+  keepAliveMs: 5_000,
+  bodyStallMs: 10_000,
+};
+
+/** WebhookLimits cap what deliveries not yet verified may cost, whoever sends them. */
+export interface WebhookLimits {
+  /** maxInFlight: bodies being received and verified at once; one more is answered 503 with Retry-After. */
+  readonly maxInFlight: number;
+  /** maxBufferedBytes: bytes all unverified bodies together may hold; a delivery that would pass it gets 503. */
+  readonly maxBufferedBytes: number;
+  /** rememberDeliveries: how many recent `X-GitHub-Delivery` ids are kept to answer a repeat as a duplicate. */
+  readonly rememberDeliveries: number;
+}
+
+/** DEFAULT_WEBHOOK_LIMITS: 8 bodies, 4 MiB in all, the last 1000 delivery ids. */
+export const DEFAULT_WEBHOOK_LIMITS: WebhookLimits = {
+  maxInFlight: 8,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  rememberDeliveries: 1000,
+};

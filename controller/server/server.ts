@@ -3,13 +3,13 @@ import { errorCodeFor, HttpError, sendError } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { registerManualSync } from "./manual-sync.js";
 import { registerMetrics } from "./metrics-route.js";
-import type { RouteContext, ServerOptions } from "./options.js";
+import { DEFAULT_TIMEOUTS, type RouteContext, type ServerOptions } from "./options.js";
 import { registerReleaseTree } from "./release-tree.js";
 import { registerStatusApi } from "./status-api.js";
 import { registerStatusPage } from "./status-page.js";
 import { registerWebhook } from "./webhook.js";
 
-export type { Readiness, ServerOptions, SyncAnswer, SyncRequest } from "./options.js";
+export type { Readiness, ServerOptions, ServerTimeouts, SyncAnswer, SyncRequest } from "./options.js";
 
 /** GitOpsServer is the built server: the fastify app for tests, and listen/close for the controller. */
 export interface GitOpsServer {
@@ -25,9 +25,24 @@ export interface GitOpsServer {
  * state of its own: every answer is built from `getState()` at request time.
  */
 export function createServer(options: ServerOptions): GitOpsServer {
-  const ctx: RouteContext = { ...options, clock: options.clock ?? (() => new Date()) };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const ctx: RouteContext = {
+    ...options,
+    clock: options.clock ?? (() => new Date()),
+    resolvedTimeouts: timeouts,
+  };
   const app = Fastify({
     loggerInstance: options.log,
+    // No request may hold its socket forever: the whole request (a slow or stalled body included) must arrive
+    // within requestMs or it is answered 408 and closed; an idle socket is closed after connectionMs.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      // Node checks the two limits above on this interval (30 s by default, which would double them).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.requestMs / 4))),
+    },
     // Probes and scrapers would flood the log; errors are logged by the error handler below.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

@@ -30,6 +30,8 @@ export function registerStatusPage(app: FastifyInstance, _ctx: RouteContext, ref
       .type("text/html; charset=utf-8")
       .header("content-security-policy", STATUS_PAGE_CSP)
       .header("x-content-type-options", "nosniff")
+      // The page's URL may carry a token someone pasted; no request it makes should send it elsewhere.
+      .header("referrer-policy", "no-referrer")
       .header("cache-control", "no-cache")
       .send(html),
   );

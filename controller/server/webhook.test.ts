@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { json, type RunningServer, startTestServer } from "./test-harness.js";
+import { UNAUTHORIZED } from "./webhook.js";
 import { signBody, verifySignature } from "./webhook-signature.js";
 
 interface Example {
@@ -109,7 +111,7 @@ describe("POST /v1/gitops/webhook/github", () => {
       payload: pushToMaster,
       secret: "guessed-secret",
       status: 401,
-      body: { error: "unauthorized", message: "X-Hub-Signature-256 does not match the payload" },
+      body: UNAUTHORIZED,
     },
     {
       name: "a push changed after signing is forged",
@@ -118,7 +120,7 @@ describe("POST /v1/gitops/webhook/github", () => {
       secret: "hello-secret",
       tamper: true,
       status: 401,
-      body: { error: "unauthorized", message: "X-Hub-Signature-256 does not match the payload" },
+      body: UNAUTHORIZED,
     },
     {
       name: "a push without a signature is refused",
@@ -126,7 +128,7 @@ describe("POST /v1/gitops/webhook/github", () => {
       payload: pushToMaster,
       secret: null,
       status: 401,
-      body: { error: "unauthorized", message: "missing X-Hub-Signature-256: set a secret on the webhook" },
+      body: UNAUTHORIZED,
     },
     {
       name: "a push to a repo whose secret is not configured cannot be verified",
@@ -134,10 +136,7 @@ describe("POST /v1/gitops/webhook/github", () => {
       payload: nokubePush,
       secret: "anything",
       status: 401,
-      body: {
-        error: "unauthorized",
-        message: "no webhook secret is configured for AI-Infra-Team/nokube: set WEBHOOK_SECRET",
-      },
+      body: UNAUTHORIZED,
     },
     {
       name: "a tag push is ignored",
@@ -183,7 +182,7 @@ describe("POST /v1/gitops/webhook/github", () => {
     const headers: Record<string, string> = {
       "content-type": c.form ? "application/x-www-form-urlencoded" : "application/json",
       "x-github-event": c.event,
-      "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      "x-github-delivery": randomUUID(),
     };
     if (c.secret !== null) headers["x-hub-signature-256"] = signBody(c.secret, body);
     const sent = c.tamper ? body.replace("6113728f", "deadbeef") : body;
@@ -229,6 +228,172 @@ describe("POST /v1/gitops/webhook/github", () => {
       expect(await json(res)).toEqual({ error: "unavailable", message: "sync not accepted: not the leader" });
     } finally {
       await refusing.server.close();
+    }
+  });
+});
+
+/** deliver posts one delivery; `secret` null sends no signature, `signature` overrides the computed one. */
+async function deliver(
+  url: string,
+  payload: unknown,
+  options: { event?: string; secret?: string | null; delivery?: string; signature?: string } = {},
+): Promise<{ status: number; text: string }> {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-github-event": options.event ?? "push",
+    "x-github-delivery": options.delivery ?? randomUUID(),
+  };
+  const secret = options.secret === undefined ? "hello-secret" : options.secret;
+  if (options.signature !== undefined) headers["x-hub-signature-256"] = options.signature;
+  else if (secret !== null) headers["x-hub-signature-256"] = signBody(secret, body);
+  const res = await fetch(`${url}/v1/gitops/webhook/github`, { method: "POST", headers, body });
+  return { status: res.status, text: await res.text() };
+}
+
+describe("deliveries that are not verified all get one answer", () => {
+  let t: RunningServer;
+  let bare: RunningServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+    // No webhook secret configured anywhere.
+    bare = await startTestServer({ webhookSecrets: () => undefined });
+  });
+  afterAll(async () => {
+    await t.server.close();
+    await bare.server.close();
+  });
+
+  const zeros = `sha256=${"0".repeat(64)}`;
+  const attempts: {
+    name: string;
+    server: () => RunningServer;
+    payload: unknown;
+    secret?: string | null;
+    signature?: string;
+  }[] = [
+    { name: "unsigned, tracked repo", server: () => t, payload: pushToMaster, secret: null },
+    { name: "unsigned, untracked repo", server: () => t, payload: untracked, secret: null },
+    { name: "wrong signature, tracked repo", server: () => t, payload: pushToMaster, signature: zeros },
+    { name: "wrong signature, untracked repo", server: () => t, payload: untracked, signature: zeros },
+    { name: "guessed secret, untracked repo", server: () => t, payload: untracked, secret: "guess" },
+    { name: "malformed signature", server: () => t, payload: pushToMaster, signature: "sha256=xyz" },
+    { name: "repo without a secret", server: () => t, payload: nokubePush, secret: "anything" },
+    { name: "no secret configured, tracked repo", server: () => bare, payload: pushToMaster, secret: "x" },
+    { name: "no secret configured, untracked repo", server: () => bare, payload: untracked, secret: null },
+  ];
+
+  it("answers 401 with byte-identical bodies whatever the repository and configuration", async () => {
+    const answers = [];
+    for (const a of attempts) {
+      const options = {
+        ...(a.secret === undefined ? {} : { secret: a.secret }),
+        ...(a.signature === undefined ? {} : { signature: a.signature }),
+      };
+      answers.push({ name: a.name, ...(await deliver(a.server().url, a.payload, options)) });
+    }
+    const first = answers[0];
+    for (const answer of answers) {
+      expect({ name: answer.name, status: answer.status, text: answer.text }).toEqual({
+        name: answer.name,
+        status: 401,
+        text: first?.text,
+      });
+    }
+    expect(JSON.parse(first?.text ?? "")).toEqual(UNAUTHORIZED);
+    const all = answers.map((a) => a.text).join("\n");
+    expect(all).not.toMatch(/WEBHOOK_SECRET|someone\/else|Hello-World|nokube|secret is/i);
+    expect(t.syncRequests).toEqual([]);
+  });
+});
+
+describe("a delivery signed with another repository's secret", () => {
+  it("is refused like any unverified delivery", async () => {
+    const t = await startTestServer({
+      webhookSecrets: (key) => ({ hello: "hello-secret", nokube: "nokube-secret" })[key],
+    });
+    try {
+      const forged = await deliver(t.url, pushToMaster, { secret: "nokube-secret" });
+      expect(forged.status).toBe(401);
+      expect(JSON.parse(forged.text)).toEqual(UNAUTHORIZED);
+      expect((await deliver(t.url, nokubePush, { secret: "nokube-secret" })).status).toBe(202);
+      expect(t.syncRequests).toEqual([{ trigger: "webhook", repoKey: "nokube" }]);
+    } finally {
+      await t.server.close();
+    }
+  });
+});
+
+describe("X-GitHub-Delivery de-duplication", () => {
+  let t: RunningServer;
+  beforeEach(async () => {
+    t = await startTestServer();
+  });
+  afterEach(() => t.server.close());
+
+  it("syncs once for a delivery sent twice and answers the repeat as a duplicate", async () => {
+    const delivery = randomUUID();
+    const first = await deliver(t.url, pushToMaster, { delivery });
+    const second = await deliver(t.url, pushToMaster, { delivery });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(JSON.parse(second.text)).toEqual({ status: "duplicate", event: "push", delivery });
+    expect(t.syncRequests).toEqual([{ trigger: "webhook", repoKey: "hello" }]);
+    // Another id is a new delivery.
+    expect((await deliver(t.url, pushToMaster)).status).toBe(202);
+    expect(t.syncRequests).toHaveLength(2);
+  });
+
+  it("never de-duplicates deliveries that carry no id", async () => {
+    const body = JSON.stringify(pushToMaster);
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${t.url}/v1/gitops/webhook/github`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "push",
+          "x-hub-signature-256": signBody("hello-secret", body),
+        },
+        body,
+      });
+      expect(res.status).toBe(202);
+    }
+    expect(t.syncRequests).toHaveLength(2);
+  });
+
+  it("does not let an unverified delivery claim an id", async () => {
+    const delivery = randomUUID();
+    expect((await deliver(t.url, pushToMaster, { delivery, secret: "guess" })).status).toBe(401);
+    expect((await deliver(t.url, pushToMaster, { delivery })).status).toBe(202);
+    expect(t.syncRequests).toHaveLength(1);
+  });
+
+  it("lets GitHub redeliver a delivery whose sync was refused", async () => {
+    let accept = false;
+    const flaky = await startTestServer({
+      requestSync: () => (accept ? { accepted: true } : { accepted: false, reason: "not the leader" }),
+    });
+    try {
+      const delivery = randomUUID();
+      expect((await deliver(flaky.url, pushToMaster, { delivery })).status).toBe(503);
+      accept = true;
+      expect((await deliver(flaky.url, pushToMaster, { delivery })).status).toBe(202);
+    } finally {
+      await flaky.server.close();
+    }
+  });
+
+  it("forgets the oldest ids beyond its memory", async () => {
+    const small = await startTestServer({ webhookLimits: { rememberDeliveries: 2 } });
+    try {
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      for (const delivery of ids)
+        expect((await deliver(small.url, pushToMaster, { delivery })).status).toBe(202);
+      expect((await deliver(small.url, pushToMaster, { delivery: ids[2] })).status).toBe(200);
+      expect((await deliver(small.url, pushToMaster, { delivery: ids[0] })).status).toBe(202);
+      expect(small.syncRequests).toHaveLength(4);
+    } finally {
+      await small.server.close();
     }
   });
 });

@@ -1,11 +1,23 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { RepoConfig } from "../config/types.js";
+import { LruCache } from "../source/lru.js";
 import { sendError } from "./errors.js";
-import type { RouteContext } from "./options.js";
-import { verifySignature } from "./webhook-signature.js";
+import { DEFAULT_WEBHOOK_LIMITS, type RouteContext } from "./options.js";
+import { BodyBudget, readBody } from "./webhook-body.js";
+import { parseSignature, SignatureVerifier } from "./webhook-signature.js";
 
 /** WEBHOOK_BODY_LIMIT is the default cap on a delivery's size; a push payload is far smaller in practice. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * UNAUTHORIZED is the one answer to every delivery that is not verified: no signature, a wrong one, no secret
+ * configured, an unknown repository. It says nothing about which repositories are watched or how they are set up;
+ * the real reason is logged.
+ */
+export const UNAUTHORIZED = {
+  error: "unauthorized",
+  message: "X-Hub-Signature-256 is missing or does not match the payload",
+} as const;
 
 interface GitHubPayload {
   readonly ref?: unknown;
@@ -30,67 +42,124 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function ignored(reply: FastifyReply, event: string, reason: string): FastifyReply {
-  return reply.code(202).send({ status: "ignored", event, reason });
+/** closing marks the reply as the last on its connection: the rest of an unread body is not waited for. */
+function closing(reply: FastifyReply): FastifyReply {
+  reply.raw.once("finish", () => reply.request.raw.socket?.destroySoon());
+  return reply.header("connection", "close");
 }
 
 /**
- * registerWebhook adds `POST /v1/gitops/webhook/github`. The secret is chosen by the payload's repository, which is
- * read before the signature is checked, but nothing is acted on until a tracked repo's secret verifies the bytes.
+ * registerWebhook adds `POST /v1/gitops/webhook/github`. The body is verified as it streams, against every
+ * configured secret at once, under a cap on concurrent unverified bodies and their bytes; nothing in it is parsed,
+ * let alone acted on, until a secret verifies the bytes. A delivery id seen before is answered as a duplicate.
  */
 export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
   const bodyLimit = ctx.webhookBodyLimit ?? WEBHOOK_BODY_LIMIT;
+  const limits = { ...DEFAULT_WEBHOOK_LIMITS, ...ctx.webhookLimits };
+  const budget = new BodyBudget(limits);
+  const seen = new LruCache<string, true>({ maxWeight: limits.rememberDeliveries });
+  const stallMs = ctx.resolvedTimeouts.bodyStallMs;
+
   app.register(async (scope) => {
-    // The signature covers the raw bytes, so this scope keeps every body as a Buffer instead of parsing it.
+    // The route reads the raw bytes itself (the signature covers them), so no parser may touch the stream.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit }, (_request, body, done) => {
-      done(null, body);
+    scope.addContentTypeParser("*", (_request, payload, done) => {
+      done(null, payload);
     });
 
-    scope.post("/v1/gitops/webhook/github", { bodyLimit }, async (request, reply) => {
-      const signature = header(request.headers["x-hub-signature-256"]);
+    scope.post("/v1/gitops/webhook/github", async (request, reply) => {
       const event = header(request.headers["x-github-event"]) ?? "";
       const delivery = header(request.headers["x-github-delivery"]) ?? "";
-      if (!signature) {
+      const refuse = (reason: string, fields: Record<string, unknown> = {}) => {
+        ctx.log.warn({ delivery, event, reason, ...fields }, "webhook rejected: signature not verified");
+        return sendError(closing(reply), 401, UNAUTHORIZED.error, UNAUTHORIZED.message);
+      };
+
+      // Refused before a byte of the body is read: nothing can verify it.
+      const signature = parseSignature(header(request.headers["x-hub-signature-256"]));
+      if (!signature) return refuse("no well-formed X-Hub-Signature-256 header");
+      const secrets = configuredSecrets(ctx);
+      if (secrets.length === 0) {
+        const variables = unique(ctx.config.repos.map((r) => r.webhookSecretEnv));
+        return refuse(`no webhook secret is configured: set ${variables || "webhook_secret_env"}`);
+      }
+      const declared = Number(header(request.headers["content-length"]) ?? 0);
+      if (declared > bodyLimit) return tooLarge(reply, bodyLimit);
+
+      const slot = budget.enter(Number.isFinite(declared) ? declared : 0);
+      if (!slot) {
+        ctx.log.warn(
+          { delivery, event, inFlight: budget.inFlight, bufferedBytes: budget.bytes },
+          "webhook refused: too many unverified deliveries in flight",
+        );
+        return busy(reply);
+      }
+      const verifier = new SignatureVerifier(secrets);
+      let read: Awaited<ReturnType<typeof readBody>>;
+      try {
+        read = await readBody(request.raw, { limit: bodyLimit, stallMs, slot, verifier });
+      } finally {
+        slot.release();
+      }
+      if (read.kind === "too_large") return tooLarge(reply, bodyLimit);
+      if (read.kind === "over_budget") return busy(reply);
+      if (read.kind === "stalled") {
+        ctx.log.warn({ delivery, event, stallMs }, "webhook refused: the body stalled");
         return sendError(
-          reply,
-          401,
-          "unauthorized",
-          "missing X-Hub-Signature-256: set a secret on the webhook",
+          closing(reply),
+          408,
+          "request_timeout",
+          `no part of the body arrived for ${stallMs} ms`,
         );
       }
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const payload = parsePayload(body, header(request.headers["content-type"]));
+      if (read.kind !== "complete") {
+        // The client went away mid-body: there is no one to answer.
+        request.raw.socket?.destroy();
+        return reply.hijack();
+      }
+
+      const matched = verifier.matches(signature);
+      const verifiedSecrets = new Set(secrets.filter((_, i) => matched[i]));
+      if (verifiedSecrets.size === 0)
+        return refuse("X-Hub-Signature-256 does not match any configured secret");
+
+      const payload = parsePayload(read.body, header(request.headers["content-type"]));
       if (!payload) return sendError(reply, 400, "bad_request", "the payload is not a JSON object");
 
       const fullName = typeof payload.repository?.full_name === "string" ? payload.repository.full_name : "";
       const candidates = ctx.config.repos.filter(
         (r) => `${r.owner}/${r.name}`.toLowerCase() === fullName.toLowerCase(),
       );
-      if (candidates.length === 0) {
-        return ignored(reply, event, `repository "${fullName}" is not tracked`);
-      }
-      const verified = verifiedRepos(ctx, candidates, body, signature);
-      if (verified.length === 0) {
-        const unset = candidates.filter((r) => !ctx.webhookSecrets(r.key));
-        const message =
-          unset.length === candidates.length
-            ? `no webhook secret is configured for ${fullName}: set ${unique(unset.map((r) => r.webhookSecretEnv))}`
-            : "X-Hub-Signature-256 does not match the payload";
-        ctx.log.warn({ delivery, event, repo: fullName }, "webhook rejected: signature not verified");
-        return sendError(reply, 401, "unauthorized", message);
+      const verified = candidates.filter((r) => {
+        const secret = ctx.webhookSecrets(r.key);
+        return secret !== undefined && verifiedSecrets.has(secret);
+      });
+      // Signed with a tracked repository's secret, so the sender is ours: it may learn what is not tracked.
+      if (candidates.length > 0 && verified.length === 0) {
+        return refuse("signed with another repository's secret", { repo: fullName });
       }
 
-      if (event === "ping") {
-        return reply.code(200).send({ status: "pong", repo: fullName, hook_id: payload.hook_id ?? null });
+      if (delivery !== "" && seen.get(delivery)) {
+        ctx.log.info({ delivery, event, repo: fullName }, "webhook duplicate delivery ignored");
+        return reply.code(200).send({ status: "duplicate", event, delivery });
       }
-      if (event !== "push") return ignored(reply, event, `event "${event}" is not handled`);
+      const answer = (status: number, body: object) => {
+        if (delivery !== "") seen.set(delivery, true);
+        return reply.code(status).send(body);
+      };
+      const ignored = (reason: string) => answer(202, { status: "ignored", event, reason });
+
+      if (candidates.length === 0) return ignored(`repository "${fullName}" is not tracked`);
+      if (event === "ping") {
+        return answer(200, { status: "pong", repo: fullName, hook_id: payload.hook_id ?? null });
+      }
+      if (event !== "push") return ignored(`event "${event}" is not handled`);
 
       const ref = typeof payload.ref === "string" ? payload.ref : "";
       const targets = verified.filter((r) => ref === `refs/heads/${r.branch}`);
       if (targets.length === 0) {
         const branches = unique(verified.map((r) => r.branch));
-        return ignored(reply, event, `ref "${ref}" is not a tracked branch (tracked: ${branches})`);
+        return ignored(`ref "${ref}" is not a tracked branch (tracked: ${branches})`);
       }
       const answers = targets.map((r) => ({
         repo_key: r.key,
@@ -98,26 +167,32 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
       }));
       ctx.log.info({ delivery, repo: fullName, ref, answers }, "webhook push: sync requested");
       if (!answers.some((a) => a.accepted)) {
+        // Not remembered: GitHub's redelivery of this id should get another chance.
         const reasons = unique(answers.map((a) => a.reason ?? "unknown reason"));
         return sendError(reply, 503, "unavailable", `sync not accepted: ${reasons}`);
       }
-      return reply.code(202).send({ status: "accepted", event, repos: answers });
+      return answer(202, { status: "accepted", event, repos: answers });
     });
   });
 }
 
-function verifiedRepos(
-  ctx: RouteContext,
-  candidates: readonly RepoConfig[],
-  body: Buffer,
-  signature: string,
-): RepoConfig[] {
-  // Every candidate is checked (no early exit) so timing does not tell which repo's secret matched.
-  const results = candidates.map((repo) => {
-    const secret = ctx.webhookSecrets(repo.key);
-    return secret !== undefined && verifySignature(secret, body, signature);
-  });
-  return candidates.filter((_, i) => results[i]);
+/** configuredSecrets are the distinct non-empty webhook secrets of the tracked repositories. */
+function configuredSecrets(ctx: RouteContext): string[] {
+  const secrets = ctx.config.repos.map((repo: RepoConfig) => ctx.webhookSecrets(repo.key));
+  return [...new Set(secrets.filter((s): s is string => typeof s === "string" && s !== ""))];
+}
+
+function tooLarge(reply: FastifyReply, limit: number): FastifyReply {
+  return sendError(closing(reply), 413, "payload_too_large", `a delivery may be at most ${limit} bytes`);
+}
+
+function busy(reply: FastifyReply): FastifyReply {
+  return sendError(
+    closing(reply).header("retry-after", "1"),
+    503,
+    "unavailable",
+    "too many webhook deliveries are being received; retry shortly",
+  );
 }
 
 function unique(values: readonly string[]): string {

@@ -1,3 +1,4 @@
+import { redactUrl } from "../redact-url.js";
 import { SourceError, type SourceErrorCode } from "./errors.js";
 import { scrubSecrets } from "./log.js";
 
@@ -44,7 +45,7 @@ export function toSourceError(error: unknown, context: RequestContext): SourceEr
   const status = httpStatus(error);
   const detail = scrubSecrets(githubMessage(failure), context.secrets);
   const headers = failure.response?.headers ?? {};
-  const who = `${context.repository} (service${context.services.length === 1 ? "" : "s"} ${context.services.join(", ")}) at ${context.apiUrl}`;
+  const who = `${context.repository} (service${context.services.length === 1 ? "" : "s"} ${context.services.join(", ")}) at ${redactUrl(context.apiUrl)}`;
   const make = (code: SourceErrorCode, text: string) =>
     new SourceError(
       code,

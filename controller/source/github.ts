@@ -224,6 +224,9 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
             repo: repository.repo,
             file_sha: sha,
           });
+          // GitHub answers `content: ""`/absent for a blob it will not inline; never decode `undefined` as text.
+          if (typeof data.content !== "string" || (data.content === "" && (data.size ?? 0) > 0))
+            throw new Error(`GitHub returned no content for blob ${sha} (${data.size} bytes)`);
           const text = decodeBlobText(
             Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8"),
           );

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { RenderError } from "../render/errors.js";
-import { type ParsedFile, parseManifests } from "../render/parse.js";
+import { formatMiB, type ParsedFile, parseManifests } from "../render/parse.js";
 import type { ConfigFile, SourcedObject } from "../render/types.js";
 import { LruCache } from "../source/lru.js";
 import type { DesiredFile } from "../source/source.js";
@@ -38,21 +39,39 @@ export function createParseCache(maxBytes = 32 * 1024 * 1024): ParseCache {
   };
 }
 
+/**
+ * MAX_SERVICE_BYTES is the size budget of one service: its files' source, and then their size once aliases are
+ * expanded (see MAX_NODES_PER_FILE), may not add up to more than 64 MiB, checked before anything is rendered.
+ */
+export const MAX_SERVICE_BYTES = 64 * 1024 * 1024;
+
 const KUSTOMIZATION_FILES = new Set(["kustomization.yaml", "kustomization.yml"]);
 
 /**
  * buildDesiredSet parses every file of a service together. Any file that cannot be used fails the whole set, each
  * named with its reason: applying the rest would deploy something git does not describe, and a ConfigMap merged from
- * several files would lose keys. Parsed objects are shared with the cache: callers must not change them.
+ * several files would lose keys. A file over its node or size budget is one such file (the others are still parsed
+ * and reported); a service over MAX_SERVICE_BYTES fails naming the budget and its largest files. Files are parsed one
+ * event-loop turn apart, so `/healthz` and the rest of the controller are answered between files. Parsed objects are
+ * shared with the cache: callers must not change them.
  */
-export function buildDesiredSet(
+export async function buildDesiredSet(
   files: readonly Pick<DesiredFile, "path" | "sha" | "content">[],
   cache: ParseCache,
-): { set: DesiredSet; failures: FileFailure[] } {
+): Promise<{ set: DesiredSet; failures: FileFailure[] }> {
   const objects: SourcedObject[] = [];
   const configFiles: ConfigFile[] = [];
   const failures: FileFailure[] = [];
-  for (const file of files) {
+  const empty = { set: { objects: [], configFiles: [] }, failures };
+  // Source first: a service far over its budget is refused without parsing any of it.
+  const overSource = overBudget(
+    "source",
+    files.map((file) => ({ path: file.path, bytes: Buffer.byteLength(file.content) })),
+  );
+  if (overSource) return { ...empty, failures: [overSource] };
+  const expanded: { path: string; bytes: number }[] = [];
+  for (const [i, file] of files.entries()) {
+    if (i > 0) await nextTurn();
     if (KUSTOMIZATION_FILES.has(basename(file.path).toLowerCase())) {
       failures.push({
         path: file.path,
@@ -66,6 +85,7 @@ export function buildDesiredSet(
       const parsed = cache.parse(file);
       objects.push(...parsed.objects);
       configFiles.push(...parsed.configFiles);
+      expanded.push({ path: file.path, bytes: parsed.expanded.bytes });
     } catch (error: unknown) {
       failures.push({
         path: file.path,
@@ -75,5 +95,23 @@ export function buildDesiredSet(
       });
     }
   }
+  const overExpanded = overBudget("expanded", expanded);
+  if (overExpanded) return { ...empty, failures: [...failures, overExpanded] };
   return { set: { objects, configFiles }, failures };
+}
+
+/** overBudget is the failure of a service whose files add up to more than MAX_SERVICE_BYTES, if they do. */
+function overBudget(
+  what: "source" | "expanded",
+  sizes: readonly { path: string; bytes: number }[],
+): FileFailure | undefined {
+  const total = sizes.reduce((sum, size) => sum + size.bytes, 0);
+  if (total <= MAX_SERVICE_BYTES) return undefined;
+  const largest = [...sizes].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+  const measured = what === "source" ? "source files" : "files once aliases are expanded";
+  return {
+    path: largest[0]?.path ?? "",
+    code: "E_SERVICE_TOO_LARGE",
+    error: `refused: the service's ${measured} add up to ${formatMiB(total)}, over the ${formatMiB(MAX_SERVICE_BYTES)} size budget per service; nothing was rendered. Largest: ${largest.map((size) => `${size.path} (${formatMiB(size.bytes)})`).join(", ")}`,
+  };
 }

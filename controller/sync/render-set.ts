@@ -10,6 +10,10 @@ import type { FileFailure } from "./result.js";
 export interface RenderSetOptions {
   readonly parseCache: ParseCache;
   readonly namespaces?: readonly string[];
+  /** clusterKinds is the config's `cluster_kinds`. */
+  readonly clusterKinds?: readonly string[];
+  /** installNamespace is the controller's own namespace, whose install objects git may not touch. */
+  readonly installNamespace?: string;
   readonly downloadBaseUrl?: string;
 }
 
@@ -18,12 +22,12 @@ export interface RenderSetOptions {
  * renders them: the whole directory parsed together, then rendered with the service's namespace, stateless setting
  * and the config's allowlist. Any file that cannot be used, or a render error, fails the whole set, each named.
  */
-export function renderDesiredSet(
+export async function renderDesiredSet(
   files: readonly Pick<DesiredFile, "path" | "sha" | "content">[],
   service: ServiceConfig,
   options: RenderSetOptions,
-): { objects: KubeObject[]; failures: FileFailure[] } {
-  const build = buildDesiredSet(files, options.parseCache);
+): Promise<{ objects: KubeObject[]; failures: FileFailure[] }> {
+  const build = await buildDesiredSet(files, options.parseCache);
   if (build.failures.length > 0) return { objects: [], failures: build.failures };
   try {
     const objects = renderService({
@@ -33,7 +37,15 @@ export function renderDesiredSet(
       defaultNamespace: service.namespace ?? "default",
       stateless: service.stateless,
       ...(options.downloadBaseUrl ? { downloadBaseUrl: options.downloadBaseUrl } : {}),
-      ...(options.namespaces ? { policy: { namespaces: options.namespaces } } : {}),
+      ...(options.namespaces || options.clusterKinds
+        ? {
+            policy: {
+              ...(options.namespaces ? { namespaces: options.namespaces } : {}),
+              ...(options.clusterKinds ? { clusterKinds: options.clusterKinds } : {}),
+            },
+          }
+        : {}),
+      ...(options.installNamespace ? { installNamespace: options.installNamespace } : {}),
     });
     return { objects, failures: [] };
   } catch (error: unknown) {

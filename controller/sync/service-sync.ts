@@ -35,6 +35,9 @@ export interface ServiceSyncDeps {
   readonly healthTimeoutMs: number;
   readonly prune: boolean;
   readonly namespaces?: readonly string[];
+  readonly clusterKinds?: readonly string[];
+  /** installNamespace is the controller's own namespace (see RenderSetOptions). */
+  readonly installNamespace?: string;
   readonly downloadBaseUrl?: string;
   readonly dryRun: boolean;
   /** retryBaseMs is the first retry delay after a failure; it doubles with each failure, up to 10 minutes. */
@@ -77,7 +80,7 @@ export async function syncService(
   deps: ServiceSyncDeps,
 ): Promise<{ result: SyncResult; state: ServiceState }> {
   const started = deps.clock.now();
-  const rendered = renderDesiredSet(input.files.files, input.service, deps);
+  const rendered = await renderDesiredSet(input.files.files, input.service, deps);
   const setFailures = rendered.failures;
   const listingComplete = setFailures.length === 0;
   // A reconcile of an unchanged set: whatever the server changes now was changed in the cluster, not in git.

@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import { connect, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningServer, startTestServer } from "./test-harness.js";
+import { signBody } from "./webhook-signature.js";
+
+const WEBHOOK = "/v1/gitops/webhook/github";
+
+interface RawExchange {
+  readonly socket: Socket;
+  /** everything the server sent, once it closed the connection */
+  readonly closed: Promise<string>;
+}
+
+/** rawRequest opens a socket, sends `head` and the first part of a body, and keeps the socket open. */
+function rawRequest(url: string, head: string, firstPart: string): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(head + firstPart);
+      resolve({ socket, closed });
+    });
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk.toString("latin1");
+    });
+    socket.on("error", () => {});
+    const closed = new Promise<string>((done) => socket.on("close", () => done(received)));
+    socket.once("error", reject);
+  });
+}
+
+function webhookHead(url: string, length: number, signature: string, extra = ""): string {
+  return [
+    `POST ${WEBHOOK} HTTP/1.1`,
+    `Host: ${new URL(url).host}`,
+    "Content-Type: application/json",
+    "X-GitHub-Event: push",
+    `X-GitHub-Delivery: ${randomUUID()}`,
+    `X-Hub-Signature-256: ${signature}`,
+    `Content-Length: ${length}`,
+    extra,
+    "",
+    "",
+  ]
+    .filter((line, i, all) => line !== "" || i >= all.length - 2)
+    .join("\r\n");
+}
+
+const pushBody = JSON.stringify({
+  ref: "refs/heads/master",
+  repository: { full_name: "Codertocat/Hello-World" },
+});
+const goodSignature = signBody("hello-secret", pushBody);
+const wrongSignature = `sha256=${"0".repeat(64)}`;
+
+async function postWebhook(url: string, body: string, signature: string): Promise<Response> {
+  return fetch(`${url}${WEBHOOK}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": signature,
+    },
+    body,
+  });
+}
+
+/** until retries `attempt` (the server takes a moment to start reading the held bodies) until it is true. */
+async function until(attempt: () => Promise<boolean>, tries = 100): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await attempt()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}
+
+describe("HTTP server limits", () => {
+  const servers: RunningServer[] = [];
+  const sockets: Socket[] = [];
+  const start = async (...args: Parameters<typeof startTestServer>) => {
+    const t = await startTestServer(...args);
+    servers.push(t);
+    return t;
+  };
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    for (const t of servers.splice(0)) await t.server.close();
+  });
+
+  it("answers a webhook body that stalls half way with 408 and closes the socket", async () => {
+    const t = await start({ timeouts: { bodyStallMs: 100 } });
+    const half = pushBody.slice(0, pushBody.length / 2);
+    const exchange = await rawRequest(t.url, webhookHead(t.url, pushBody.length, goodSignature), half);
+    sockets.push(exchange.socket);
+    const received = await exchange.closed;
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    expect(received).toContain('"error":"request_timeout"');
+    expect(t.syncRequests).toEqual([]);
+  });
+
+  it("closes any request whose body never arrives within the request timeout", async () => {
+    // The sync endpoint parses JSON like any route; only Node's request timeout can end this one.
+    const t = await start({ timeouts: { requestMs: 200, headersMs: 200 } });
+    const head = [
+      "POST /v1/gitops/sync HTTP/1.1",
+      `Host: ${new URL(t.url).host}`,
+      "Authorization: Bearer sync-token-123",
+      "Content-Type: application/json",
+      "Content-Length: 100",
+      "",
+      "",
+    ].join("\r\n");
+    const exchange = await rawRequest(t.url, head, '{"a":');
+    sockets.push(exchange.socket);
+    const received = await exchange.closed;
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    expect(t.syncRequests).toEqual([]);
+  });
+
+  it("closes a connection that sends headers only partly", async () => {
+    const t = await start({ timeouts: { requestMs: 200, headersMs: 200 } });
+    const exchange = await rawRequest(t.url, `GET /healthz HTTP/1.1\r\nHost: ${new URL(t.url).host}\r\n`, "");
+    sockets.push(exchange.socket);
+    expect(await exchange.closed).toMatch(/^HTTP\/1\.1 408 /);
+    expect(exchange.socket.destroyed).toBe(true);
+  });
+
+  it("caps the unverified bodies in flight: one more is answered 503 with Retry-After", async () => {
+    const t = await start({ webhookLimits: { maxInFlight: 2 } });
+    for (let i = 0; i < 2; i++) {
+      const held = await rawRequest(t.url, webhookHead(t.url, 1000, wrongSignature), "{");
+      sockets.push(held.socket);
+    }
+    let last: Response | undefined;
+    const refused = await until(async () => {
+      last = await postWebhook(t.url, pushBody, wrongSignature);
+      return last.status === 503;
+    });
+    expect(refused).toBe(true);
+    expect(last?.headers.get("retry-after")).toBe("1");
+    expect(await last?.json()).toMatchObject({ error: "unavailable" });
+    // Once the held bodies go away, deliveries are read again.
+    for (const socket of sockets.splice(0)) socket.destroy();
+    expect(await until(async () => (await postWebhook(t.url, pushBody, goodSignature)).status === 202)).toBe(
+      true,
+    );
+  });
+
+  it("caps the bytes unverified bodies may hold together", async () => {
+    const t = await start({ webhookLimits: { maxBufferedBytes: 1500 } });
+    const held = await rawRequest(t.url, webhookHead(t.url, 1000, wrongSignature), "{");
+    sockets.push(held.socket);
+    // 1000 declared bytes are reserved: a second body of 1000 does not fit, a small one does.
+    const big = JSON.stringify({ padding: "x".repeat(990) });
+    const refused = await until(async () => (await postWebhook(t.url, big, wrongSignature)).status === 503);
+    expect(refused).toBe(true);
+    expect((await postWebhook(t.url, pushBody, goodSignature)).status).toBe(202);
+  });
+
+  it("refuses a chunked body over the limit while it streams", async () => {
+    const t = await start({ webhookBodyLimit: 1024 });
+    const head = [
+      `POST ${WEBHOOK} HTTP/1.1`,
+      `Host: ${new URL(t.url).host}`,
+      "Content-Type: application/json",
+      "X-GitHub-Event: push",
+      `X-Hub-Signature-256: ${wrongSignature}`,
+      "Transfer-Encoding: chunked",
+      "",
+      "",
+    ].join("\r\n");
+    const chunk = "x".repeat(2000);
+    // The body never ends: only the limit can end this request.
+    const exchange = await rawRequest(t.url, head, `${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    sockets.push(exchange.socket);
+    const received = await exchange.closed;
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toContain('"error":"payload_too_large"');
+  });
+
+  it("refuses an unsigned delivery without reading its body", async () => {
+    const t = await start();
+    const head = [
+      `POST ${WEBHOOK} HTTP/1.1`,
+      `Host: ${new URL(t.url).host}`,
+      "Content-Type: application/json",
+      "X-GitHub-Event: push",
+      "Content-Length: 1000000",
+      "",
+      "",
+    ].join("\r\n");
+    const exchange = await rawRequest(t.url, head, "{");
+    sockets.push(exchange.socket);
+    const received = await exchange.closed;
+    expect(received).toMatch(/^HTTP\/1\.1 401 /);
+  });
+
+  it("serves /ui with Referrer-Policy: no-referrer and a CSP", async () => {
+    const t = await start();
+    const res = await fetch(`${t.url}/ui`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+  });
+});

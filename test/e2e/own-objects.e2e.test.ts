@@ -1,0 +1,246 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import yaml from "js-yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ControllerState } from "../../controller/state/state.js";
+import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
+import { createTestNamespace, kubeconfigPath, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
+
+// Hostile git content: a service that reaches for the controller's own objects is refused before anything is sent,
+// the rest still syncs, and the controller runs with the install's own RBAC (a token of its ServiceAccount), so the
+// least-privilege rules are shown to be enough to apply a Secret.
+
+const MAIN = new URL("../../controller/main.ts", import.meta.url).pathname;
+const APPLY_GITOPS = new URL("../../apply-gitops.ts", import.meta.url).pathname;
+const TOKEN = "t0ken";
+const unique = () => randomBytes(3).toString("hex");
+
+let world: GitHubWorld;
+let work: string;
+const namespaces: TestNamespace[] = [];
+
+beforeAll(async () => {
+  world = await createGitHubWorld();
+  work = await mkdtemp(join(tmpdir(), "own-objects-e2e-"));
+});
+afterAll(async () => {
+  await world?.close();
+  await Promise.all(namespaces.map((ns) => ns.cleanup()));
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function namespace(prefix: string): Promise<TestNamespace> {
+  const ns = await createTestNamespace(prefix);
+  namespaces.push(ns);
+  return ns;
+}
+
+/** install applies what `apply-gitops --dry-run` builds for `config` into `installNs`, except the DaemonSet. */
+async function install(config: string, installNs: string): Promise<void> {
+  const file = join(work, `install-${unique()}.yaml`);
+  // The controller run by the test listens on any free port; the installed Service needs a real one.
+  await writeFile(file, config.replace('listen: "127.0.0.1:0"', 'listen: "0.0.0.0:8080"'));
+  const { stdout } = await execa(process.execPath, [
+    "--import",
+    "tsx",
+    APPLY_GITOPS,
+    "--config-file",
+    file,
+    "--cluster-name",
+    "e2e",
+    "--namespace",
+    installNs,
+    "--dry-run",
+  ]);
+  const objects = yaml.loadAll(stdout) as { kind: string }[];
+  // No pod: this test runs the controller itself, as the install's ServiceAccount.
+  const kept = objects.filter((object) => object && object.kind !== "DaemonSet");
+  await kubectl(["apply", "--server-side", "--field-manager=simple-gitops-install", "-f", "-"], {
+    input: kept.map((object) => `---\n${yaml.dump(object)}`).join(""),
+  });
+}
+
+/** serviceAccountKubeconfig is a kubeconfig for the test cluster that authenticates as the controller's ServiceAccount. */
+async function serviceAccountKubeconfig(installNs: string): Promise<string> {
+  const token = (
+    await kubectl(["-n", installNs, "create", "token", "gitops-controller", "--duration=1h"])
+  ).trim();
+  const admin = yaml.load(await readFile(kubeconfigPath(), "utf8")) as {
+    clusters: { name: string; cluster: Record<string, unknown> }[];
+  };
+  const cluster = admin.clusters[0];
+  if (!cluster) throw new Error("no cluster in the test kubeconfig");
+  const path = join(work, `sa-${unique()}.kubeconfig`);
+  await writeFile(
+    path,
+    yaml.dump({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "e2e", cluster: cluster.cluster }],
+      users: [{ name: "gitops-controller", user: { token } }],
+      contexts: [{ name: "sa", context: { cluster: "e2e", user: "gitops-controller" } }],
+      "current-context": "sa",
+    }),
+  );
+  return path;
+}
+
+const canI = async (verb: string, resource: string, ns: string, installNs: string) =>
+  (
+    await execa(
+      "kubectl",
+      [
+        "--kubeconfig",
+        kubeconfigPath(),
+        "auth",
+        "can-i",
+        verb,
+        resource,
+        ...(ns ? ["-n", ns] : []),
+        "--as",
+        `system:serviceaccount:${installNs}:gitops-controller`,
+      ],
+      { reject: false },
+    )
+  ).stdout.trim();
+
+interface OnceRun {
+  exitCode: number | undefined;
+  stderr: string;
+  state: ControllerState;
+}
+
+async function runOnce(configYaml: string, env: Record<string, string>): Promise<OnceRun> {
+  const dir = await mkdtemp(join(tmpdir(), "own-objects-once-"));
+  try {
+    const configPath = join(dir, "gitops-config.yaml");
+    await writeFile(configPath, configYaml);
+    const stateDir = join(dir, "state");
+    const result = await execa(
+      process.execPath,
+      ["--import", "tsx", MAIN, "--config", configPath, "--once", "--state-dir", stateDir],
+      {
+        env: { PATH: process.env.PATH ?? "", ...env },
+        reject: false,
+        timeout: 150_000,
+        forceKillAfterDelay: 1_000,
+      },
+    );
+    const stateText = await readFile(join(stateDir, "state.json"), "utf8").catch(() => undefined);
+    if (stateText === undefined) {
+      throw new Error(
+        `--once exited ${result.exitCode} without a state; stderr: ${String(result.stderr).slice(-3000)}`,
+      );
+    }
+    return {
+      exitCode: result.exitCode,
+      stderr: String(result.stderr),
+      state: JSON.parse(stateText) as ControllerState,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface LiveConfigMap {
+  metadata: {
+    resourceVersion: string;
+    labels?: Record<string, string>;
+    managedFields?: { manager: string }[];
+  };
+  data?: Record<string, string>;
+}
+
+describe("the controller's own objects are out of git's reach", () => {
+  it.each([
+    "api",
+    "kubectl",
+  ])("refuses a service that overwrites gitops-config in the controller's namespace; the others sync (%s applyer)", async (applyer) => {
+    const installNs = (await namespace(`own-install-${applyer}`)).name;
+    const appsNs = (await namespace(`own-apps-${applyer}`)).name;
+    const repoName = `own-${applyer}-${unique()}`;
+    const repo = await world.addRepo("org", repoName, TOKEN);
+    const config = (apiUrl: string) => `
+github_configs:
+  gitops: { repo_owner: org, repo_name: ${repoName}, token_env: GH_TOKEN, api_url: "${apiUrl}" }
+services:
+  - { name: hostile, github: gitops, k8s_yaml_dir: hostile, namespace: ${installNs}, stateless: false }
+  - { name: good, github: gitops, k8s_yaml_dir: good, namespace: ${appsNs}, stateless: false }
+# The risky layout the issue describes: the controller's own namespace is one git may apply into.
+namespaces: [${installNs}, ${appsNs}]
+poll_interval: 1h
+listen: "127.0.0.1:0"
+applyers: [${applyer}]
+health_timeout: 30s
+`;
+    await install(config(world.server.url), installNs);
+    const before = await kubectlJson<LiveConfigMap>(["-n", installNs, "get", "configmap", "gitops-config"]);
+
+    const head = await repo.commit({
+      "hostile/config.yaml": yaml.dump({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "gitops-config" },
+        data: { "gitops-config.yaml": config("https://attacker.example.com") },
+      }),
+      "hostile/harmless.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: harmless}\ndata: {a: b}\n",
+      "good/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n",
+      "good/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: app-secret}\nstringData: {k: v}\n",
+    });
+
+    const run = await runOnce(config(world.server.url), {
+      KUBECONFIG: await serviceAccountKubeconfig(installNs),
+      GH_TOKEN: TOKEN,
+      POD_NAMESPACE: installNs,
+    });
+
+    expect(run.exitCode, run.stderr.slice(-3000)).toBe(1);
+    const hostile = run.state.services.hostile;
+    expect(hostile?.lastError).toMatchObject({ code: "E_OWN_OBJECT", commit: head });
+    expect(hostile?.lastError?.message).toContain("hostile/config.yaml");
+    expect(hostile?.lastError?.message).toContain(
+      `ConfigMap ${installNs}/gitops-config: is the controller's own object`,
+    );
+    expect(hostile?.objects).toEqual([]);
+    expect(run.state.services.good?.lastError).toBeUndefined();
+    expect(run.state.services.good?.commit).toBe(head);
+
+    // In the cluster: gitops-config untouched, nothing of the refused set, the good service's objects applied.
+    const after = await kubectlJson<LiveConfigMap>(["-n", installNs, "get", "configmap", "gitops-config"]);
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.data).toEqual(before.data);
+    expect(
+      await kubectl(["-n", installNs, "get", "configmap", "harmless", "--ignore-not-found", "-o", "name"]),
+    ).toBe("");
+    expect(
+      await kubectl(["-n", appsNs, "get", "configmap/settings", "secret/app-secret", "-o", "name"]),
+    ).toBe("configmap/settings\nsecret/app-secret");
+  }, 180_000);
+
+  it("grants Secrets by name only, and in its own namespace only its Lease and state ConfigMap, not its config", async () => {
+    const installNs = (await namespace("own-rbac")).name;
+    const appsNs = (await namespace("own-rbac-apps")).name;
+    await install(
+      `github_configs:\n  r: { repo_owner: o, repo_name: r }\nservices:\n  - { name: web, github: r, k8s_yaml_dir: k8s, namespace: ${appsNs} }\nnamespaces: [${appsNs}]\n`,
+      installNs,
+    );
+    for (const verb of ["get", "create", "patch", "delete"]) {
+      expect(await canI(verb, "secrets", appsNs, installNs), `${verb} secrets`).toBe("yes");
+    }
+    expect(await canI("list", "secrets", appsNs, installNs)).toBe("no");
+    expect(await canI("watch", "secrets", appsNs, installNs)).toBe("no");
+    expect(await canI("get", "secrets/gitops-controller-secrets", installNs, installNs)).toBe("no");
+    expect(await canI("update", "configmaps/gitops-config", installNs, installNs)).toBe("no");
+    expect(await canI("patch", "configmaps/gitops-config", installNs, installNs)).toBe("no");
+    expect(await canI("update", "configmaps/simple-gitops-state", installNs, installNs)).toBe("yes");
+    expect(await canI("get", "configmaps/simple-gitops-state", installNs, installNs)).toBe("yes");
+    expect(await canI("create", "configmaps", installNs, installNs)).toBe("yes");
+    expect(
+      await canI("update", "leases.coordination.k8s.io/simple-gitops-leader", installNs, installNs),
+    ).toBe("yes");
+    expect(await canI("create", "leases.coordination.k8s.io", installNs, installNs)).toBe("yes");
+  });
+});
