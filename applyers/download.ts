@@ -4,25 +4,33 @@ import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { getGlobalDispatcher, interceptors, request as undiciRequest } from "undici";
+import { request as undiciRequest } from "undici";
 import { formatTimeout } from "./run.js";
 
-/** HttpGet fetches a URL as a stream; `signal` aborts the request and its body. The production one is undici's. */
+/**
+ * HttpGet fetches one URL as a stream, without following redirects: a redirect comes back as its status with the
+ * `location` it names, and {@link downloadExecutable} decides whether to follow it. `signal` aborts the request and
+ * its body. The production one is undici's.
+ */
 export type HttpGet = (
   url: string,
   opts?: { signal?: AbortSignal },
-) => Promise<{ statusCode: number; body: NodeJS.ReadableStream }>;
+) => Promise<{ statusCode: number; body: NodeJS.ReadableStream; location?: string }>;
 
-/** undiciGet is the production {@link HttpGet}, following redirects (release hosts usually redirect). */
+/** undiciGet is the production {@link HttpGet}: one request, redirects returned rather than followed. */
 export const undiciGet: HttpGet = async (url, opts = {}) => {
-  const dispatcher = getGlobalDispatcher().compose(interceptors.redirect({ maxRedirections: 5 }));
   const response = await undiciRequest(url, {
     method: "GET",
-    dispatcher,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  return { statusCode: response.statusCode, body: response.body };
+  const location = response.headers.location;
+  const first = Array.isArray(location) ? location[0] : location;
+  return { statusCode: response.statusCode, body: response.body, ...(first ? { location: first } : {}) };
 };
+
+/** MAX_REDIRECTS bounds the redirects one download follows (release hosts usually redirect once or twice). */
+export const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** DOWNLOAD_TIMEOUT_MS bounds a whole download, body included, unless the caller says otherwise. */
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
@@ -31,7 +39,12 @@ export const DOWNLOAD_TIMEOUT_MS = 120_000;
 export class DownloadError extends Error {
   override name = "DownloadError";
   constructor(
-    readonly code: "E_DOWNLOAD_HTTP" | "E_DOWNLOAD_CHECKSUM" | "E_DOWNLOAD_IO" | "E_DOWNLOAD_TIMEOUT",
+    readonly code:
+      | "E_DOWNLOAD_HTTP"
+      | "E_DOWNLOAD_REDIRECT"
+      | "E_DOWNLOAD_CHECKSUM"
+      | "E_DOWNLOAD_IO"
+      | "E_DOWNLOAD_TIMEOUT",
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -55,7 +68,9 @@ export async function sha256File(path: string): Promise<string | undefined> {
  * downloadExecutable saves `url` to `dest` with mode 755, checking `sha256` when given. It writes to a temporary
  * file and renames it into place, so a crash mid-download never leaves a truncated binary that looks installed.
  * The whole download is bounded by `timeoutMs` (default {@link DOWNLOAD_TIMEOUT_MS}; past it: `E_DOWNLOAD_TIMEOUT`);
- * an aborted `signal` stops it and rejects with the signal's reason.
+ * an aborted `signal` stops it and rejects with the signal's reason. Redirects are followed only to https URLs, at
+ * most {@link MAX_REDIRECTS} of them: a hop to http (where anyone on the path could swap the binary) is refused
+ * with `E_DOWNLOAD_REDIRECT`, naming both URLs.
  */
 export async function downloadExecutable(opts: {
   url: string;
@@ -78,25 +93,50 @@ export async function downloadExecutable(opts: {
   };
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.download-${process.pid}`;
-  let response: Awaited<ReturnType<HttpGet>>;
-  try {
-    response = await get(url, { signal });
-  } catch (error: unknown) {
-    throw (
-      stopped(error) ??
-      new DownloadError("E_DOWNLOAD_HTTP", `GET ${url}: ${(error as Error).message}`, { cause: error })
-    );
-  }
-  if (response.statusCode !== 200) {
+  /** drain reads a body we do not keep, so the connection can be reused; a stop while at it is thrown. */
+  const drain = async (body: NodeJS.ReadableStream) => {
     try {
-      // Drain so the connection can be reused.
-      for await (const _ of response.body) {
+      for await (const _ of body) {
       }
     } catch (error: unknown) {
       const why = stopped(error);
       if (why) throw why;
     }
-    throw new DownloadError("E_DOWNLOAD_HTTP", `GET ${url}: HTTP ${response.statusCode}`);
+  };
+  let response: Awaited<ReturnType<HttpGet>>;
+  let current = url;
+  for (let hops = 0; ; hops++) {
+    try {
+      response = await get(current, { signal });
+    } catch (error: unknown) {
+      throw (
+        stopped(error) ??
+        new DownloadError("E_DOWNLOAD_HTTP", `GET ${current}: ${(error as Error).message}`, { cause: error })
+      );
+    }
+    if (!REDIRECT_STATUSES.has(response.statusCode)) break;
+    await drain(response.body);
+    const status = `GET ${current}: HTTP ${response.statusCode}`;
+    if (!response.location) throw new DownloadError("E_DOWNLOAD_HTTP", `${status} without a Location`);
+    let next: URL;
+    try {
+      next = new URL(response.location, current);
+    } catch {
+      throw new DownloadError("E_DOWNLOAD_REDIRECT", `${status} to an invalid URL: ${response.location}`);
+    }
+    if (next.protocol !== "https:") {
+      throw new DownloadError(
+        "E_DOWNLOAD_REDIRECT",
+        `${status} redirects to ${next.href}: refusing a redirect that is not https`,
+      );
+    }
+    if (hops >= MAX_REDIRECTS)
+      throw new DownloadError("E_DOWNLOAD_REDIRECT", `GET ${url}: more than ${MAX_REDIRECTS} redirects`);
+    current = next.href;
+  }
+  if (response.statusCode !== 200) {
+    await drain(response.body);
+    throw new DownloadError("E_DOWNLOAD_HTTP", `GET ${current}: HTTP ${response.statusCode}`);
   }
   const hash = createHash("sha256");
   try {

@@ -500,3 +500,56 @@ async function stillRunning(pids: readonly number[]): Promise<number[]> {
   for (const pid of left) process.kill(pid, "SIGKILL");
   return left;
 }
+
+describe("kubectl's environment", () => {
+  it("starts kubectl with PATH, HOME, KUBECONFIG, in-cluster config and proxies only: no token or secret", async () => {
+    const work = await mkdtemp(join(tmpdir(), "kubectl-env-"));
+    try {
+      // A stand-in kubectl, started for real through the production runner, that records its environment.
+      const bin = join(work, "kubectl");
+      await writeFile(bin, `#!/bin/sh\nenv > '${work}/env'\necho '{}'\n`);
+      await chmod(bin, 0o755);
+      const parent = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: "/home/gitops",
+        KUBECONFIG: "/etc/kube/config",
+        KUBERNETES_SERVICE_HOST: "10.96.0.1",
+        KUBERNETES_SERVICE_PORT: "443",
+        HTTPS_PROXY: "http://proxy:3128",
+        http_proxy: "http://proxy:3128",
+        NO_PROXY: "10.0.0.0/8",
+        GITHUB_TOKEN: "ghp_secret",
+        WEBHOOK_SECRET: "whsec",
+        GITOPS_SYNC_TOKEN: "sync-token",
+        GITOPS_READ_TOKEN: "read-token",
+        GITOPS_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X",
+        GITOPS_HMAC_SECRET: "hmac",
+      };
+      await createKubectlApplyer({ bin, env: parent, log }).ensureInstalled();
+      const seen = new Map(
+        (await readFile(join(work, "env"), "utf8"))
+          .split("\n")
+          .filter((line) => line.includes("="))
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
+      for (const name of [
+        "PATH",
+        "HOME",
+        "KUBECONFIG",
+        "KUBERNETES_SERVICE_HOST",
+        "KUBERNETES_SERVICE_PORT",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "NO_PROXY",
+      ] as const)
+        expect(seen.get(name), name).toBe(parent[name]);
+      for (const secret of ["GITHUB_TOKEN", "WEBHOOK_SECRET", "GITOPS_SYNC_TOKEN", "GITOPS_READ_TOKEN"])
+        expect(seen.has(secret), secret).toBe(false);
+      const text = [...seen.values()].join("\n");
+      for (const value of ["ghp_secret", "whsec", "sync-token", "read-token", "hooks.slack.com", "hmac"])
+        expect(text).not.toContain(value);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -16,7 +16,10 @@ import { deleteOptions } from "./kube-api.js";
 import { objectIndex } from "./object-index.js";
 import { applyInPhases } from "./phases.js";
 import {
+  BASE_CHILD_ENV,
+  childEnv,
   DEFAULT_RUN_TIMEOUT_MS,
+  type EnvSource,
   formatTimeout,
   mapLimit,
   type RunCommand,
@@ -41,8 +44,20 @@ export interface KubectlApplyerOptions {
    */
   timeoutMs?: number;
   run?: RunCommand;
+  /**
+   * env is where kubectl's environment is picked from (`process.env` by default): only {@link KUBECTL_ENV}, so
+   * kubectl and its credential plugins never see the controller's tokens and secrets.
+   */
+  env?: EnvSource;
   log: Logger;
 }
+
+/** KUBECTL_ENV is kubectl's allowlist: the base one plus what in-cluster config reads in a pod. */
+export const KUBECTL_ENV: readonly string[] = [
+  ...BASE_CHILD_ENV,
+  "KUBERNETES_SERVICE_HOST",
+  "KUBERNETES_SERVICE_PORT",
+];
 
 const FIELD_MANAGER = "simple-gitops";
 
@@ -71,6 +86,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     timeoutMs = DEFAULT_RUN_TIMEOUT_MS,
   } = options;
   const name = "kubectl";
+  const env = childEnv(options.env ?? process.env, KUBECTL_ENV);
   const global = [
     ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
     ...(options.context ? ["--context", options.context] : []),
@@ -96,6 +112,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
   ): Promise<RunResult> {
     const result = await run(bin, [...global, ...args], {
       timeoutMs,
+      env,
       ...(opts.input === undefined ? {} : { input: opts.input }),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });

@@ -22,6 +22,7 @@ function standIn(recordDir: string): string {
   return `#!/bin/sh
 if [ "$1" = "--help" ]; then echo "nokube stand-in"; exit 0; fi
 printf '%s\\n' "$@" > '${recordDir}/args'
+env > '${recordDir}/env'
 cat > '${recordDir}/stdin'
 if grep -q 'name: hang-' '${recordDir}/stdin'; then sleep 60 >/dev/null 2>&1 & echo $$ $! > '${recordDir}/pids'; sleep 60; fi
 if grep -q 'name: bad-' '${recordDir}/stdin'; then echo "error: apply failed: ConfigMap bad-one: invalid" >&2; exit 1; fi
@@ -52,6 +53,7 @@ beforeAll(async () => {
       res.writeHead(200, { "content-length": String(binary.length) }).write(binary.slice(0, 10));
     // No answer at all.
     else if (req.url === "/stall-headers") return;
+    // A redirect that stays on plain http.
     else if (req.url === "/moved") res.writeHead(302, { location: "/nokube/linux-amd64/nokube" }).end();
     else res.writeHead(404).end("not found");
   });
@@ -97,11 +99,13 @@ describe("createNokubeApplyer", () => {
     expect(requests).toEqual(["/nokube/linux-amd64/nokube"]);
   });
 
-  it("follows redirects and downloads again when the binary went missing", async () => {
+  it("downloads again when the binary went missing", async () => {
     const ws = await workspace();
+    const url = `${baseUrl}/nokube/linux-amd64/nokube`;
     const applyer = createNokubeApplyer({
       clusterName: "c",
-      downloadUrl: `${baseUrl}/moved`,
+      downloadUrl: url,
+      sha256: sha(binary),
       workspace: ws,
       log,
     });
@@ -109,13 +113,167 @@ describe("createNokubeApplyer", () => {
     await applyer.ensureInstalled();
     await rm(join(ws, "bin", "nokube"));
     await applyer.apply(objects);
-    expect(requests.filter((r) => r === "/moved")).toHaveLength(2);
+    expect(requests).toEqual(["/nokube/linux-amd64/nokube", "/nokube/linux-amd64/nokube"]);
   });
 
+  it("starts the CLI with PATH, HOME, KUBECONFIG and proxies only: no token or secret of the controller", async () => {
+    const parent = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: "/home/gitops",
+      KUBECONFIG: "/etc/kube/config",
+      HTTPS_PROXY: "http://proxy:3128",
+      no_proxy: "10.0.0.0/8",
+      GITHUB_TOKEN: "ghp_secret",
+      WEBHOOK_SECRET: "whsec",
+      GITOPS_SYNC_TOKEN: "sync-token",
+      GITOPS_READ_TOKEN: "read-token",
+      GITOPS_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X",
+      GITOPS_HMAC_SECRET: "hmac",
+    };
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      sha256: sha(binary),
+      workspace: await workspace(),
+      env: parent,
+      log,
+    });
+    await applyer.apply(objects);
+    const seen = new Map(
+      (await readFile(join(dir, "env"), "utf8"))
+        .split("\n")
+        .filter((line) => line.includes("="))
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
+    expect(seen.get("PATH")).toBe(parent.PATH);
+    expect(seen.get("HOME")).toBe("/home/gitops");
+    expect(seen.get("KUBECONFIG")).toBe("/etc/kube/config");
+    expect(seen.get("HTTPS_PROXY")).toBe("http://proxy:3128");
+    expect(seen.get("no_proxy")).toBe("10.0.0.0/8");
+    for (const secret of ["GITHUB_TOKEN", "WEBHOOK_SECRET", "GITOPS_SYNC_TOKEN", "GITOPS_READ_TOKEN"])
+      expect(seen.has(secret), secret).toBe(false);
+    const text = [...seen.values()].join("\n");
+    for (const value of ["ghp_secret", "whsec", "sync-token", "read-token", "hooks.slack.com", "hmac"])
+      expect(text).not.toContain(value);
+  });
+
+  it("refuses to download a plain-http URL without sha256, before any request", async () => {
+    const ws = await workspace();
+    const url = `${baseUrl}/nokube/linux-amd64/nokube`;
+    const applyer = createNokubeApplyer({ clusterName: "c", downloadUrl: url, workspace: ws, log });
+    await expect(applyer.ensureInstalled()).rejects.toThrow(
+      `applyer nokube is unavailable: refusing to download ${url} without sha256`,
+    );
+    expect(requests).toEqual([]);
+  });
+
+  it("refuses a redirect to plain http, naming it, from the real server (the getter follows nothing itself)", async () => {
+    const ws = await workspace();
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: `${baseUrl}/moved`,
+      sha256: sha(binary),
+      workspace: ws,
+      log,
+    });
+    await expect(applyer.ensureInstalled()).rejects.toThrow(
+      `GET ${baseUrl}/moved: HTTP 302 redirects to ${baseUrl}/nokube/linux-amd64/nokube: refusing a redirect that is not https`,
+    );
+    expect(requests).toEqual(["/moved"]);
+    await expect(stat(join(ws, "bin", "nokube"))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+/** redirecting is an HttpGet that answers `routes`: a string is a 302 to it, a Buffer the body of a 200. */
+function redirecting(
+  routes: Record<string, string | undefined>,
+  body: () => string,
+): {
+  get: HttpGet;
+  asked: string[];
+} {
+  const asked: string[] = [];
+  const get: HttpGet = async (url) => {
+    asked.push(url);
+    const to = routes[url];
+    const stream = new PassThrough();
+    if (to === undefined) {
+      stream.end(body());
+      return { statusCode: 200, body: stream };
+    }
+    stream.end();
+    return { statusCode: 302, body: stream, location: to };
+  };
+  return { get, asked };
+}
+
+describe("createNokubeApplyer download redirects", () => {
+  it("follows https redirects, relative ones included", async () => {
+    const { get, asked } = redirecting(
+      {
+        "https://releases.example/nokube": "https://cdn.example/a/nokube",
+        "https://cdn.example/a/nokube": "../b/nokube",
+      },
+      () => binary,
+    );
+    const ws = await workspace();
+    await createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: "https://releases.example/nokube",
+      workspace: ws,
+      get,
+      log,
+    }).ensureInstalled();
+    expect(asked).toEqual([
+      "https://releases.example/nokube",
+      "https://cdn.example/a/nokube",
+      "https://cdn.example/b/nokube",
+    ]);
+    expect(await readFile(join(ws, "bin", "nokube"), "utf8")).toBe(binary);
+  });
+
+  it("refuses an https to http redirect, naming the URL, and does not fetch it", async () => {
+    const { get, asked } = redirecting(
+      { "https://releases.example/nokube": "http://evil.example/nokube" },
+      () => binary,
+    );
+    const ws = await workspace();
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: "https://releases.example/nokube",
+      workspace: ws,
+      get,
+      log,
+    });
+    await expect(applyer.ensureInstalled()).rejects.toThrow(
+      "applyer nokube is unavailable: GET https://releases.example/nokube: HTTP 302 redirects to http://evil.example/nokube: refusing a redirect that is not https",
+    );
+    expect(asked).toEqual(["https://releases.example/nokube"]);
+    expect(await readdir(join(ws, "bin"))).toEqual([]);
+  });
+
+  it("gives up after 5 redirects", async () => {
+    const routes: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) routes[`https://r.example/${i}`] = `https://r.example/${i + 1}`;
+    const { get, asked } = redirecting(routes, () => binary);
+    const applyer = createNokubeApplyer({
+      clusterName: "c",
+      downloadUrl: "https://r.example/0",
+      workspace: await workspace(),
+      get,
+      log,
+    });
+    await expect(applyer.ensureInstalled()).rejects.toThrow("GET https://r.example/0: more than 5 redirects");
+    expect(asked).toHaveLength(6);
+  });
+});
+
+describe("createNokubeApplyer failures and deletes", () => {
   it("reports every object failed with the CLI's message when the apply fails", async () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      sha256: sha(binary),
       workspace: await workspace(),
       log,
     });
@@ -140,7 +298,8 @@ describe("createNokubeApplyer", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}${path}`,
-      sha256,
+      // Pinned, so that a plain-http test URL is allowed; the sha256 case pins a wrong one.
+      sha256: sha256 ?? sha(binary),
       workspace: ws,
       log,
     });
@@ -154,6 +313,7 @@ describe("createNokubeApplyer", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/x`,
+      sha256: sha(binary),
       workspace: await workspace(),
       log,
     });
@@ -220,6 +380,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      sha256: sha(binary),
       workspace: await workspace(),
       run,
       log,
@@ -238,6 +399,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      sha256: sha(binary),
       workspace: await workspace(),
       timeoutMs: 500,
       log,
@@ -260,6 +422,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      sha256: sha(binary),
       workspace: await workspace(),
       log,
     });
@@ -282,6 +445,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/nokube/linux-amd64/nokube`,
+      sha256: sha(binary),
       workspace: ws,
       timeoutMs: 7000,
       run,
@@ -300,6 +464,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}${path}`,
+      sha256: sha(binary),
       workspace: ws,
       downloadTimeoutMs: 300,
       log,
@@ -325,6 +490,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: "http://example.invalid/nokube",
+      sha256: sha(binary),
       workspace: ws,
       downloadTimeoutMs: 300,
       get,
@@ -341,6 +507,7 @@ describe("createNokubeApplyer timeouts and cancellation", () => {
     const applyer = createNokubeApplyer({
       clusterName: "c",
       downloadUrl: `${baseUrl}/stall-body`,
+      sha256: sha(binary),
       workspace: ws,
       log,
     });

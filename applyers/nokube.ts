@@ -11,7 +11,14 @@ import {
   type ApplyResult,
 } from "./applyer.js";
 import { DownloadError, downloadExecutable, type HttpGet, sha256File, undiciGet } from "./download.js";
-import { DEFAULT_RUN_TIMEOUT_MS, formatTimeout, type RunCommand, runProcess } from "./run.js";
+import {
+  childEnv,
+  DEFAULT_RUN_TIMEOUT_MS,
+  type EnvSource,
+  formatTimeout,
+  type RunCommand,
+  runProcess,
+} from "./run.js";
 
 /** NokubeApplyerOptions configure {@link createNokubeApplyer}; they mirror `applyer_nokube` in the config. */
 export interface NokubeApplyerOptions {
@@ -30,6 +37,11 @@ export interface NokubeApplyerOptions {
   downloadTimeoutMs?: number;
   run?: RunCommand;
   get?: HttpGet;
+  /**
+   * env is where the CLI's environment is picked from (`process.env` by default): only PATH, HOME, KUBECONFIG and
+   * the proxy variables, so a downloaded binary never sees the controller's tokens and secrets.
+   */
+  env?: EnvSource;
   log: Logger;
 }
 
@@ -52,6 +64,7 @@ export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
   const { run = runProcess, get = undiciGet, log, timeoutMs = DEFAULT_RUN_TIMEOUT_MS } = options;
   const name = "nokube";
   const bin = join(options.workspace, "bin", "nokube");
+  const env = childEnv(options.env ?? process.env);
 
   async function installed(): Promise<boolean> {
     try {
@@ -68,6 +81,13 @@ export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
 
   async function install(signal?: AbortSignal): Promise<void> {
     if (!(await installed())) {
+      // The config refuses this too; a binary fetched over plain http and run unchecked is never run here.
+      if (!options.sha256 && !options.downloadUrl.startsWith("https://")) {
+        throw new ApplyerUnavailableError(
+          name,
+          `refusing to download ${options.downloadUrl} without sha256: use https, or set applyer_nokube.sha256`,
+        );
+      }
       log.info({ applyer: name, url: options.downloadUrl, dest: bin }, "downloading the NoKube CLI");
       try {
         await downloadExecutable({
@@ -84,7 +104,7 @@ export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
         throw error;
       }
     }
-    const probe = await run(bin, ["--help"], { timeoutMs, ...abortable(signal) });
+    const probe = await run(bin, ["--help"], { timeoutMs, env, ...abortable(signal) });
     if (probe.spawnError || probe.exitCode !== 0) {
       const why =
         probe.spawnError ??
@@ -106,6 +126,7 @@ export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
       const result = await run(bin, ["apply", "--cluster", options.clusterName], {
         input: stream,
         timeoutMs,
+        env,
         ...abortable(signal),
       });
       if (result.spawnError)

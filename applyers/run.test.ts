@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KILL_GRACE_MS, runProcess } from "./run.js";
+import { childEnv, KILL_GRACE_MS, runProcess } from "./run.js";
 
 let dir: string;
 let n = 0;
@@ -72,6 +72,42 @@ describe("runProcess", () => {
       { input: "hello\n", env: { EXTRA: "x" }, timeoutMs: 10_000 },
     );
     expect(result).toEqual({ exitCode: 3, stdout: "out:hello:x\n", stderr: "err\n" });
+  });
+
+  it("gives the child `env` as its whole environment, adding nothing of ours", async () => {
+    const result = await runProcess("/bin/sh", ["-c", "env"], {
+      env: { PATH: "/usr/bin:/bin", ONLY: "this" },
+    });
+    const names = result.stdout
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => line.slice(0, line.indexOf("=")));
+    // sh may add PWD, SHLVL and _ itself; nothing else comes from this process.
+    expect(names.filter((name) => !["PWD", "SHLVL", "_"].includes(name)).sort()).toEqual(["ONLY", "PATH"]);
+  });
+
+  it("without `env`, passes only the allowlist of our environment: no GITHUB_TOKEN", async () => {
+    const saved = { GITHUB_TOKEN: process.env.GITHUB_TOKEN, KUBECONFIG: process.env.KUBECONFIG };
+    process.env.GITHUB_TOKEN = "ghp_secret";
+    process.env.KUBECONFIG = "/etc/kube/config";
+    try {
+      const result = await runProcess("/bin/sh", ["-c", "env"]);
+      expect(result.stdout).not.toContain("GITHUB_TOKEN");
+      expect(result.stdout).not.toContain("ghp_secret");
+      expect(result.stdout).toContain("KUBECONFIG=/etc/kube/config\n");
+      expect(result.stdout).toContain(`PATH=${process.env.PATH}\n`);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it("childEnv keeps only the allowlisted names that are set", () => {
+    expect(
+      childEnv({ PATH: "/bin", HOME: "/h", GITHUB_TOKEN: "t", HTTPS_PROXY: undefined, no_proxy: "x" }),
+    ).toEqual({ PATH: "/bin", HOME: "/h", no_proxy: "x" });
   });
 
   it("reports a binary that cannot be started", async () => {

@@ -12,11 +12,15 @@ export interface RunResult {
   timedOut?: boolean;
 }
 
-/** RunOptions tune one run: stdin, extra environment, and when to give up. */
+/** RunOptions tune one run: stdin, the child's environment, and when to give up. */
 export interface RunOptions {
   input?: string;
   /** timeoutMs bounds the run: past it the whole process group is killed and the result says `timedOut`. */
   timeoutMs?: number;
+  /**
+   * env is the child's whole environment: nothing of the controller's own environment is added to it. Without it,
+   * the child gets {@link childEnv} of the controller's environment (PATH, HOME, KUBECONFIG and proxies only).
+   */
   env?: Record<string, string>;
   /** signal kills the whole process group and rejects the run with the signal's reason. */
   signal?: AbortSignal;
@@ -27,6 +31,39 @@ export interface RunOptions {
  * only when `signal` aborts, with the signal's reason, once the process is gone.
  */
 export type RunCommand = (file: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+
+/** EnvSource is an environment to pick a child's variables from (`process.env` in production). */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/** PROXY_ENV are the proxy variables a child may need to reach a server, in both spellings tools read. */
+export const PROXY_ENV = [
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+] as const;
+
+/**
+ * BASE_CHILD_ENV is the allowlist every child process starts from. The controller's environment holds the GitHub
+ * token, webhook and HMAC secrets, notification URLs and API tokens; a child (kubectl, the downloaded NoKube CLI,
+ * what they start) gets none of them, only what it needs to run and reach the cluster.
+ */
+export const BASE_CHILD_ENV = ["PATH", "HOME", "KUBECONFIG", ...PROXY_ENV] as const;
+
+/** childEnv picks the allowlisted `names` that are set in `source`: a child's whole environment. */
+export function childEnv(
+  source: EnvSource,
+  names: readonly string[] = BASE_CHILD_ENV,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = source[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
 
 /** KILL_GRACE_MS is how long a process group has between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2_000;
@@ -41,7 +78,8 @@ const GIVE_UP_MS = 1_000;
  * mid-apply: the controller decides when to stop it. On timeout or abort the whole group gets SIGTERM, then SIGKILL
  * after {@link KILL_GRACE_MS}, so what the child started (kubectl's exec credential plugins, a shell's children)
  * dies with it. Once the child has exited, stdio that something it left behind still holds is closed on our side
- * after {@link EXIT_DRAIN_MS} and that group is killed too, so a run never waits on a stray grandchild.
+ * after {@link EXIT_DRAIN_MS} and that group is killed too, so a run never waits on a stray grandchild. The child's
+ * environment is `opts.env` alone, or the allowlisted {@link childEnv} of ours: never our whole environment.
  */
 export const runProcess: RunCommand = (file, args, opts = {}) => {
   const { signal, timeoutMs } = opts;
@@ -49,7 +87,8 @@ export const runProcess: RunCommand = (file, args, opts = {}) => {
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(file, [...args], {
       detached: true,
-      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      // Given, `env` replaces the environment: the child never inherits the controller's secrets.
+      env: opts.env ?? childEnv(process.env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     const stdout: Buffer[] = [];

@@ -56,6 +56,8 @@ if (options.diff) {
 }
 const wiring = {
   kube,
+  // Child processes (kubectl, NoKube) get only what they need of it: never the tokens and secrets.
+  env: process.env,
   dryRun: options.dryRun,
   stateDir: options.stateDir,
   workspace: defaultWorkspace(process.env, options.stateDir),

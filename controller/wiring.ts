@@ -23,6 +23,11 @@ export interface WiringOptions {
   readonly workspace: string;
   readonly write: (text: string) => void;
   readonly log: Logger;
+  /**
+   * env is the controller's environment (main passes `process.env`). Applyers pick only an allowlist from it for
+   * the processes they start (kubectl, NoKube), so no token or secret reaches a child.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -35,7 +40,7 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
   const timeoutMs = config.applyTimeoutSeconds * 1000;
   const applyers = config.applyers.map((name): Applyer => {
     const log = options.log.child({ applyer: name });
-    if (name === "kubectl") return createKubectlApplyer({ log, timeoutMs });
+    if (name === "kubectl") return createKubectlApplyer({ log, timeoutMs, env: options.env });
     if (name === "api") return createKubeApiApplyer({ log, request: options.kube });
     if (!config.nokube)
       throw new Error("nokube applyer without applyer_nokube: the config check should prevent this");
@@ -45,6 +50,7 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
       workspace: options.workspace,
       timeoutMs,
       log,
+      env: options.env,
       ...(config.nokube.sha256 ? { sha256: config.nokube.sha256 } : {}),
     });
   });

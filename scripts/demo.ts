@@ -138,7 +138,11 @@ try {
   say(
     `✔ detected and rendered in ${((Date.now() - started) / 1000).toFixed(1)}s: ${files.join(", ")} (service ${applied.service})`,
   );
-  if (dryRun) say(`  what would be applied:\n${indent(rendered.join(""))}`);
+  if (dryRun) {
+    // The rendered YAML (stdout) and the log line (stderr) travel through two pipes: the log can arrive first.
+    await renderedIncludes(rendered, `simple-gitops.io/source-path: ${target}`);
+    say(`  what would be applied:\n${indent(rendered.join(""))}`);
+  }
   if (values["exit-after-change"]) {
     await cleanUp();
     process.exit(0);
@@ -226,4 +230,12 @@ function followLogs(child: ReturnType<typeof execa>) {
       });
     },
   };
+}
+
+/** renderedIncludes waits (up to 10 s) until the controller's stdout so far contains `text`. */
+async function renderedIncludes(rendered: readonly string[], text: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!rendered.join("").includes(text) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -124,6 +124,14 @@ reconcile_interval: 1h
     expect(parseConfig(`${VALID}\nlisten: "[::1]:8081"`).listen).toEqual({ host: "::1", port: 8081 });
   });
 
+  it("accepts a NoKube download over http when sha256 pins the binary", () => {
+    const sha256 = "a".repeat(64);
+    const config = parseConfig(
+      `${VALID}\napplyer_nokube: { cluster_name: home, nokube_download_url: "http://example.com/nokube", sha256: ${sha256} }\n`,
+    );
+    expect(config.nokube).toEqual({ clusterName: "home", downloadUrl: "http://example.com/nokube", sha256 });
+  });
+
   it("puts nokube first by default when applyer_nokube is set", () => {
     const config = parseConfig(
       `${VALID}\napplyer_nokube: { cluster_name: home, nokube_download_url: "https://example.com/nokube" }\n`,
@@ -282,6 +290,13 @@ reconcile_interval: 1h
       "github_configs as a string",
       VALID.replace(/github_configs:[\s\S]*?services:/, "github_configs: nokube\nservices:"),
       ["github_configs: expected a mapping of name to repository"],
+    ],
+    [
+      "a NoKube download over plain http without sha256",
+      `${VALID}\napplyer_nokube: { cluster_name: home, nokube_download_url: "http://example.com/nokube" }\n`,
+      [
+        "applyer_nokube.nokube_download_url: a plain http URL needs applyer_nokube.sha256 (the binary's checksum)",
+      ],
     ],
     [
       "a notification without a url",

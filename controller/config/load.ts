@@ -276,6 +276,15 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
     if (all.indexOf(entry) !== i)
       issues.push({ path: `cluster_kinds[${i}]`, message: `"${entry}" is listed twice` });
   });
+  const nokube = raw.applyer_nokube;
+  // A binary fetched over plain http and run unchecked is whatever the network path chose to send.
+  if (nokube && new URL(nokube.nokube_download_url).protocol !== "https:" && nokube.sha256 === undefined) {
+    issues.push({
+      path: "applyer_nokube.nokube_download_url",
+      message:
+        "a plain http URL needs applyer_nokube.sha256 (the binary's checksum); use an https URL or set sha256",
+    });
+  }
   const listen = parseListen(raw.listen);
   if (listen.port > 65535)
     issues.push({ path: "listen", message: "expected a port from 0 (any free port) to 65535" });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,11 @@ let dir: string;
 let server: Server;
 let baseUrl: string;
 let files: Map<string, Buffer>;
+/** answers overrides what the server does for a path: a status, a redirect, a dropped connection. */
+const answers = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+/** deadUrl is on a port nothing listens on any more: a connection there is refused. */
+let deadUrl: string;
+let wgetrc: string;
 const TOOLS = ["sh", "tar", "gzip", "awk", "sha256sum", "rm", "mkdir", "cp", "chmod", "cat", "echo"];
 
 async function toolDir(name: string, downloader: "wget" | "curl"): Promise<string> {
@@ -38,11 +43,19 @@ beforeAll(async () => {
     ["/apps/shop/app.tar.gz", await readFile(join(dir, "app.tar.gz"))],
   ]);
   server = createServer((req, res) => {
+    const answer = answers.get(req.url ?? "");
+    if (answer) return answer(req, res);
     const body = files.get(req.url ?? "");
     res.writeHead(body ? 200 : 404).end(body ?? "not found");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  wgetrc = join(dir, "wgetrc");
+  await writeFile(wgetrc, "tries = 1\n");
+  const dead = createServer();
+  await new Promise<void>((resolve) => dead.listen(0, "127.0.0.1", resolve));
+  deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => dead.close(() => resolve()));
 });
 afterAll(async () => {
   server.close();
@@ -75,6 +88,8 @@ async function runBootstrap(
       PATH: await toolDir(name, downloader),
       SERVICE_NAME: opts.service ?? "shop",
       DOWNLOAD_BASE_URL: `${baseUrl}/`,
+      // GNU wget retries a dropped connection 20 times with back-off; one try is enough to see how it fails.
+      WGETRC: wgetrc,
     },
     extendEnv: false,
   });
@@ -122,6 +137,78 @@ describe("bootstrapScript", () => {
     expect(result.stderr).toContain(
       `simple-gitops bootstrap: download failed: ${baseUrl}/scripts/ghost/init.sh`,
     );
+  });
+
+  const downloaders = ["wget", "curl"] as const;
+  const failures = [
+    {
+      what: "answers 500",
+      answer: (_req: IncomingMessage, res: ServerResponse) => res.writeHead(500).end("boom"),
+    },
+    {
+      what: "redirects to a dead host",
+      answer: (_req: IncomingMessage, res: ServerResponse) =>
+        res.writeHead(302, { location: `${deadUrl}/SHA256SUMS` }).end(),
+    },
+    {
+      what: "drops the connection",
+      answer: (req: IncomingMessage, _res: ServerResponse) => req.socket.destroy(),
+    },
+  ];
+  it.each(
+    downloaders.flatMap((downloader) => failures.map((failure) => ({ downloader, ...failure }))),
+  )("fails closed, naming the URL, when SHA256SUMS $what ($downloader)", async ({
+    downloader,
+    what,
+    answer,
+  }) => {
+    answers.set("/SHA256SUMS", answer);
+    try {
+      const name = `sums-${downloader}-${what.replaceAll(" ", "-")}`;
+      const result = await runBootstrap(name, downloader, { runInit: false });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^simple-gitops bootstrap: cannot fetch ${baseUrl}/SHA256SUMS, refusing to skip verification`,
+          "m",
+        ),
+      );
+      expect(result.stderr).not.toMatch(/skipping verification|unpacked/);
+      await expect(readFile(join(result.appDir, "hello.txt"), "utf8")).rejects.toThrow(/ENOENT/);
+    } finally {
+      answers.delete("/SHA256SUMS");
+    }
+  });
+
+  it("fails closed when SHA256SUMS cannot be reached at all (connection refused)", async () => {
+    // Everything else is served; only SHA256SUMS is on a host that refuses connections.
+    answers.set("/SHA256SUMS", (_req, res) =>
+      res.writeHead(307, { location: `${deadUrl}/SHA256SUMS` }).end(),
+    );
+    try {
+      for (const downloader of downloaders) {
+        const result = await runBootstrap(`sums-refused-${downloader}`, downloader, { runInit: false });
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr).toContain(`simple-gitops bootstrap: cannot fetch ${baseUrl}/SHA256SUMS`);
+        expect(result.stderr).toMatch(/refused|couldn't connect/i);
+      }
+    } finally {
+      answers.delete("/SHA256SUMS");
+    }
+  });
+
+  it.each(downloaders)("skips verification only for a 404, and says so (%s)", async (downloader) => {
+    answers.set("/SHA256SUMS", (_req, res) => res.writeHead(404).end("not found"));
+    try {
+      const result = await runBootstrap(`sums-404-${downloader}`, downloader, { runInit: false });
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).toContain(
+        `simple-gitops bootstrap: no SHA256SUMS published (${baseUrl}/SHA256SUMS: 404); skipping verification`,
+      );
+      expect(await readFile(join(result.appDir, "hello.txt"), "utf8")).toBe("hello from the release\n");
+    } finally {
+      answers.delete("/SHA256SUMS");
+    }
   });
 
   it("runs init.sh itself when asked", async () => {

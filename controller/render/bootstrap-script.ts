@@ -20,6 +20,10 @@ export const INIT_SCRIPT_DIR = ".simple-gitops";
  * archive into the app dir and keeps init.sh at `{appDir}/.simple-gitops/init.sh`. With `runInit` it also sources
  * init.sh, for pods whose app container keeps its image entrypoint (see stateless.ts). Every failure exits non-zero
  * with a line saying what failed, so `kubectl describe pod` shows it.
+ *
+ * Verification fails closed: it is skipped only when the server answers `SHA256SUMS` with 404 (not published).
+ * Any other answer that is not the file (5xx, a redirect to a dead host, a refused or dropped connection) fails
+ * the container naming the URL, so an attacker who can break that one request cannot turn verification off.
  */
 export function bootstrapScript(opts: { runInit: boolean; paths?: BootstrapPaths }): string {
   const { appDir, workDir } = opts.paths ?? DEFAULT_BOOTSTRAP_PATHS;
@@ -40,6 +44,27 @@ export function bootstrapScript(opts: { runInit: boolean; paths?: BootstrapPaths
     `  else die "neither wget nor curl is available in the bootstrap image"; fi`,
     "}",
     `get() { fetch "$base/$1" "$work/$2" || { rm -f "$work/$2"; die "download failed: $base/$1"; }; }`,
+    // fetch_sums sets $sums to "present" or "absent" (a 404: not published), and dies on anything else.
+    // GNU wget says "ERROR 404:", busybox wget "server returned error: HTTP/1.1 404"; curl gives the status itself.
+    "fetch_sums() {",
+    `  sums_url="$base/SHA256SUMS"`,
+    `  if command -v wget >/dev/null 2>&1; then`,
+    `    if wget -T 30 -O "$work/SHA256SUMS" "$sums_url" 2>"$work/sums.err"; then sums=present; return 0; fi`,
+    `    err=$(cat "$work/sums.err")`,
+    `    case "$err" in`,
+    `      *"ERROR 404:"*|*"returned error: HTTP/"*" 404"*) sums=absent; return 0 ;;`,
+    "    esac",
+    `    die "cannot fetch $sums_url, refusing to skip verification: $(awk 'NF { l = $0 } END { print l }' "$work/sums.err")"`,
+    `  elif command -v curl >/dev/null 2>&1; then`,
+    `    code=$(curl -sSL --connect-timeout 30 -o "$work/SHA256SUMS" -w '%{http_code}' "$sums_url" 2>"$work/sums.err") ||`,
+    `      die "cannot fetch $sums_url, refusing to skip verification: $(awk 'NF { l = $0 } END { print l }' "$work/sums.err")"`,
+    `    case "$code" in`,
+    "      200) sums=present ;;",
+    "      404) sums=absent ;;",
+    `      *) die "cannot fetch $sums_url, refusing to skip verification: HTTP $code" ;;`,
+    "    esac",
+    `  else die "neither wget nor curl is available in the bootstrap image"; fi`,
+    "}",
     "verify() {",
     `  want=$(awk -v p="$1" '{ n = $2; sub(/^\\*/, "", n); sub(/^\\.\\//, "", n); if (n == p) { print $1; exit } }' "$work/SHA256SUMS")`,
     `  [ -n "$want" ] || die "$1 is not listed in $base/SHA256SUMS"`,
@@ -50,14 +75,16 @@ export function bootstrapScript(opts: { runInit: boolean; paths?: BootstrapPaths
     `mkdir -p "$work" "$app/${INIT_SCRIPT_DIR}"`,
     `get "scripts/$SERVICE_NAME/init.sh" init.sh`,
     `get "apps/$SERVICE_NAME/app.tar.gz" app.tar.gz`,
-    // A missing SHA256SUMS is not an error: verification is opt-in by publishing the file.
-    `if fetch "$base/SHA256SUMS" "$work/SHA256SUMS" 2>/dev/null; then`,
+    // A SHA256SUMS that is not published (404) is not an error: verification is opt-in by publishing the file.
+    // Any other failure to get it is: verification fails closed.
+    "fetch_sums",
+    `if [ "$sums" = present ]; then`,
     `  command -v sha256sum >/dev/null 2>&1 || die "SHA256SUMS is published but sha256sum is missing from the bootstrap image"`,
     `  verify "scripts/$SERVICE_NAME/init.sh" init.sh`,
     `  verify "apps/$SERVICE_NAME/app.tar.gz" app.tar.gz`,
     `  log "verified against SHA256SUMS"`,
     "else",
-    `  log "no SHA256SUMS published; skipping verification"`,
+    `  log "no SHA256SUMS published ($base/SHA256SUMS: 404); skipping verification"`,
     "fi",
     `tar -xzf "$work/app.tar.gz" -C "$app" || die "cannot unpack apps/$SERVICE_NAME/app.tar.gz into $app"`,
     `cp "$work/init.sh" ${quote(initPath)}`,

@@ -90,7 +90,7 @@ describe("continuous reconciliation on a real cluster", () => {
       await kubectl(["-n", correct.name, "scale", "deployment", "web", "--replicas=3"]);
       await kubectl(["-n", correct.name, "delete", "service", "web", "--wait=true"]);
       await waitFor(async () => (await replicas(correct.name)) === 1 && (await serviceExists(correct.name)), {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: "the reconcile to put the Deployment and the Service back",
       });
       // Both corrections are in the audit trail, whether one reconcile or two made them.
@@ -108,7 +108,7 @@ describe("continuous reconciliation on a real cluster", () => {
           return actions.includes("Deployment/corrected") && actions.includes("Service/re-created");
         },
         {
-          timeoutMs: 30_000,
+          timeoutMs: 60_000,
           what: "drift events for both objects",
           describe: async () =>
             `events: ${(await driftActions()).join(", ")}; sync lines: ${JSON.stringify(
@@ -139,7 +139,7 @@ describe("continuous reconciliation on a real cluster", () => {
           const found = await driftOf(controller);
           return found?.objects.some((object) => object.kind === "Deployment") ? found : undefined;
         },
-        { timeoutMs: 30_000, what: "the reconcile to report the scaled Deployment" },
+        { timeoutMs: 60_000, what: "the reconcile to report the scaled Deployment" },
       );
       expect(drift).toMatchObject({ mode: "report", action: "reported" });
       expect(drift.objects).toEqual([
@@ -166,7 +166,7 @@ describe("continuous reconciliation on a real cluster", () => {
             const next = (await driftOf(controller))?.checked_at;
             return next && next !== checkedAt ? next : undefined;
           },
-          { timeoutMs: 20_000, what: `reconcile ${round} after the report` },
+          { timeoutMs: 40_000, what: `reconcile ${round} after the report` },
         );
       }
       expect(await replicas(report.name)).toBe(3);
