@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createKubeRequest, type KubeRequest } from "../kube/http.js";
+import type { KubeRequest } from "../kube/http.js";
 import { lazyKubeRequest } from "../kube/kubeconfig.js";
 import type { KubeObject } from "../kube/objects.js";
+import { localKubeRequest } from "../test/local-kube-request.js";
 import { createKubeApiApplyer } from "./kube-api.js";
 
 // A minimal apiserver on a real socket: discovery for v1, apply-patch with resourceVersions, GET and DELETE.
@@ -81,20 +81,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name: "c",
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "c", cluster: "c", user: "u" }],
-    currentContext: "c",
-  });
-  request = createKubeRequest(kubeConfig);
+  request = localKubeRequest(server);
 });
 afterAll(() => {
   server.close();
