@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Applyer } from "../applyers/applyer.js";
 import type { Clock, CronScheduler, Timers } from "./clock.js";
 import type { Config, ServiceConfig } from "./config/types.js";
+import { ownerLookup } from "./owners.js";
 import { createRecorder } from "./recorder.js";
 import type { KubeObject, ObjectRef } from "./render/types.js";
 import { createScheduler, type SyncRequest, strongestTrigger, triggerFor } from "./scheduler.js";
@@ -78,6 +79,7 @@ export function createController(deps: ControllerDeps): Controller {
   const listeners = deps.listeners ?? [];
   const recorder = createRecorder({ store: deps.store, config, clock, log, listeners });
   const parseCache = createParseCache();
+  const ownerOf = ownerLookup(() => recorder.state());
   let firstSyncStarted = false;
   let stopped = false;
   // True while the in-memory state is what the store holds: after a load, and while this process leads and writes.
@@ -143,6 +145,7 @@ export function createController(deps: ControllerDeps): Controller {
           healthTimeoutMs: deps.healthTimeoutMs ?? 0,
           retryBaseMs: intervalMs,
           record: recorder.record,
+          ownerOf,
           signal,
           announce: (result) => {
             for (const listener of listeners) listener(result);

@@ -15,6 +15,8 @@ export interface ServiceError {
  */
 export interface ObjectStatus extends ObjectApplyResult {
   readonly health?: string;
+  /** The file of git the object came from. */
+  readonly path?: string;
 }
 
 /**

@@ -227,4 +227,34 @@ describe("one desired set per service", () => {
     expect(web?.orphaned.map((ref) => ref.name)).toEqual(["web-2"]);
     expect(recorder.deleted).toEqual([]);
   });
+
+  it("gives an object to one service: a second service declaring it fails, naming both, until the first lets go", async () => {
+    const shared = configMap("shared", { owner: "web" });
+    await loop.repo.commit({ "web/shared.yaml": shared, "db/config.yaml": manifest("db", 1) });
+    const recorder = recordingApplyer();
+    const controller = loop.controllerWith(recorder.applyer, loop.configFor("prune: true"), {
+      readObject: recorder.readObject,
+    });
+    await controller.runOnce();
+    // db now declares web's object too: db fails, naming web and both files, and sends nothing.
+    await loop.repo.commit({ "db/shared.yaml": configMap("shared", { owner: "db" }) });
+    const db = byService(await controller.runOnce(), "db");
+    expect(db?.status).toBe("failed");
+    expect(db?.error?.code).toBe("E_OWNED_ELSEWHERE");
+    expect(db?.error?.message).toContain(
+      "db/shared.yaml: ConfigMap default/shared belongs to service web (web/shared.yaml)",
+    );
+    const sentByDb = recorder.applied
+      .flat()
+      .filter((object) => object.data && "owner" in (object.data as object));
+    expect(sentByDb.map((object) => (object.data as { owner: string }).owner)).toEqual(["web"]);
+
+    // web lets go of it (prune deletes web's copy); db's retry then takes it.
+    await loop.repo.commit({ "web/shared.yaml": null, "web/deploy.yaml": manifest("web", 1) });
+    await loop.time.advance(30_001);
+    await controller.runOnce();
+    expect(recorder.deleted.flat().map((ref) => ref.name)).toEqual(["shared"]);
+    expect(controller.getState().services.db).toMatchObject({ commit: await loop.repo.head(), failures: 0 });
+    expect(controller.getState().services.db?.inventory.map((ref) => ref.name)).toContain("shared");
+  });
 });

@@ -56,6 +56,11 @@ export interface ServiceSyncDeps {
    * sync rejects with the signal's reason and must not be recorded.
    */
   readonly signal?: AbortSignal;
+  /**
+   * ownerOf names the other service that already holds an object (in its inventory), and the file it came from:
+   * an object belongs to one service, so a second one declaring it fails instead of applying over it.
+   */
+  readonly ownerOf?: (ref: ObjectRef) => { readonly service: string; readonly path?: string } | undefined;
 }
 
 /** ServiceSyncInput is one service's whole desired set at one commit, and what was deployed before. */
@@ -81,7 +86,7 @@ export async function syncService(
 ): Promise<{ result: SyncResult; state: ServiceState }> {
   const started = deps.clock.now();
   const rendered = await renderDesiredSet(input.files.files, input.service, deps);
-  const setFailures = rendered.failures;
+  const setFailures = [...rendered.failures, ...ownedElsewhere(input.service.name, rendered.objects, deps)];
   const listingComplete = setFailures.length === 0;
   // A reconcile of an unchanged set: whatever the server changes now was changed in the cluster, not in git.
   const reconciling = input.trigger === "reconcile" && !input.files.changed && listingComplete;
@@ -113,7 +118,7 @@ export async function syncService(
     })),
     ...unhealthy.map((health) => ({ path: pathOf(health), error: describeUnhealthy(health) })),
   ];
-  const objects = objectStatuses(applied, unhealthy);
+  const objects = objectStatuses(applied, unhealthy, pathOf);
   const changed = input.files.files.filter((file) => file.changed).map((file) => file.path);
   const drift = reconciling ? driftReport("correct", applied, deps) : undefined;
   const error = complete
@@ -224,14 +229,40 @@ function sourcePaths(objects: readonly KubeObject[]): (ref: ObjectRef) => string
   return (ref) => paths.get(refKey(ref)) ?? "?";
 }
 
+/**
+ * ownedElsewhere refuses the objects another service already holds, naming it and both files: applied over, the
+ * object would change under its owner, and pruned by this service, it would vanish while its owner says deployed.
+ */
+function ownedElsewhere(
+  service: string,
+  objects: readonly KubeObject[],
+  deps: ServiceSyncDeps,
+): FileFailure[] {
+  if (!deps.ownerOf) return [];
+  const pathOf = sourcePaths(objects);
+  return objects.flatMap((object) => {
+    const ref = refOf(object);
+    const owner = deps.ownerOf?.(ref);
+    if (!owner || owner.service === service) return [];
+    return [
+      {
+        path: pathOf(ref),
+        code: "E_OWNED_ELSEWHERE",
+        error: `${describeRef(ref)} belongs to service ${owner.service}${owner.path ? ` (${owner.path})` : ""}; an object can belong to one service, so nothing of ${service} was applied`,
+      },
+    ];
+  });
+}
+
 function objectStatuses(
   applied: readonly ObjectApplyResult[],
   unhealthy: readonly ObjectHealth[],
+  pathOf: (ref: ObjectRef) => string,
 ): ObjectStatus[] {
   const health = new Map(unhealthy.map((object) => [refKey(object), describeUnhealthy(object)]));
   return applied.map((object) => {
     const why = health.get(refKey(object));
-    return why ? { ...object, health: why } : object;
+    return { ...object, path: pathOf(object), ...(why ? { health: why } : {}) };
   });
 }
 
