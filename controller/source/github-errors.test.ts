@@ -133,6 +133,9 @@ describe("GitHub source errors", () => {
     const result = await poll();
 
     expect(result).toMatchObject({ status: "failed", error: { code: "E_SOURCE_RATE_LIMITED" } });
+    // The wait GitHub asked for, not the hourly reset that may be most of an hour away.
+    expect(result.status === "failed" && result.error.message).toContain("secondary limit: retry after 1 s");
+    expect(result.status === "failed" && result.error.message).not.toMatch(/until \d{4}-/);
     expect(world.server.counts().total).toBe(1 + FAST.rateLimitRetries);
   });
 

@@ -80,8 +80,15 @@ export function toSourceError(error: unknown, context: RequestContext): SourceEr
     (status === 403 || status === 429) &&
     (String(headers["x-ratelimit-remaining"]) === "0" || /rate limit/i.test(detail));
   if (rateLimited) {
+    // A secondary limit says how long to wait in Retry-After; only an exhausted quota waits for the hourly reset.
+    const retryAfter = Number(headers["retry-after"]);
     const reset = Number(headers["x-ratelimit-reset"]);
-    const until = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : "";
+    const until =
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? ` (secondary limit: retry after ${retryAfter} s)`
+        : Number.isFinite(reset) && reset > 0
+          ? ` until ${new Date(reset * 1000).toISOString()}`
+          : "";
     return make(
       "E_SOURCE_RATE_LIMITED",
       `${who}: GitHub rate limit reached${until} while reading the ${context.what}. Polls resume by themselves; lengthen poll_interval or use a token if this repeats.`,
