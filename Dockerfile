@@ -69,5 +69,7 @@ EXPOSE 8080
 # No curl in the slim image: Node's fetch does the probe. Assumes the default listen port 8080.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--enable-source-maps", "dist/controller/main.js"]
+# A 1 MiB young generation (V8's default grows it to 16 MiB per semi-space) keeps the idle controller near 100 MiB
+# instead of ~137 MiB with 50 repositories (bench/footprint-compiled.ts); it collects more often, which costs a little CPU.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--enable-source-maps", "dist/controller/main.js"]
 CMD ["--config", "/etc/gitops/gitops-config.yaml", "--state-dir", "/home/gitops/state"]

@@ -4,7 +4,6 @@ import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { request as undiciRequest } from "undici";
 import { formatTimeout } from "./run.js";
 
 /**
@@ -19,6 +18,8 @@ export type HttpGet = (
 
 /** undiciGet is the production {@link HttpGet}: one request, redirects returned rather than followed. */
 export const undiciGet: HttpGet = async (url, opts = {}) => {
+  // Imported on first download: most processes never download NoKube, and undici costs ~5 MiB of RSS.
+  const { request: undiciRequest } = await import("undici");
   const response = await undiciRequest(url, {
     method: "GET",
     ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,9 +1,11 @@
+import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { KubeConfig } from "@kubernetes/client-node";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KubeRequest } from "../kube/http.js";
-import { lazyKubeRequest } from "../kube/kubeconfig.js";
+import { lazyKubeRequest, loadDefaultKubeConfig } from "../kube/kubeconfig.js";
 import type { KubeObject } from "../kube/objects.js";
 import { localKubeRequest } from "../test/local-kube-request.js";
 import { createKubeApiApplyer } from "./kube-api.js";
@@ -216,7 +218,13 @@ describe("createKubeApiApplyer", () => {
   });
 
   it("is unavailable without a usable kubeconfig", async () => {
-    const applyer = createKubeApiApplyer({ request: lazyKubeRequest(() => new KubeConfig()), log });
+    const applyer = createKubeApiApplyer({
+      request: lazyKubeRequest(() =>
+        // An empty HOME, no $KUBECONFIG, not a pod: nowhere to find a kubeconfig.
+        loadDefaultKubeConfig({ env: { HOME: mkdtempSync(join(tmpdir(), "no-kubeconfig-")) } }),
+      ),
+      log,
+    });
     await expect(applyer.ensureInstalled()).rejects.toThrow(
       /applyer api is unavailable: no usable kubeconfig/,
     );

@@ -143,6 +143,15 @@ describe("runProcess", () => {
     }
   });
 
+  it("kills a run whose stdout passes maxStdoutBytes, keeping no more than the bound", async () => {
+    // `yes` writes without end: only the bound stops it.
+    const result = await runProcess("yes", [], { maxStdoutBytes: 100_000, timeoutMs: 10_000 });
+    expect(result.stdoutOverflow).toBe(true);
+    expect(result.timedOut).toBeUndefined();
+    expect(result.stdout.length).toBeLessThanOrEqual(100_000);
+    expect(result.stdout.length).toBeGreaterThan(0);
+  });
+
   it("SIGKILLs a group that ignores SIGTERM, after the grace period", async () => {
     const file = pidFile();
     const started = Date.now();

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { childEnv } from "../kube/child-env.js";
 
 /** RunResult is what a finished (or never started) process gave back. */
 export interface RunResult {
@@ -10,6 +11,8 @@ export interface RunResult {
   spawnError?: string;
   /** timedOut is true when the run outlived its `timeoutMs` and its process group was killed. */
   timedOut?: boolean;
+  /** stdoutOverflow is true when stdout passed `maxStdoutBytes`: the group was killed and stdout is cut short. */
+  stdoutOverflow?: boolean;
 }
 
 /** RunOptions tune one run: stdin, the child's environment, and when to give up. */
@@ -24,6 +27,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** signal kills the whole process group and rejects the run with the signal's reason. */
   signal?: AbortSignal;
+  /** maxStdoutBytes bounds the memory a run's output may take: past it the whole process group is killed. */
+  maxStdoutBytes?: number;
 }
 
 /**
@@ -32,38 +37,7 @@ export interface RunOptions {
  */
 export type RunCommand = (file: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
 
-/** EnvSource is an environment to pick a child's variables from (`process.env` in production). */
-export type EnvSource = Readonly<Record<string, string | undefined>>;
-
-/** PROXY_ENV are the proxy variables a child may need to reach a server, in both spellings tools read. */
-export const PROXY_ENV = [
-  "HTTPS_PROXY",
-  "https_proxy",
-  "HTTP_PROXY",
-  "http_proxy",
-  "NO_PROXY",
-  "no_proxy",
-] as const;
-
-/**
- * BASE_CHILD_ENV is the allowlist every child process starts from. The controller's environment holds the GitHub
- * token, webhook and HMAC secrets, notification URLs and API tokens; a child (kubectl, the downloaded NoKube CLI,
- * what they start) gets none of them, only what it needs to run and reach the cluster.
- */
-export const BASE_CHILD_ENV = ["PATH", "HOME", "KUBECONFIG", ...PROXY_ENV] as const;
-
-/** childEnv picks the allowlisted `names` that are set in `source`: a child's whole environment. */
-export function childEnv(
-  source: EnvSource,
-  names: readonly string[] = BASE_CHILD_ENV,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of names) {
-    const value = source[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
+export { BASE_CHILD_ENV, childEnv, type EnvSource, PROXY_ENV } from "../kube/child-env.js";
 
 /** KILL_GRACE_MS is how long a process group has between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2_000;
@@ -93,7 +67,16 @@ export const runProcess: RunCommand = (file, args, opts = {}) => {
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    let stdoutBytes = 0;
+    let stdoutOverflow = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (stdoutOverflow) return;
+      stdoutBytes += chunk.length;
+      if (opts.maxStdoutBytes !== undefined && stdoutBytes > opts.maxStdoutBytes) {
+        stdoutOverflow = true;
+        stopGroup();
+      } else stdout.push(chunk);
+    });
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     // A child that exits without reading its stdin makes the write fail with EPIPE; its exit says what happened.
     child.stdin.on("error", () => undefined);
@@ -154,6 +137,7 @@ export const runProcess: RunCommand = (file, args, opts = {}) => {
           ? `${err}${err === "" || err.endsWith("\n") ? "" : "\n"}timed out after ${timeoutMs} ms`
           : err,
         ...(timedOut ? { timedOut: true } : {}),
+        ...(stdoutOverflow ? { stdoutOverflow: true } : {}),
       });
     }
 
@@ -197,7 +181,11 @@ export function formatTimeout(ms: number): string {
 /** DEFAULT_RUN_TIMEOUT_MS bounds an applyer's runs unless it is told otherwise (the config's `apply_timeout`). */
 export const DEFAULT_RUN_TIMEOUT_MS = 300_000;
 
-/** mapLimit maps with at most `limit` calls in flight, keeping input order in the output. */
+/**
+ * mapLimit maps with at most `limit` calls in flight, keeping input order in the output. A call that throws stops
+ * new calls from starting; those in flight are waited for and then the first error is thrown, so nothing started
+ * here still runs once mapLimit has settled (a sync that failed must not overlap the next one).
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -205,12 +193,18 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      out[i] = await fn(items[i] as T);
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (error: unknown) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return out;
 }

@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import yaml from "js-yaml";
 import pino from "pino";
 import type { Applyer, ApplyResult } from "../applyers/applyer.js";
 import { createKubeApiApplyer } from "../applyers/kube-api.js";
 import { createKubectlApplyer } from "../applyers/kubectl.js";
 import { createKubeRequest } from "../kube/http.js";
+import { loadKubeConfigFiles } from "../kube/kubeconfig.js";
 import type { KubeObject } from "../kube/objects.js";
 import { benchObjects, createNamespace, deleteNamespaces, kubectl } from "./cluster.js";
 import { type Row, withBaseline } from "./row.js";
@@ -36,8 +36,7 @@ interface Contender {
 export async function benchApplyThroughput(options: ApplyBenchOptions): Promise<Row[]> {
   const { kubeconfig } = options;
   const log = pino({ level: "silent" });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfig);
+  const kubeConfig = loadKubeConfigFiles([kubeconfig]);
   const viaApplyer = (applyer: Applyer): Contender => ({
     name: `${applyer.name} applyer`,
     async apply(objects, _dir, expect) {

@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { createGitHubWorld, serviceFiles } from "../test/github-server/harness.js";
+import { testClusterKubeconfig } from "./cluster.js";
+import { benchFootprintCompiled } from "./footprint-compiled.js";
 import { type Row, withBaseline } from "./row.js";
 import { median } from "./stats.js";
 
@@ -28,6 +30,11 @@ export interface FootprintOptions {
   /** Repository polls per child process; each child runs `max(3, repoPolls / repos)` poll runs. Default 200. */
   readonly repoPolls?: number;
   readonly repetitions?: number;
+  /**
+   * compiledIdleSeconds is how long the compiled controller idles before its RSS is read (see
+   * footprint-compiled.ts; on the test cluster, started if down); 0 skips it. Default 30.
+   */
+  readonly compiledIdleSeconds?: number;
 }
 
 const TOKEN = "ghp_benchfootprinttoken0000000000000000000";
@@ -108,6 +115,11 @@ export async function benchFootprint(options: FootprintOptions = {}): Promise<Ro
         }),
       );
     }
+    const idleSeconds = options.compiledIdleSeconds ?? 30;
+    if (idleSeconds > 0)
+      rows.push(
+        ...(await benchFootprintCompiled({ kubeconfig: await testClusterKubeconfig(), idleSeconds })),
+      );
     return rows;
   } finally {
     await world.close();

@@ -22,7 +22,18 @@ const SEED = "seed: contents GET per file + 1 listing per service (analytic)";
 /** CostOptions size the GitHub cost benchmark. */
 export interface CostOptions {
   readonly serviceCounts?: readonly number[];
+  /** First syncs to measure: repositories × services × files each. Default 1 × 1 × 2000 and 50 × 10 × 20. */
+  readonly firstSyncs?: readonly FirstSyncCase[];
 }
+
+/** FirstSyncCase is a first sync to count: `repos` repositories of `services` services of `files` files each. */
+export interface FirstSyncCase {
+  readonly repos: number;
+  readonly services: number;
+  readonly files: number;
+}
+
+const FIRST_SYNC_BASELINE = "one blob request per file (no tarball), measured";
 
 interface Measured {
   readonly services: number;
@@ -46,7 +57,86 @@ export async function benchGitHubCost(options: CostOptions = {}): Promise<Row[]>
     const measured = await measure(services);
     rows.push(...costRows(measured));
   }
+  const firstSyncs = options.firstSyncs ?? [
+    { repos: 1, services: 1, files: 2000 },
+    { repos: 50, services: 10, files: 20 },
+  ];
+  for (const shape of firstSyncs) rows.push(...(await firstSyncRows(shape)));
   return rows;
+}
+
+/**
+ * firstSyncRows counts what a controller's first sync of every repository costs, with the tarball (one per
+ * repository) and without it (the blobs API, one request per file), on the same repositories and server.
+ */
+async function firstSyncRows(shape: FirstSyncCase): Promise<Row[]> {
+  const world = await createGitHubWorld();
+  try {
+    const polls: PollRequest[] = [];
+    for (let index = 0; index < shape.repos; index++) {
+      const name = `deploy-${index}`;
+      const repo = await world.addRepo("bench", name, TOKEN);
+      const services: SourceService[] = Array.from({ length: shape.services }, (_, at) => ({
+        name: `${name}-svc-${at}`,
+        dir: `services/svc-${at}`,
+      }));
+      const files: Record<string, string> = {};
+      for (const service of services)
+        Object.assign(files, serviceFiles(service.name, service.dir, shape.files));
+      await repo.commit(files);
+      polls.push({
+        repository: { owner: "bench", repo: name, branch: "main", apiUrl: world.server.url, token: TOKEN },
+        services,
+        known: {},
+      });
+    }
+    const firstSync = async (tarballMinBlobs?: number) => {
+      const source = createGitHubSource({
+        log: captureLogger().log,
+        ...(tarballMinBlobs === undefined ? {} : { tarballMinBlobs }),
+      });
+      world.server.resetRequests();
+      // Each way starts with a fresh hourly limit, and stops being able to read when it runs out, as on GitHub.
+      world.server.setRemaining(TOKEN, HOURLY_LIMIT);
+      let synced = 0;
+      for (const request of polls) {
+        const result = await source.poll(request);
+        if (result.status === "changed" && result.services.every((service) => service.ok)) synced += 1;
+      }
+      return { ...world.server.counts(), synced };
+    };
+    const tarball = await firstSync();
+    const blobs = await firstSync(Number.POSITIVE_INFINITY);
+    const label = `first sync, ${shape.repos} repo${shape.repos === 1 ? "" : "s"} × ${shape.services} svc × ${shape.files} files`;
+    const row = (metric: string, value: number, baselineValue: number, note?: string) =>
+      withBaseline({
+        bench: "github-cost",
+        case: label,
+        metric,
+        unit: "requests",
+        value,
+        baseline: FIRST_SYNC_BASELINE,
+        baselineValue,
+        ...(note ? { note } : {}),
+      });
+    return [
+      row("requests", tarball.total, blobs.total, "head + tree + tarball (302) + codeload download per repo"),
+      row("charged", tarball.charged, blobs.charged),
+      {
+        bench: "github-cost",
+        case: label,
+        metric: "repos synced within one 5000/h token",
+        unit: "repos",
+        value: tarball.synced,
+        baseline: FIRST_SYNC_BASELINE,
+        baselineValue: blobs.synced,
+        ratio: tarball.synced / blobs.synced,
+        note: "measured: the test server refuses requests past the limit, as GitHub does",
+      },
+    ];
+  } finally {
+    await world.close();
+  }
 }
 
 async function measure(count: number): Promise<Measured> {

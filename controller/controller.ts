@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 import type { Applyer } from "../applyers/applyer.js";
+import { mapLimit } from "../applyers/run.js";
 import type { Clock, CronScheduler, Timers } from "./clock.js";
 import type { Config, ServiceConfig } from "./config/types.js";
+import { kustomizeOptions } from "./kustomize/build.js";
 import { ownerLookup } from "./owners.js";
 import { createRecorder } from "./recorder.js";
 import type { KubeObject, ObjectRef } from "./render/types.js";
@@ -10,11 +12,14 @@ import type { Source } from "./source/source.js";
 import type { ControllerState, Trigger } from "./state/state.js";
 import type { StateStore } from "./state/store.js";
 import { createParseCache } from "./sync/desired-set.js";
-import { syncRepository } from "./sync/repo-sync.js";
+import { type SyncStart, syncRepository } from "./sync/repo-sync.js";
 import type { SyncResult } from "./sync/result.js";
 import type { ServiceSyncDeps } from "./sync/service-sync.js";
 
 export type { SyncRequest } from "./scheduler.js";
+
+/** POLL_CONCURRENCY bounds how many repositories are polled (and their services synced) at the same time. */
+export const POLL_CONCURRENCY = 8;
 
 /** ControllerDeps are the controller's collaborators; every side effect comes in through here. */
 export interface ControllerDeps {
@@ -37,6 +42,8 @@ export interface ControllerDeps {
   readonly installNamespace?: string;
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
   readonly listeners?: readonly ((result: SyncResult) => void)[];
+  /** onSyncStart hears each service's sync of a commit begin, before its result (commit statuses). Must not throw. */
+  readonly onSyncStart?: (start: SyncStart) => void;
   /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */
   readonly onPoll?: (outcome: {
     repoKey: string;
@@ -86,6 +93,13 @@ export function createController(deps: ControllerDeps): Controller {
   let stateFresh = false;
   let inFlight: AbortController | undefined;
   const intervalMs = config.pollIntervalSeconds * 1000;
+  // Repositories sync concurrently; their results are saved one at a time, so no save overtakes a later one.
+  let recording: Promise<void> = Promise.resolve();
+  const recordInTurn: typeof recorder.record = (...args) => {
+    const next = recording.then(() => recorder.record(...args));
+    recording = next.catch(() => undefined);
+    return next;
+  };
 
   async function loadState(): Promise<void> {
     await recorder.load();
@@ -126,10 +140,11 @@ export function createController(deps: ControllerDeps): Controller {
     includeScheduled: boolean,
     signal: AbortSignal,
   ): Promise<SyncResult[]> {
-    const results: SyncResult[] = [];
-    for (const repo of config.repos) {
+    // Repositories are polled side by side, a few at a time: one whose poll hangs (GitHub slow for it, a long
+    // health wait) does not hold back the others. Results keep the config's order.
+    const perRepo = await mapLimit(config.repos, POLL_CONCURRENCY, async (repo): Promise<SyncResult[]> => {
       const chosen = chosenServices(batch, repo.key, includeScheduled);
-      if (chosen.length === 0) continue;
+      if (chosen.length === 0) return [];
       const trigger = strongestTrigger(chosen.map((entry) => entry.trigger)) ?? "poll";
       const pollStarted = clock.now();
       const repoResults = await syncRepository(
@@ -140,16 +155,19 @@ export function createController(deps: ControllerDeps): Controller {
           clock,
           log,
           parseCache,
+          kustomize: kustomizeOptions(config),
           dryRun: deps.dryRun ?? false,
           prune: config.prune,
           healthTimeoutMs: deps.healthTimeoutMs ?? 0,
           retryBaseMs: intervalMs,
-          record: recorder.record,
+          record: recordInTurn,
+          wait: recorder.wait,
           ownerOf,
           signal,
           announce: (result) => {
             for (const listener of listeners) listener(result);
           },
+          ...(deps.onSyncStart ? { onSyncStart: deps.onSyncStart } : {}),
           ...(deps.readObject ? { readObject: deps.readObject } : {}),
           ...(deps.dryRunApply ? { dryRunApply: deps.dryRunApply } : {}),
           ...(config.namespaces ? { namespaces: config.namespaces } : {}),
@@ -168,9 +186,9 @@ export function createController(deps: ControllerDeps): Controller {
         `poll: ${outcome.status}`,
       );
       deps.onPoll?.(outcome);
-      results.push(...repoResults);
-    }
-    return results;
+      return repoResults;
+    });
+    return perRepo.flat();
   }
 
   function chosenServices(

@@ -5,20 +5,29 @@ import { systemClock } from "../applyers/health.js";
 import { createKubeObjectReader } from "../applyers/kube-api.js";
 import { createServerDiff } from "../applyers/server-diff.js";
 import { lazyKubeRequest } from "../kube/kubeconfig.js";
+import { describeRef } from "../kube/objects.js";
 import { systemTimers } from "./clock.js";
 import { createController } from "./controller.js";
-import { runDiff } from "./diff/run-diff.js";
 import { createLeaderElector, type LeaderElector } from "./leader.js";
 import { createLogger } from "./log.js";
 import { createMetrics } from "./metrics.js";
 import { createNotifyDispatcher } from "./notify/dispatcher.js";
 import { notifyTargets } from "./notify/targets.js";
-import { meteredFetch } from "./observe.js";
+import {
+  createProgressTracker,
+  livenessLimitMs,
+  meteredFetch,
+  tracked,
+  trackedApplyer,
+  trackedFetch,
+  trackedSource,
+  trackedStore,
+} from "./observe.js";
 import { resolveInstallNamespace } from "./render/own-objects.js";
 import { startServing } from "./serve.js";
 import { createGitHubSource } from "./source/github.js";
-import { describeConfig, prepareStartup } from "./startup.js";
-import { buildApplyer, buildStateStore, defaultWorkspace } from "./wiring.js";
+import { describeConfig, prepareStartup, startWithRetry } from "./startup.js";
+import { buildApplyer, buildCommitStatuses, buildStateStore, defaultWorkspace } from "./wiring.js";
 
 // The edge of the process: the only place that reads argv, the environment and the config file.
 const startup = prepareStartup(process.argv.slice(2), {
@@ -43,6 +52,8 @@ const serverDiff = createServerDiff({ request: kube });
 const installNamespace = resolveInstallNamespace(process.env, (path) => readFileSync(path, "utf8"));
 // --diff compares git with the cluster and exits: nothing is applied, no state is read or recorded, nothing served.
 if (options.diff) {
+  // Imported only here: the diff library is not worth its memory in a process that never diffs.
+  const { runDiff } = await import("./diff/run-diff.js");
   const exitCode = await runDiff(options.services ?? [], {
     config,
     source: createGitHubSource({ log: log.child({ component: "source" }) }),
@@ -86,15 +97,36 @@ const elector: LeaderElector | undefined =
       })
     : undefined;
 const metrics = createMetrics();
+// Every outward call of the loop is tracked, so /healthz can tell a wedged loop from a busy one and say which call.
+const progress = createProgressTracker({
+  limitMs: livenessLimitMs(config),
+  slowMs: 60_000,
+  clock: systemClock,
+  timers: systemTimers,
+  log: log.child({ component: "liveness" }),
+});
 const notifier = createNotifyDispatcher({
   targets: notifyTargets(config.notifications, process.env),
   log: log.child({ component: "notify" }),
 });
+// Repositories with commit_status: true get a status per service on each commit synced (none on a dry run).
+const commitStatuses = buildCommitStatuses(config, {
+  ...wiring,
+  clock: systemClock,
+  timers: systemTimers,
+  fetch: meteredFetch(metrics),
+});
 const controller = createController({
   config,
-  source: createGitHubSource({ log: log.child({ component: "source" }), fetch: meteredFetch(metrics) }),
-  applyer: buildApplyer(config, wiring),
-  store: buildStateStore(config, { ...wiring, namespace: podNamespace ?? "default" }),
+  source: trackedSource(
+    createGitHubSource({
+      log: log.child({ component: "source" }),
+      fetch: trackedFetch(progress, meteredFetch(metrics)),
+    }),
+    progress,
+  ),
+  applyer: trackedApplyer(buildApplyer(config, wiring), progress),
+  store: trackedStore(buildStateStore(config, { ...wiring, namespace: podNamespace ?? "default" }), progress),
   clock: systemClock,
   timers: systemTimers,
   cron: (expression, fn) => cron.schedule(expression, fn),
@@ -103,11 +135,21 @@ const controller = createController({
   installNamespace,
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
   // Live objects are read for health checks and before every prune; a dry run reads and prunes nothing.
-  ...(options.dryRun ? {} : { readObject: createKubeObjectReader(kube) }),
-  ...(options.dryRun ? {} : { dryRunApply: (objects) => serverDiff.diff(objects) }),
+  ...(options.dryRun
+    ? {}
+    : {
+        readObject: tracked(progress, (ref) => `read of ${describeRef(ref)}`, createKubeObjectReader(kube)),
+        dryRunApply: tracked(
+          progress,
+          (objects) => `server-side dry run of ${objects.length} objects`,
+          (objects) => serverDiff.diff(objects),
+        ),
+      }),
   ...(elector ? { isLeader: () => elector.isLeader() } : {}),
   onPoll: (outcome) => metrics.observePoll(outcome),
+  ...(commitStatuses ? { onSyncStart: commitStatuses.started } : {}),
   listeners: [
+    ...(commitStatuses ? [commitStatuses.finished] : []),
     (result) => metrics.observeSync(result),
     // A dry run deploys nothing, so it announces nothing.
     (result) => {
@@ -121,29 +163,57 @@ if (options.once) {
   const failed = results.filter((result) => result.status === "failed");
   log.info({ services: results.length, failed: failed.map((result) => result.service) }, "one sync done");
   await notifier.flush();
+  // A status GitHub did not take yet may wait minutes for its retry: give it ten seconds, not the exit code.
+  await Promise.race([commitStatuses?.queue.idle(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
   process.exit(failed.length > 0 ? 1 : 0);
 }
 
 if (!elector) metrics.setLeader(true);
+// Why start-up is not ready yet (the state store's last error), for /readyz.
+let startProblem: string | undefined;
 const server = await startServing({
   config,
   controller,
   metrics,
   env: process.env,
   isLeader: () => elector?.isLeader() ?? true,
+  startProblem: () => startProblem,
+  liveness: () => progress.liveness(controller.status().running),
   log,
 });
-await controller.start();
-elector?.start();
+const shutdown = new AbortController();
+// Registered before the state is loaded (which may retry for long) and kept for the whole shutdown: with no listener
+// left, a second SIGTERM or Ctrl-C would end the process at once, mid-apply, with the Lease held (exit 143).
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    log.info({ signal }, "shutting down");
-    // Stop applying first, then hand the Lease over, so a new leader never overlaps with our last apply.
-    const { abandoned } = await controller.stop({ graceMs: 20_000 });
-    await elector?.stop();
-    await server.close();
-    await Promise.race([notifier.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    log.info({ abandoned }, "stopped");
-    process.exit(0);
+  process.on(signal, () => {
+    if (shutdown.signal.aborted) return;
+    shutdown.abort();
+    void stop(signal);
   });
+}
+if (
+  await startWithRetry(() => controller.start(), {
+    timers: systemTimers,
+    log,
+    signal: shutdown.signal,
+    onProblem: (message) => {
+      startProblem = message;
+    },
+  })
+) {
+  elector?.start();
+}
+
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  log.info({ signal }, "shutting down");
+  // Stop applying first, then hand the Lease over, so a new leader never overlaps with our last apply.
+  const { abandoned } = await controller.stop({ graceMs: 20_000 });
+  await elector?.stop();
+  await server.close();
+  await Promise.race([
+    Promise.all([notifier.flush(), commitStatuses?.queue.idle()]),
+    new Promise((resolve) => setTimeout(resolve, 5_000)),
+  ]);
+  log.info({ abandoned }, "stopped");
+  process.exit(0);
 }

@@ -6,6 +6,7 @@ import {
   type AuditEvent,
   type ControllerState,
   emptyState,
+  type RepoWaiting,
   type ServiceState,
   withEvents,
 } from "./state/state.js";
@@ -22,6 +23,11 @@ export interface Recorder {
   /** load replaces the in-memory state with the stored one. */
   load(): Promise<void>;
   record(result: SyncResult, serviceState: ServiceState): Promise<void>;
+  /**
+   * wait records that GitHub asked a repository to wait (a rate limit), or with `undefined` that it was read again.
+   * It is a state of the repository, kept in memory and saved with the next result, never a failure of its services.
+   */
+  wait(repoKey: string, waiting: RepoWaiting | undefined): void;
   /** reachable is false after the store refused a save twice, until a save or load succeeds. */
   reachable(): boolean;
 }
@@ -90,6 +96,24 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     async load() {
       state = await deps.store.load();
       reachable = true;
+    },
+    wait(repoKey, waiting) {
+      const { [repoKey]: before, ...others } = state.waiting ?? {};
+      if (waiting === undefined) {
+        if (before === undefined) return;
+        state = { ...state, waiting: others };
+        deps.log.info({ repo: repoKey }, "GitHub answers again; the repository is polled as usual");
+        return;
+      }
+      // The first moment it began waiting is kept: a limit that lasts is one wait, not one per poll.
+      state = {
+        ...state,
+        waiting: { ...others, [repoKey]: { ...waiting, since: before?.since ?? waiting.since } },
+      };
+      deps.log.warn(
+        { repo: repoKey, code: waiting.code, until: waiting.until },
+        `waiting for GitHub's rate limit${waiting.until ? ` until ${waiting.until}` : ""}; deployed services stay deployed`,
+      );
     },
     async record(result, serviceState) {
       const events = auditEvents(result);

@@ -3,7 +3,7 @@ import { Secret } from "./config/secret.js";
 import type { Config } from "./config/types.js";
 import type { Controller } from "./controller.js";
 import type { ControllerMetrics } from "./metrics.js";
-import { createServer } from "./server/server.js";
+import { createServer, type ServerOptions } from "./server/server.js";
 
 /** ServeOptions are what the HTTP server is built from at the process edge. */
 export interface ServeOptions {
@@ -12,6 +12,9 @@ export interface ServeOptions {
   readonly metrics: ControllerMetrics;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly isLeader: () => boolean;
+  /** startProblem is why start-up is not done (the state store's last error), for `/readyz`. */
+  readonly startProblem?: () => string | undefined;
+  readonly liveness?: ServerOptions["liveness"];
   readonly log: Logger;
 }
 
@@ -34,13 +37,16 @@ export async function startServing(options: ServeOptions): Promise<{ url: string
     requestSync: (request) => controller.requestSync(request),
     readiness: () => {
       const status = controller.status();
+      const problem = options.startProblem?.();
       return {
         configLoaded: true,
         stateStoreReachable: status.stateStoreReachable,
         firstSyncStarted: status.firstSyncStarted || !options.isLeader(),
         leader: options.isLeader(),
+        ...(problem ? { reasons: { stateStoreReachable: problem } } : {}),
       };
     },
+    ...(options.liveness ? { liveness: options.liveness } : {}),
     metrics: options.metrics.registry,
     webhookSecrets: (repoKey) => {
       const repo = config.repos.find((candidate) => candidate.key === repoKey);

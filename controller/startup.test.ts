@@ -1,5 +1,7 @@
+import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { prepareStartup } from "./startup.js";
+import { createManualTime } from "./clock.js";
+import { prepareStartup, startWithRetry } from "./startup.js";
 
 const CONFIG = `
 github_configs:
@@ -121,5 +123,56 @@ describe("controller start-up", () => {
     const { result, out } = start(["--config", "c.yaml", ...argv], { GH_TOKEN: "t" });
     expect(result).toEqual({ exitCode: 2 });
     expect(out.stderr).toContain(message);
+  });
+});
+
+describe("startWithRetry", () => {
+  const setup = (failures: number) => {
+    const time = createManualTime();
+    const problems: (string | undefined)[] = [];
+    const lines: { msg: string; retryInMs?: number }[] = [];
+    let tries = 0;
+    const aborter = new AbortController();
+    const started = startWithRetry(
+      async () => {
+        tries++;
+        if (tries <= failures)
+          throw new Error(`ConfigMap ops/state: GET failed: ECONNREFUSED (try ${tries})`);
+      },
+      {
+        timers: time,
+        signal: aborter.signal,
+        log: pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+        onProblem: (message) => problems.push(message),
+      },
+    );
+    // The first try fails on a later turn of the event loop; its wait is armed only then.
+    const settled = new Promise((resolve) => setImmediate(resolve));
+    return { time, problems, lines, started, aborter, tries: () => tries, settled };
+  };
+
+  it("retries with a doubling wait capped at 30 s, reporting each failure, until the state loads", async () => {
+    const { time, problems, lines, started, tries, settled } = setup(7);
+    await settled;
+    await time.advance(1_000 + 2_000 + 4_000 + 8_000 + 16_000 + 30_000 - 1);
+    expect(tries()).toBe(6);
+    await time.advance(1 + 30_000);
+    expect(await started).toBe(true);
+    expect(tries()).toBe(8);
+    expect(lines.flatMap((l) => (l.retryInMs ? [l.retryInMs] : []))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+    ]);
+    expect(problems.at(-2)).toBe("ConfigMap ops/state: GET failed: ECONNREFUSED (try 7)");
+    expect(problems.at(-1)).toBeUndefined();
+    expect(time.pending()).toBe(0);
+  });
+
+  it("gives up at once on shutdown, leaving no timer behind", async () => {
+    const { time, started, aborter, settled } = setup(Number.POSITIVE_INFINITY);
+    await settled;
+    await time.advance(3_000);
+    aborter.abort();
+    expect(await started).toBe(false);
+    expect(time.pending()).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { CONTROLLER_HELP, type ControllerOptions, parseControllerArgs } from "./cli-options.js";
+import type { Timers } from "./clock.js";
 import { ConfigError } from "./config/config-error.js";
 import { parseListen } from "./config/load.js";
 import { readConfigFile } from "./config/read-config-file.js";
@@ -77,4 +78,53 @@ export function describeConfig(config: Config, log: Logger): void {
     },
     "configuration loaded",
   );
+}
+
+/** StartRetryDeps are the wait between tries (injected so tests advance time), the log, and a way to give up. */
+export interface StartRetryDeps {
+  readonly timers: Timers;
+  readonly log: Logger;
+  /** signal ends the retries (shutdown); startWithRetry then resolves false. */
+  readonly signal: AbortSignal;
+  /** onProblem hears each failed try's message, and undefined once a try succeeded: what `/readyz` reports. */
+  readonly onProblem: (message: string | undefined) => void;
+  readonly firstDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * startWithRetry calls `start` (load the state, start the loop) until it succeeds, waiting 1 s, 2 s, 4 s … up to
+ * 30 s between tries: a state store that cannot be reached at start-up (the apiserver holding the state ConfigMap is
+ * down) keeps the process up and unready rather than exiting, so it starts as soon as the store answers.
+ */
+export async function startWithRetry(start: () => Promise<void>, deps: StartRetryDeps): Promise<boolean> {
+  const { firstDelayMs = 1_000, maxDelayMs = 30_000, signal } = deps;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await start();
+      deps.onProblem(undefined);
+      if (attempt > 1) deps.log.info({ attempt }, "state loaded: the loop starts");
+      return true;
+    } catch (error: unknown) {
+      const message = (error as Error).message;
+      deps.onProblem(message);
+      const delayMs = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempt - 1));
+      deps.log.error(
+        { err: error, attempt, retryInMs: delayMs },
+        "cannot load the state: not ready, retrying",
+      );
+      await new Promise<void>((resolve) => {
+        const onAbort = () => {
+          cancel();
+          resolve();
+        };
+        const cancel = deps.timers.after(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        }, delayMs);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+    }
+  }
+  return false;
 }

@@ -7,11 +7,16 @@ import { createKubeApiApplyer } from "../applyers/kube-api.js";
 import { createKubectlApplyer } from "../applyers/kubectl.js";
 import { createNokubeApplyer } from "../applyers/nokube.js";
 import type { KubeRequest } from "../kube/http.js";
+import type { Clock, Timers } from "./clock.js";
+import { type CommitStatuses, createCommitStatuses } from "./commit-status/commit-statuses.js";
+import { createStatusPoster } from "./commit-status/poster.js";
+import { createStatusQueue, type StatusQueue } from "./commit-status/queue.js";
 import type { Config } from "./config/types.js";
 import { createConfigMapStateStore } from "./state/configmap.js";
 import { createFileStateStore } from "./state/file.js";
 import { createMemoryStateStore } from "./state/memory.js";
 import type { StateStore } from "./state/store.js";
+import { sourceRepository } from "./sync/source-repository.js";
 
 /** WiringOptions are the run-time choices main makes from flags and the environment. */
 export interface WiringOptions {
@@ -73,7 +78,7 @@ export function buildStateStore(
       log: options.log.child({ component: "state" }),
     });
   }
-  return createFileStateStore(options.stateDir);
+  return createFileStateStore(options.stateDir, { log: options.log.child({ component: "state" }) });
 }
 
 /** defaultWorkspace is the DaemonSet's writable volume, or the state directory's parent when run by hand. */
@@ -82,4 +87,52 @@ export function defaultWorkspace(
   stateDir: string,
 ): string {
   return env.WORKSPACE_DIR ?? join(stateDir, "..");
+}
+
+/** CommitStatusWiring is what main hooks into the controller, and the queue to drain at shutdown. */
+export interface CommitStatusWiring extends CommitStatuses {
+  readonly queue: StatusQueue;
+}
+
+/**
+ * buildCommitStatuses sets up commit statuses for the repositories with `commit_status: true`, or returns undefined
+ * when none has it or this is a dry run (which deploys nothing, so reports nothing).
+ */
+export function buildCommitStatuses(
+  config: Pick<Config, "repos" | "clusterName" | "publicUrl">,
+  options: Pick<WiringOptions, "dryRun" | "log"> & {
+    readonly clock: Clock;
+    readonly timers: Timers;
+    readonly fetch?: typeof globalThis.fetch;
+    readonly queue?: Partial<Pick<Parameters<typeof createStatusQueue>[0], "spacingMs" | "baseDelayMs">>;
+  },
+): CommitStatusWiring | undefined {
+  const repos = config.repos.filter((repo) => repo.commitStatus);
+  if (options.dryRun || repos.length === 0) return undefined;
+  const log = options.log.child({ component: "commit-status" });
+  const statusRepos = repos.map((repo) => ({ ...sourceRepository(repo), key: repo.key }));
+  const queue = createStatusQueue({
+    post: createStatusPoster({
+      repos: statusRepos,
+      log,
+      now: () => options.clock.now(),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+    clock: options.clock,
+    timers: options.timers,
+    log,
+    ...options.queue,
+  });
+  const secrets = statusRepos.flatMap((repo) => [repo.token ?? [], repo.app?.privateKey ?? []].flat());
+  const statuses = createCommitStatuses({
+    settings: {
+      clusterName: config.clusterName,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      secrets,
+    },
+    repoKeys: new Set(repos.map((repo) => repo.key)),
+    queue,
+    log,
+  });
+  return { ...statuses, queue };
 }

@@ -10,3 +10,8 @@ export abstract class GitOpsError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** KubeConfigError says no usable kubeconfig was found: nothing could be sent to a cluster. */
+export class KubeConfigError extends GitOpsError {
+  readonly code = "E_KUBECONFIG";
+}

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeTarget } from "./kubeconfig.js";
 
 /** KubeResponse is a raw apiserver answer: status code and parsed JSON body (or text when not JSON). */
 export interface KubeResponse {
@@ -29,22 +29,54 @@ export type KubeRequest = (
 ) => Promise<KubeResponse>;
 
 /**
- * createKubeRequest sends plain JSON to the apiserver with the credentials of a client-node KubeConfig (tokens,
- * client certificates, exec plugins, in-cluster). It deliberately bypasses client-node's typed serializer: that
- * drops fields its models do not know, and in a server-side apply a dropped field is a field given up.
+ * createKubeRequest sends plain JSON to the apiserver of `target` (see kubeconfig.ts), over kept-alive connections.
+ * It is deliberately not a typed client: a typed serializer drops fields its models do not know, and in a
+ * server-side apply a dropped field is a field given up. A 401 makes the target forget its cached credentials
+ * (an exec plugin's token revoked early), so the next request fetches new ones.
  */
-export function createKubeRequest(kc: KubeConfig): KubeRequest {
+export function createKubeRequest(target: KubeTarget): KubeRequest {
+  const base = target.server.endsWith("/") ? target.server : `${target.server}/`;
+  const plain = new http.Agent({ keepAlive: true });
+  // One agent per client certificate: an exec plugin may hand out a new pair, and a pooled TLS socket keeps the
+  // identity it was opened with.
+  let secure: { id: string; agent: https.Agent } | undefined;
+  const agentFor = (cert: string | undefined, key: string | undefined): https.Agent => {
+    const id = `${cert ?? ""}\0${key ?? ""}`;
+    if (secure?.id !== id) {
+      const { ca, rejectUnauthorized, servername } = target.tls;
+      secure = {
+        id,
+        agent: new https.Agent({
+          keepAlive: true,
+          rejectUnauthorized,
+          ...(ca ? { ca } : {}),
+          ...(cert ? { cert } : {}),
+          ...(key ? { key } : {}),
+          ...(servername ? { servername } : {}),
+        }),
+      };
+    }
+    return secure.agent;
+  };
   return async (method, path, body, options = {}) => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    const url = new URL(path, cluster.server.endsWith("/") ? cluster.server : `${cluster.server}/`);
+    const url = new URL(path, base);
     const timeoutMs = options.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     signal.throwIfAborted();
     const contentType = options.contentType ?? "application/json";
-    const opts: https.RequestOptions = { method, headers: { accept: "application/json" }, signal };
-    await kc.applyToHTTPSOptions(opts);
+    const credentials = await target.credentials(signal);
+    const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
+    if (credentials.token) headers.authorization = `Bearer ${credentials.token}`;
+    const opts: https.RequestOptions = {
+      method,
+      headers,
+      signal,
+      agent:
+        url.protocol === "https:"
+          ? agentFor(credentials.cert ?? target.tls.cert, credentials.key ?? target.tls.key)
+          : plain,
+    };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
       opts.headers = {
@@ -65,6 +97,7 @@ export function createKubeRequest(kc: KubeConfig): KubeRequest {
           try {
             parsed = JSON.parse(text);
           } catch {}
+          if (res.statusCode === 401) target.forget();
           resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       });

@@ -324,6 +324,43 @@ fake_nodes() {
   done
 }
 
+# etcd and kube-apiserver are started by functions of their own, so that `restart` starts them with the same flags.
+start_etcd() {
+  log "starting etcd on 127.0.0.1:${ETCD_CLIENT_PORT}"
+  local peer="http://127.0.0.1:${ETCD_PEER_PORT}" client="http://127.0.0.1:${ETCD_CLIENT_PORT}"
+  # --unsafe-no-fsync: the data is thrown away after the tests, and fsync dominates write latency on CI disks.
+  start etcd "${ETCD_DIR}/bin/etcd" --name=node0 --data-dir="${RUN_DIR}/etcd-data" \
+    --listen-client-urls="$client" --advertise-client-urls="$client" \
+    --listen-peer-urls="$peer" --initial-advertise-peer-urls="$peer" --initial-cluster="node0=${peer}" \
+    --auto-compaction-retention=1 --unsafe-no-fsync
+}
+
+start_apiserver() {
+  local client="http://127.0.0.1:${ETCD_CLIENT_PORT}"
+  log "starting kube-apiserver on https://127.0.0.1:${APISERVER_PORT}"
+  # --requestheader-*/--proxy-client-*: the aggregation layer's front proxy, set as kubeadm sets it; without it every
+  # component that delegates authentication keeps logging a missing requestheader CA.
+  # --endpoint-reconciler-type=none: the `kubernetes` Service may not point at a loopback address, so writing its
+  # endpoints would fail every 10s; nothing in the tests runs in-cluster.
+  start kube-apiserver "${K8S_DIR}/bin/kube-apiserver" \
+    --etcd-servers="$client" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+    --cert-dir="$PKI_DIR" \
+    --tls-cert-file="${PKI_DIR}/apiserver.crt" --tls-private-key-file="${PKI_DIR}/apiserver.key" \
+    --client-ca-file="${PKI_DIR}/ca.crt" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="${PKI_DIR}/sa.pub" --service-account-signing-key-file="${PKI_DIR}/sa.key" \
+    --service-cluster-ip-range=10.96.0.0/16 \
+    --authorization-mode=Node,RBAC \
+    --allow-privileged=true \
+    --requestheader-client-ca-file="${PKI_DIR}/ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="${PKI_DIR}/front-proxy-client.crt" \
+    --proxy-client-key-file="${PKI_DIR}/front-proxy-client.key" \
+    --endpoint-reconciler-type=none
+}
+
 cmd_up() {
   local started tool
   started="$(now)"
@@ -354,37 +391,10 @@ cmd_up() {
   write_kubeconfig "${RUN_DIR}/controller-manager.kubeconfig" controller-manager
   write_kubeconfig "${RUN_DIR}/scheduler.kubeconfig" scheduler
 
-  log "starting etcd on 127.0.0.1:${ETCD_CLIENT_PORT}"
-  local peer="http://127.0.0.1:${ETCD_PEER_PORT}" client="http://127.0.0.1:${ETCD_CLIENT_PORT}"
-  # --unsafe-no-fsync: the data is thrown away after the tests, and fsync dominates write latency on CI disks.
-  start etcd "${ETCD_DIR}/bin/etcd" --name=node0 --data-dir="${RUN_DIR}/etcd-data" \
-    --listen-client-urls="$client" --advertise-client-urls="$client" \
-    --listen-peer-urls="$peer" --initial-advertise-peer-urls="$peer" --initial-cluster="node0=${peer}" \
-    --auto-compaction-retention=1 --unsafe-no-fsync
+  start_etcd
   wait_until etcd 60 "etcd health" etcd_healthy
 
-  log "starting kube-apiserver on https://127.0.0.1:${APISERVER_PORT}"
-  # --requestheader-*/--proxy-client-*: the aggregation layer's front proxy, set as kubeadm sets it; without it every
-  # component that delegates authentication keeps logging a missing requestheader CA.
-  # --endpoint-reconciler-type=none: the `kubernetes` Service may not point at a loopback address, so writing its
-  # endpoints would fail every 10s; nothing in the tests runs in-cluster.
-  start kube-apiserver "${K8S_DIR}/bin/kube-apiserver" \
-    --etcd-servers="$client" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
-    --cert-dir="$PKI_DIR" \
-    --tls-cert-file="${PKI_DIR}/apiserver.crt" --tls-private-key-file="${PKI_DIR}/apiserver.key" \
-    --client-ca-file="${PKI_DIR}/ca.crt" \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file="${PKI_DIR}/sa.pub" --service-account-signing-key-file="${PKI_DIR}/sa.key" \
-    --service-cluster-ip-range=10.96.0.0/16 \
-    --authorization-mode=Node,RBAC \
-    --allow-privileged=true \
-    --requestheader-client-ca-file="${PKI_DIR}/ca.crt" --requestheader-allowed-names=front-proxy-client \
-    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
-    --requestheader-extra-headers-prefix=X-Remote-Extra- \
-    --proxy-client-cert-file="${PKI_DIR}/front-proxy-client.crt" \
-    --proxy-client-key-file="${PKI_DIR}/front-proxy-client.key" \
-    --endpoint-reconciler-type=none
+  start_apiserver
   wait_until kube-apiserver 120 "kube-apiserver /readyz" apiserver_ready
 
   log "starting kube-controller-manager, kube-scheduler and kwok"
@@ -421,6 +431,43 @@ cmd_up() {
   printf 'KUBECONFIG=%s\n' "$KUBECONFIG_PATH"
 }
 
+# The fault suite's outages: freeze (pause/resume), kill -9 and start again (kill/restart) one component, briefly.
+FAULT_COMPONENTS=(etcd kube-apiserver)
+
+fault_pid() {
+  local component="$1" pid
+  [[ " ${FAULT_COMPONENTS[*]} " == *" ${component} "* ]] || die "${component}: expected one of ${FAULT_COMPONENTS[*]}"
+  pid="$(running_pid "$component")" || die "${component} is not running from ${RUN_DIR}"
+  printf '%s\n' "$pid"
+}
+
+cmd_fault() {
+  local action="$1" component="${2:-}" pid deadline
+  # shellcheck source=/dev/null
+  source "$PORTS_FILE"
+  case "$action" in
+  pause) kill -STOP "$(fault_pid "$component")" ;;
+  resume) kill -CONT "$(fault_pid "$component")" ;;
+  kill)
+    pid="$(fault_pid "$component")"
+    kill -9 "$pid"
+    while alive "$pid"; do sleep 0.1; done
+    rm -f "$(pid_file "$component")"
+    ;;
+  restart)
+    [[ " ${FAULT_COMPONENTS[*]} " == *" ${component} "* ]] || die "${component}: expected one of ${FAULT_COMPONENTS[*]}"
+    running_pid "$component" >/dev/null && die "${component} is still running"
+    if [[ "$component" == etcd ]]; then start_etcd; else start_apiserver; fi
+    deadline=$(($(now) + 120))
+    until if [[ "$component" == etcd ]]; then etcd_healthy; else apiserver_ready; fi; do
+      (($(now) < deadline)) || die "${component} did not become ready within 120s; see $(log_file "$component")"
+      sleep 0.5
+    done
+    ;;
+  esac
+  log "${action} ${component}: done"
+}
+
 cmd_down() {
   if [[ ! -d "$RUN_DIR" ]]; then
     log "no cluster in ${RUN_DIR}"
@@ -455,7 +502,7 @@ usage() {
   local me
   me="$(basename "$0")"
   cat <<USAGE
-Usage: ${me} up|down|env|status|build|--help
+Usage: ${me} up|down|env|status|build|pause|resume|kill|restart|--help
 
 A Kubernetes ${KUBERNETES_VERSION} control plane on 127.0.0.1 for the e2e tests: etcd ${ETCD_VERSION}, kube-apiserver,
 kube-controller-manager, kube-scheduler and KWOK ${KWOK_VERSION}, with fake nodes mgmt-0 (labelled
@@ -468,6 +515,8 @@ node-role.nokube.io/management=true) and worker-0. Versions are pinned in script
   env      print KUBECONFIG=...  (export "\$(${me} env)")
   status   print each component up or down and the kubeconfig path; exit 1 unless all are up
   build    only build and cache the binaries
+  pause|resume COMPONENT   freeze (SIGSTOP) or thaw (SIGCONT) etcd or kube-apiserver, for the fault tests
+  kill|restart COMPONENT   kill -9 etcd or kube-apiserver, or start it again with its flags and wait until ready
 
 Environment:
   SIMPLE_GITOPS_CLUSTER_DIR  run directory: pid files, <component>.log, certificates, kubeconfig
@@ -486,6 +535,10 @@ up | down)
 env) printf 'KUBECONFIG=%s\n' "$KUBECONFIG_PATH" ;;
 status) cmd_status ;;
 build) build_all ;;
+pause | resume | kill | restart)
+  lock 9 "${RUN_DIR}.lock" "another up or down in ${RUN_DIR}"
+  cmd_fault "$1" "${2:-}"
+  ;;
 -h | --help | help) usage ;;
 *)
   usage >&2

@@ -52,7 +52,7 @@ describe("parseConfig", () => {
       },
     ]);
     expect(config.pollIntervalSeconds).toBe(60);
-    expect(config.applyers).toEqual(["kubectl", "api"]);
+    expect(config.applyers).toEqual(["api", "kubectl"]);
     expect(config.prune).toBe(false);
     expect(config.healthTimeoutSeconds).toBe(60);
     expect(config.applyTimeoutSeconds).toBe(300);
@@ -136,7 +136,7 @@ reconcile_interval: 1h
     const config = parseConfig(
       `${VALID}\napplyer_nokube: { cluster_name: home, nokube_download_url: "https://example.com/nokube" }\n`,
     );
-    expect(config.applyers).toEqual(["nokube", "kubectl", "api"]);
+    expect(config.applyers).toEqual(["nokube", "api", "kubectl"]);
     expect(config.nokube).toEqual({ clusterName: "home", downloadUrl: "https://example.com/nokube" });
   });
 

@@ -1,6 +1,7 @@
+import { createPrivateKey } from "node:crypto";
 import { ConfigError, type ConfigIssue } from "./config-error.js";
 import { Secret, type SecretRef } from "./secret.js";
-import type { Config } from "./types.js";
+import type { Config, RepoConfig } from "./types.js";
 
 /** SecretSources is where `token_env`/`token_file`-style references are read from; injected for tests. */
 export interface SecretSources {
@@ -42,15 +43,38 @@ export function resolveSecrets(
     }
     return result;
   };
-  const repos = config.repos.map((repo) =>
-    repo.token
+  const repos = config.repos.map((repo): RepoConfig => {
+    if (repo.githubApp) {
+      const path = `github_configs.${repo.key}.github_app.private_key_${repo.githubApp.privateKey.from}`;
+      const privateKey = resolve(repo.githubApp.privateKey, path);
+      const problem = privateKey.value && privateKeyProblem(privateKey.value.reveal());
+      if (problem) issues.push({ path, message: problem });
+      return { ...repo, githubApp: { ...repo.githubApp, privateKey } };
+    }
+    return repo.token
       ? { ...repo, token: resolve(repo.token, `github_configs.${repo.key}.token_${repo.token.from}`) }
-      : repo,
-  );
+      : repo;
+  });
   const notifications = config.notifications.map((notification, i) => ({
     ...notification,
     url: resolve(notification.url, `notifications[${i}].url_env`),
   }));
   if (issues.length > 0) throw new ConfigError(source, issues);
   return { ...config, repos, notifications };
+}
+
+/**
+ * privateKeyProblem says why a GitHub App key cannot sign a JWT (GitHub issues RSA keys as PEM), without quoting it;
+ * a key that parses but belongs to another app is found only when GitHub refuses the JWT.
+ */
+function privateKeyProblem(pem: string): string | undefined {
+  try {
+    // Keys kept in one-line environment variables carry "\n" for newlines; the JWT library accepts that too.
+    const key = createPrivateKey(pem.replace(/\\n/g, "\n"));
+    if (key.asymmetricKeyType !== "rsa")
+      return `expected the app's RSA private key, found a ${key.asymmetricKeyType} key`;
+    return undefined;
+  } catch {
+    return "not a PEM private key: expected the .pem file GitHub generated for the app (-----BEGIN RSA PRIVATE KEY-----)";
+  }
 }

@@ -51,6 +51,24 @@ const relativeDir = z
   )
   .refine((dir) => !dir.split("/").includes(".."), 'must not contain ".."');
 
+// GitHub shows numeric IDs; a quoted "123456" is accepted too, as YAML users often quote them.
+const githubId = (what: string) =>
+  z.preprocess(
+    (value) => (typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: `expected the ${what} (a number)` })
+      .int()
+      .positive(`expected the ${what} (a number)`),
+  );
+
+/** githubAppSchema is `github_configs.<name>.github_app`: authenticate as a GitHub App installation. */
+export const githubAppSchema = z.strictObject({
+  app_id: githubId("app's numeric App ID"),
+  installation_id: githubId("installation ID"),
+  private_key_file: z.string().min(1).optional(),
+  private_key_env: z.string().min(1).optional(),
+});
+
 /** githubConfigSchema is one entry of `github_configs` (a repository and branch to watch). */
 export const githubConfigSchema = z.strictObject({
   repo_owner: z.string().min(1),
@@ -59,6 +77,9 @@ export const githubConfigSchema = z.strictObject({
   token: z.string().min(1).optional(),
   token_env: z.string().min(1).optional(),
   token_file: z.string().min(1).optional(),
+  github_app: githubAppSchema.optional(),
+  // Off by default: posting statuses needs write access the read-only token of most setups does not have.
+  commit_status: z.boolean().default(false),
   api_url: httpUrl.default("https://api.github.com"),
   webhook_secret_env: z.string().min(1).default("WEBHOOK_SECRET"),
 });
@@ -101,6 +122,8 @@ export const rawConfigSchema = z.strictObject({
   reconcile_interval: reconcileInterval.default(600),
   // One kubectl or NoKube run, or one apiserver request, gives up after this: a hung call must not stall the loop.
   apply_timeout: duration.default(300),
+  // Off, as in Flux: a kustomization naming a URL fails its service instead of kustomize fetching it.
+  allow_remote_bases: z.boolean().default(false),
   applyer_nokube: z
     .strictObject({
       cluster_name: z.string().min(1),
@@ -145,6 +168,14 @@ export const rawConfigSchema = z.strictObject({
     .default("0.0.0.0:8080"),
   state: z.enum(["file", "configmap"]).default("file"),
   download_base_url: httpUrl.optional(),
+  // Names this cluster in commit status contexts (simple-gitops/<cluster_name>/<service>).
+  cluster_name: z
+    .string()
+    .max(63, "cluster_name must be at most 63 characters")
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" and "-", e.g. "prod-eu"')
+    .optional(),
+  // Where people reach this controller's HTTP server; commit statuses link to its status page.
+  public_url: httpUrl.optional(),
   release_dir: z.string().min(1).optional(),
 });
 

@@ -14,7 +14,19 @@ export interface RepoConfig {
   /** The browser URL of the repository, as `/v1/gitops/repos` reports it. */
   readonly htmlUrl: string;
   readonly token?: SecretRef;
+  /** Authenticate as this GitHub App installation instead of with a token (never both). */
+  readonly githubApp?: GitHubAppConfig;
+  /** Set a commit status per service on each commit it syncs (`commit_status`); absent means off. */
+  readonly commitStatus?: boolean;
   readonly webhookSecretEnv: string;
+}
+
+/** GitHubAppConfig is `github_app`: the app, its installation on the repository's owner, and its private key. */
+export interface GitHubAppConfig {
+  readonly appId: number;
+  readonly installationId: number;
+  /** The PEM private key, from `private_key_file` or `private_key_env`; filled in by resolveSecrets. */
+  readonly privateKey: SecretRef;
 }
 
 /** ServiceConfig is one directory of manifests in a repository, applied as one unit. */
@@ -63,9 +75,15 @@ export interface Config {
   readonly healthTimeoutSeconds: number;
   /** How long one kubectl or NoKube run may take before it is killed and the sync fails (and is retried). */
   readonly applyTimeoutSeconds: number;
+  /** Whether kustomize may fetch remote bases and resources (`allow_remote_bases`); refused by default. */
+  readonly allowRemoteBases: boolean;
   readonly notifications: readonly NotificationConfig[];
   readonly listen: { readonly host: string; readonly port: number };
   readonly state: "file" | "configmap";
   readonly downloadBaseUrl?: string;
   readonly releaseDir?: string;
+  /** Names this cluster in commit status contexts: `cluster_name`, else applyer_nokube's, else "default". */
+  readonly clusterName: string;
+  /** Where people reach the HTTP server (`public_url`, no trailing slash); commit statuses link to its status page. */
+  readonly publicUrl?: string;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ServerDiff } from "../../applyers/server-diff.js";
 import type { Config, ServiceConfig } from "../config/types.js";
+import { kustomizeOptions } from "../kustomize/build.js";
 import type { DesiredFile, PollRequest, ServiceResult, Source } from "../source/source.js";
 import { createParseCache, type ParseCache } from "../sync/desired-set.js";
 import { renderDesiredSet } from "../sync/render-set.js";
@@ -97,6 +98,8 @@ async function diffService(
   if ("error" in read) return fail([read.error]);
   const rendered = await renderDesiredSet(read.files, service, {
     parseCache,
+    kustomize: kustomizeOptions(deps.config),
+    ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.config.namespaces ? { namespaces: deps.config.namespaces } : {}),
     ...(deps.config.downloadBaseUrl ? { downloadBaseUrl: deps.config.downloadBaseUrl } : {}),
     ...(deps.config.clusterKinds ? { clusterKinds: deps.config.clusterKinds } : {}),

@@ -6,7 +6,8 @@ import type { ConfigFile, KubeObject, SourcedObject } from "./types.js";
 // js-yaml's default schema is YAML 1.1's, where `2024-01-01` becomes a Date and is applied as a timestamp string.
 // js-yaml exports its built-in types as `types`, which @types/js-yaml does not declare.
 const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge] });
+/** MANIFEST_SCHEMA reads YAML as Kubernetes does: the YAML 1.2 core schema plus merge keys. */
+export const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge] });
 
 /** ParsedFile is what one file of a service directory contributes: objects to apply, or service configuration. */
 export interface ParsedFile {

@@ -1,5 +1,8 @@
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createManualTime } from "../clock.js";
 import { createMetrics } from "../metrics.js";
+import { createProgressTracker } from "../observe.js";
 import type { SyncResult } from "../sync/result.js";
 import type { Readiness } from "./options.js";
 import { json, type RunningServer, startTestServer } from "./test-harness.js";
@@ -36,6 +39,23 @@ describe("health and readiness", () => {
       body: {
         error: "not_ready",
         message: "not ready: stateStoreReachable, firstSyncStarted",
+        checks: { configLoaded: true, stateStoreReachable: false, firstSyncStarted: false },
+        failing: ["stateStoreReachable", "firstSyncStarted"],
+      },
+    },
+    {
+      name: "state store unreachable at start-up, with the reason",
+      readiness: {
+        configLoaded: true,
+        stateStoreReachable: false,
+        firstSyncStarted: false,
+        reasons: { stateStoreReachable: "ConfigMap ops/state: GET failed: connect ECONNREFUSED" },
+      },
+      status: 503,
+      body: {
+        error: "not_ready",
+        message:
+          "not ready: stateStoreReachable (ConfigMap ops/state: GET failed: connect ECONNREFUSED), firstSyncStarted",
         checks: { configLoaded: true, stateStoreReachable: false, firstSyncStarted: false },
         failing: ["stateStoreReachable", "firstSyncStarted"],
       },
@@ -102,5 +122,45 @@ describe("/metrics", () => {
     expect(text).not.toContain('last_successful_sync_timestamp_seconds{service="monitoring"}');
     const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
     expect(names.filter((n) => !n?.startsWith("simple_gitops_"))).toEqual([]);
+  });
+});
+
+describe("/healthz with the loop's liveness", () => {
+  const time = createManualTime();
+  const tracker = createProgressTracker({
+    limitMs: 600_000,
+    slowMs: 60_000,
+    clock: time,
+    timers: time,
+    log: pino({ level: "silent" }),
+  });
+  let running = true;
+  let t: RunningServer;
+  beforeAll(async () => {
+    t = await startTestServer({ liveness: () => tracker.liveness(running) });
+  });
+  afterAll(() => t.server.close());
+
+  it("fails with what is stuck and for how long once a run made no progress past the limit", async () => {
+    void tracker.track("apply of 2 objects of service etcd (kubectl)", () => new Promise(() => {}));
+    await time.advance(599_000);
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    await time.advance(2_000);
+    const res = await fetch(`${t.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await json(res)).toEqual({
+      error: "stuck",
+      message:
+        "no progress for 601 s (limit 600 s); slowest call in flight: apply of 2 objects of service etcd (kubectl), for 601 s",
+      liveness: {
+        ok: false,
+        limitSeconds: 600,
+        sinceProgressSeconds: 601,
+        inFlight: [{ call: "apply of 2 objects of service etcd (kubectl)", seconds: 601 }],
+      },
+    });
+    // The same wedge reads as healthy to a probe once no run is going: only a running loop can be stuck.
+    running = false;
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
   });
 });

@@ -17,12 +17,27 @@ export interface SyncAnswer {
   readonly reason?: string;
 }
 
-/** Readiness is what `/readyz` checks; `leader` is reported but does not make a follower unready. */
+/**
+ * Readiness is what `/readyz` checks; `leader` is reported but does not make a follower unready. `reasons` says why
+ * a failing check fails, when that is known (the state store's last error at start-up).
+ */
 export interface Readiness {
   readonly configLoaded: boolean;
   readonly stateStoreReachable: boolean;
   readonly firstSyncStarted: boolean;
   readonly leader?: boolean;
+  readonly reasons?: Readonly<Record<string, string>>;
+}
+
+/**
+ * LivenessReport is what `/healthz` answers from: `ok` false when the loop made no progress for longer than
+ * `limitSeconds`, with the calls still in flight, oldest first.
+ */
+export interface LivenessReport {
+  readonly ok: boolean;
+  readonly limitSeconds: number;
+  readonly sinceProgressSeconds: number;
+  readonly inFlight: readonly { readonly call: string; readonly seconds: number }[];
 }
 
 /**
@@ -34,6 +49,8 @@ export interface ServerOptions {
   readonly getState: () => ControllerState;
   readonly requestSync: (request: SyncRequest) => SyncAnswer;
   readonly readiness: () => Readiness;
+  /** liveness says whether the loop is wedged; without it `/healthz` only says the process answers. */
+  readonly liveness?: () => LivenessReport;
   readonly metrics: Registry;
   /** webhookSecrets gives the secret of a repo's webhook (resolved from its `webhook_secret_env` by main). */
   readonly webhookSecrets: (repoKey: string) => string | undefined;

@@ -2,20 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasBearer } from "./auth.js";
 import { sendError } from "./errors.js";
 import type { RouteContext } from "./options.js";
+import { type LimitRule, limitMessage, pageAfter, parseLimit } from "./paging.js";
 import { isoSeconds, recentEvents, repoViews, serviceView } from "./views.js";
 
-/** DEFAULT_EVENT_LIMIT and MAX_EVENT_LIMIT bound `/v1/gitops/events?limit=N`. */
-export const DEFAULT_EVENT_LIMIT = 50;
-/** MAX_EVENT_LIMIT is the most events one request returns (the state keeps no more anyway). */
-export const MAX_EVENT_LIMIT = 200;
+/** EVENT_LIMIT bounds `/v1/gitops/events?limit=N`; the state keeps no more than 200 events anyway. */
+export const EVENT_LIMIT: LimitRule = { defaultLimit: 50, maxLimit: 200 };
 
-/** parseLimit reads `?limit=`: a whole number from 1 to MAX_EVENT_LIMIT, DEFAULT_EVENT_LIMIT when absent. */
-export function parseLimit(raw: unknown): number | undefined {
-  if (raw === undefined) return DEFAULT_EVENT_LIMIT;
-  if (typeof raw !== "string" || !/^\d{1,4}$/.test(raw)) return undefined;
-  const limit = Number(raw);
-  return limit >= 1 && limit <= MAX_EVENT_LIMIT ? limit : undefined;
-}
+/**
+ * SERVICE_LIMIT bounds one page of `/v1/gitops/services`: a service's entry carries its files, objects and last
+ * result, so the whole list of a large install is megabytes (500 services: 2.2 MB before paging).
+ */
+export const SERVICE_LIMIT: LimitRule = { defaultLimit: 100, maxLimit: 1000 };
 
 /** registerStatusApi adds the read-only JSON API under `/v1/gitops/`: repos, services and events. */
 export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void {
@@ -32,11 +29,46 @@ export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void
     return { count: repos.length, repos, timestamp: now() };
   });
 
-  app.get("/v1/gitops/services", { onRequest: guard }, async () => {
-    const state = ctx.getState();
-    const services = ctx.config.services.map((s) => serviceView(ctx.config, s, state));
-    return { count: services.length, services, timestamp: now() };
-  });
+  app.get<{ Querystring: { limit?: string; after?: string } }>(
+    "/v1/gitops/services",
+    { onRequest: guard },
+    async (request, reply) => {
+      const { after } = request.query;
+      const limit = parseLimit(request.query.limit, SERVICE_LIMIT);
+      if (limit === undefined) return sendError(reply, 400, "bad_request", limitMessage(SERVICE_LIMIT));
+      if (after !== undefined && typeof after !== "string") {
+        return sendError(
+          reply,
+          400,
+          "bad_request",
+          "after must be given once: the last service name of a page",
+        );
+      }
+      const page = pageAfter(ctx.config.services, (s) => s.name, limit, after);
+      if (!page) {
+        return sendError(
+          reply,
+          400,
+          "bad_request",
+          `after must name a configured service (the last one of the previous page); "${after}" is not one`,
+        );
+      }
+      // Only this page's views are built: a small page costs little however many services there are.
+      const state = ctx.getState();
+      const services = page.items.map((s) => serviceView(ctx.config, s, state));
+      const next =
+        page.after === undefined
+          ? null
+          : `/v1/gitops/services?limit=${limit}&after=${encodeURIComponent(page.after)}`;
+      return {
+        count: services.length,
+        total: ctx.config.services.length,
+        services,
+        next,
+        timestamp: now(),
+      };
+    },
+  );
 
   app.get<{ Params: { name: string } }>(
     "/v1/gitops/services/:name",
@@ -65,15 +97,8 @@ export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void
     "/v1/gitops/events",
     { onRequest: guard },
     async (request, reply) => {
-      const limit = parseLimit(request.query.limit);
-      if (limit === undefined) {
-        return sendError(
-          reply,
-          400,
-          "bad_request",
-          `limit must be a whole number from 1 to ${MAX_EVENT_LIMIT} (default ${DEFAULT_EVENT_LIMIT})`,
-        );
-      }
+      const limit = parseLimit(request.query.limit, EVENT_LIMIT);
+      if (limit === undefined) return sendError(reply, 400, "bad_request", limitMessage(EVENT_LIMIT));
       const events = recentEvents(ctx.getState(), limit);
       return { count: events.length, events, timestamp: now() };
     },

@@ -64,6 +64,8 @@ function renderServices(data) {
   for (const s of data.services) {
     const card = el("div", "card service");
     card.dataset.service = s.name;
+    // Commit statuses link here (<public_url>/ui#service-<name>).
+    card.id = "service-" + s.name;
     const row = el("div", "row");
     row.appendChild(el("span", "name", s.name));
     row.appendChild(el("span", "badge " + s.state, s.state));
@@ -81,6 +83,9 @@ function renderServices(data) {
       card.appendChild(el("div", "muted", "failed at " + s.last_error.at + (s.failures ? ", " + s.failures + " failure(s) in a row" : "")));
     }
     box.appendChild(card);
+  }
+  if (data.next) {
+    box.appendChild(el("div", "muted more", "showing the first " + data.count + " of " + data.total + " services; the rest: " + data.next));
   }
 }
 function renderEvents(data) {

@@ -1,36 +1,18 @@
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchTestBrowser } from "./test-browser.js";
 import { type RunningServer, startTestServer } from "./test-harness.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dirname, "..", "..", "test", "artifacts");
 
 describe("status page in a real browser", () => {
   let t: RunningServer;
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (or set CHROMIUM_PATH).`,
-      );
-    }
     t = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    ({ browser } = await launchTestBrowser());
     await mkdir(ARTIFACTS, { recursive: true });
   }, 60_000);
   afterAll(async () => {
@@ -53,7 +35,7 @@ describe("status page in a real browser", () => {
     await page.goto(`${t.url}/ui`);
     await page.waitForSelector('[data-service="monitoring"] .error');
 
-    const etcd = await page.locator('[data-service="etcd"]').innerText();
+    const etcd = await page.locator("#service-etcd").innerText();
     expect(etcd).toContain("etcd");
     expect(etcd).toContain("deployed");
     expect(etcd).toContain("a1b2c3d4e5f6");

@@ -13,6 +13,8 @@ export interface RepoView {
   readonly last_commit_id: string;
   readonly services: readonly string[];
   readonly service_count: number;
+  /** Present only while GitHub asks the repository to wait (a rate limit): why, since and until when. */
+  readonly waiting?: { code: string; message: string; since: string; until: string };
 }
 
 /** ServiceHealth is the one-word state the status API and page show for a service. */
@@ -86,6 +88,7 @@ export function repoViews(config: Config, state: ControllerState): RepoView[] {
   return config.repos.map((repo) => {
     const services = config.services.filter((s) => s.repoKey === repo.key).map((s) => s.name);
     const landed = state.repos[repo.key];
+    const waiting = state.waiting?.[repo.key];
     return {
       repo: repoName(repo),
       url: repo.htmlUrl,
@@ -94,6 +97,7 @@ export function repoViews(config: Config, state: ControllerState): RepoView[] {
       last_commit_id: landed?.commit ?? "",
       services,
       service_count: services.length,
+      ...(waiting ? { waiting: { ...waiting, until: waiting.until ?? "" } } : {}),
     };
   });
 }

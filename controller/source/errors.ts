@@ -1,4 +1,5 @@
 import { GitOpsError } from "../../kube/errors.js";
+import type { KustomizeErrorCode } from "../kustomize/errors.js";
 
 /** SourceErrorCode is the closed set of reasons a source can fail a repository or a service. */
 export type SourceErrorCode =
@@ -11,7 +12,9 @@ export type SourceErrorCode =
   | "E_SOURCE_DIR_MISSING"
   | "E_SOURCE_DIR_EMPTY"
   | "E_SOURCE_FILE_UNUSABLE"
-  | "E_SOURCE_PROTOCOL";
+  | "E_SOURCE_PROTOCOL"
+  /** A kustomization whose closure (the files its build reads) cannot be made, as controller/kustomize names it. */
+  | KustomizeErrorCode;
 
 /**
  * SourceError is a failure to read a repository or a service directory. Its message names the repository, the
@@ -24,11 +27,13 @@ export class SourceError extends GitOpsError {
   readonly repository: string;
   readonly services: readonly string[];
   readonly status?: number;
+  /** For a rate limit: when GitHub said reading may resume (ISO 8601). */
+  readonly until?: string;
 
   constructor(
     code: SourceErrorCode,
     message: string,
-    subject: { repository: string; services: readonly string[]; status?: number },
+    subject: { repository: string; services: readonly string[]; status?: number; until?: string },
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -36,6 +41,7 @@ export class SourceError extends GitOpsError {
     this.repository = subject.repository;
     this.services = subject.services;
     if (subject.status !== undefined) this.status = subject.status;
+    if (subject.until !== undefined) this.until = subject.until;
   }
 }
 

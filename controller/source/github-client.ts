@@ -1,10 +1,17 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
+import { type GitHubAppCredentials, githubAppAuthOptions } from "./github-auth.js";
+import { answerNotModified, boundedFetch, type Deadline } from "./github-transport.js";
 import { type SourceLogger, scrubSecrets } from "./log.js";
 
-/** GitHubOctokit is Octokit with the throttling and retry plugins, the client every GitHub source request uses. */
-export const GitHubOctokit = Octokit.plugin(throttling, retry);
+export { boundedFetch } from "./github-transport.js";
+
+/**
+ * GitHubOctokit is Octokit with the throttling and retry plugins, the client every GitHub source request uses.
+ * answerNotModified comes first so that it runs inside both: a 304 never reaches their error paths.
+ */
+export const GitHubOctokit = Octokit.plugin(answerNotModified, throttling, retry);
 
 /** GitHubClient is one configured GitHubOctokit instance. */
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
@@ -35,31 +42,24 @@ export const defaultRetryPolicy: RetryPolicy = {
 export interface GitHubClientOptions {
   readonly apiUrl: string;
   readonly token?: string;
+  /** app authenticates as a GitHub App installation instead of with `token` (see github-auth.ts). */
+  readonly app?: GitHubAppCredentials;
+  /** now is the clock installation tokens are cached by; injected by tests that refresh a token. */
+  readonly now?: () => number;
+  /** throttle false leaves write spacing and rate-limit waits to the caller (the commit-status queue). */
+  readonly throttle?: boolean;
   readonly fetch?: typeof globalThis.fetch;
   readonly log: SourceLogger;
   readonly retry?: RetryPolicy;
   readonly userAgent?: string;
   /** requestTimeoutMs bounds each HTTP request (a retry starts a new one). Default {@link GITHUB_REQUEST_TIMEOUT_MS}. */
   readonly requestTimeoutMs?: number;
+  /** deadline makes each request's timeout signal. Default `AbortSignal.timeout`. */
+  readonly deadline?: Deadline;
 }
 
 /** GITHUB_REQUEST_TIMEOUT_MS is how long one GitHub request may take: Node's own default is five minutes. */
 export const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
-
-/**
- * boundedFetch gives every request a deadline, kept alongside any signal the caller passed: a GitHub request that
- * never answers must not stop the polling of every repository.
- */
-export function boundedFetch(fetch: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
-  return (input, init) => {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    return fetch(input, { ...init, signal }).catch((error: unknown) => {
-      if (!deadline.aborted || init?.signal?.aborted) throw error;
-      throw new Error(`GitHub did not answer within ${timeoutMs} ms`, { cause: error });
-    });
-  };
-}
 
 /**
  * createGitHubClient builds an Octokit for one API root and token with bounded retries: 5xx and dropped
@@ -87,13 +87,18 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     };
   return new GitHubOctokit({
     baseUrl: options.apiUrl.replace(/\/+$/, ""),
-    ...(options.token === undefined ? {} : { auth: options.token }),
+    ...(options.app
+      ? githubAppAuthOptions(options.app, options.now ? { now: options.now } : {})
+      : options.token === undefined
+        ? {}
+        : { auth: options.token }),
     userAgent: options.userAgent ?? "simple-gitops",
     log: { debug: octokitLog, info: octokitLog, warn: octokitLog, error: octokitLog },
     request: {
       fetch: boundedFetch(
         options.fetch ?? globalThis.fetch,
         options.requestTimeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS,
+        { log: options.log, ...(options.deadline === undefined ? {} : { deadline: options.deadline }) },
       ),
     },
     retry: {
@@ -103,6 +108,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       doNotRetry: [304, 400, 401, 403, 404, 409, 410, 422, 429, 451],
     },
     throttle: {
+      enabled: options.throttle ?? true,
       // The id keys the plugin's shared concurrency groups: one per API root, not one for the whole process.
       id: options.apiUrl,
       retryAfterBaseValue: policy.baseMs,

@@ -6,21 +6,15 @@ import {
   type GitHubWorld,
   manifest,
   recordApplied,
+  requestKind,
   serviceFiles,
 } from "../../test/github-server/harness.js";
 import { createGitHubSource } from "./github.js";
-import type { KnownState, PollRequest, ServiceFiles, SourceService } from "./source.js";
+import type { KnownState, PollRequest, SourceService } from "./source.js";
+import { okService } from "./test-support.js";
 
 const TOKEN = "ghp_countstesttoken000000000000000000000";
 const FAST = { retries: 2, rateLimitRetries: 2, maxRetryAfterSeconds: 60, baseMs: 1 };
-
-function okService(result: Awaited<ReturnType<ReturnType<typeof createGitHubSource>["poll"]>>, name: string) {
-  if (result.status !== "changed") throw new Error(`expected a change, got ${result.status}`);
-  const service = result.services.find((candidate) => candidate.service === name);
-  if (!service?.ok)
-    throw new Error(`service ${name} failed: ${service?.ok === false ? service.error.message : "absent"}`);
-  return service as ServiceFiles;
-}
 
 describe("GitHub source request counts", () => {
   let world: GitHubWorld;
@@ -120,12 +114,14 @@ describe("GitHub source request counts", () => {
     const known: Record<string, KnownState> = {};
     recordApplied(await source.poll(big(known)), known);
     const paths = Object.keys(files).sort();
-    // head + tree + every blob once
-    expect(world.server.counts()).toEqual({
-      total: 2 + paths.length,
-      notModified: 0,
-      charged: 2 + paths.length,
-    });
+    // head + tree + one tarball (its codeload download is not an API request) instead of one request per blob
+    expect(world.server.requests.map((record) => requestKind(record.path))).toEqual([
+      "branches",
+      "git/trees",
+      "tarball",
+      "codeload",
+    ]);
+    expect(world.server.counts().charged).toBe(3);
     expect(Object.keys(known.big?.files ?? {})).toEqual(paths);
     world.server.resetRequests();
 
@@ -136,9 +132,7 @@ describe("GitHub source request counts", () => {
     const result = await source.poll(big(known));
 
     expect(world.server.counts()).toEqual({ total: 3, notModified: 0, charged: 3 });
-    const kinds = world.server.requests.map(
-      (record) => /\/(branches|git\/trees|git\/blobs)\//.exec(record.path)?.[1],
-    );
+    const kinds = world.server.requests.map((record) => requestKind(record.path));
     expect(kinds.sort()).toEqual(["branches", "git/blobs", "git/trees"]);
     expect(
       world.server.requests.filter((record) => record.path.includes("/git/blobs/")).map((r) => r.path),
@@ -177,8 +171,8 @@ describe("GitHub source request counts", () => {
     });
     const source = createGitHubSource({ log: captureLogger().log, retry: FAST });
     for (const each of requests) recordApplied(await source.poll(each.poll()), each.known);
-    // First poll: per repo one head, one tree and 200 distinct blobs.
-    expect(world.server.counts()).toEqual({ total: 404, notModified: 0, charged: 404 });
+    // First poll: per repo one head, one tree and one tarball for its 200 distinct blobs.
+    expect(world.server.counts()).toEqual({ total: 8, notModified: 0, charged: 6 });
     world.server.resetRequests();
 
     for (let round = 0; round < 100; round++) {

@@ -1,5 +1,6 @@
 import { redactUrl } from "../redact-url.js";
 import { SourceError, type SourceErrorCode } from "./errors.js";
+import { GitHubAppAuthError } from "./github-auth.js";
 import { scrubSecrets } from "./log.js";
 
 /** RequestContext says which request failed, for whom, so an error can name all of it. */
@@ -12,7 +13,8 @@ export interface RequestContext {
   readonly secrets: readonly string[];
 }
 
-interface HttpFailure {
+/** HttpFailure is the shape of an Octokit request error, as far as errors are explained from it. */
+export interface HttpFailure {
   readonly status?: unknown;
   readonly message?: unknown;
   readonly response?: { readonly headers?: Record<string, unknown>; readonly data?: unknown };
@@ -24,7 +26,8 @@ export function httpStatus(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
-function githubMessage(error: HttpFailure): string {
+/** githubMessage is the message GitHub's error body gave, else the error's own. */
+export function githubMessage(error: HttpFailure): string {
   const data = error.response?.data;
   if (
     typeof data === "object" &&
@@ -46,7 +49,7 @@ export function toSourceError(error: unknown, context: RequestContext): SourceEr
   const detail = scrubSecrets(githubMessage(failure), context.secrets);
   const headers = failure.response?.headers ?? {};
   const who = `${context.repository} (service${context.services.length === 1 ? "" : "s"} ${context.services.join(", ")}) at ${redactUrl(context.apiUrl)}`;
-  const make = (code: SourceErrorCode, text: string) =>
+  const make = (code: SourceErrorCode, text: string, until?: string) =>
     new SourceError(
       code,
       scrubSecrets(text, context.secrets),
@@ -54,10 +57,14 @@ export function toSourceError(error: unknown, context: RequestContext): SourceEr
         repository: context.repository,
         services: context.services,
         ...(status === undefined ? {} : { status }),
+        ...(until === undefined ? {} : { until }),
       },
       { cause: new Error(`HTTP ${status ?? "?"} reading ${context.what}: ${detail}`) },
     );
 
+  // The app could not get an installation token: its own message says which github_app field to fix.
+  if (error instanceof GitHubAppAuthError)
+    return make("E_SOURCE_BAD_CREDENTIALS", `${who}: ${error.message}`);
   if (status === 401) {
     return make(
       "E_SOURCE_BAD_CREDENTIALS",
@@ -83,15 +90,22 @@ export function toSourceError(error: unknown, context: RequestContext): SourceEr
     // A secondary limit says how long to wait in Retry-After; only an exhausted quota waits for the hourly reset.
     const retryAfter = Number(headers["retry-after"]);
     const reset = Number(headers["x-ratelimit-reset"]);
-    const until =
-      Number.isFinite(retryAfter) && retryAfter > 0
-        ? ` (secondary limit: retry after ${retryAfter} s)`
-        : Number.isFinite(reset) && reset > 0
-          ? ` until ${new Date(reset * 1000).toISOString()}`
-          : "";
+    const secondary = Number.isFinite(retryAfter) && retryAfter > 0;
+    const resumeAt = secondary
+      ? Date.now() + retryAfter * 1000
+      : Number.isFinite(reset) && reset > 0
+        ? reset * 1000
+        : undefined;
+    const until = resumeAt === undefined ? undefined : new Date(resumeAt).toISOString();
+    const when = secondary
+      ? ` (secondary limit: retry after ${retryAfter} s)`
+      : until === undefined
+        ? ""
+        : ` until ${until}`;
     return make(
       "E_SOURCE_RATE_LIMITED",
-      `${who}: GitHub rate limit reached${until} while reading the ${context.what}. Polls resume by themselves; lengthen poll_interval or use a token if this repeats.`,
+      `${who}: GitHub rate limit reached${when} while reading the ${context.what}. Polls resume by themselves; lengthen poll_interval or use a token if this repeats.`,
+      until,
     );
   }
   if (status === 403) {

@@ -11,18 +11,31 @@ export interface GitTree {
 export type GetTree = (sha: string, recursive: boolean) => Promise<GitTree>;
 
 /**
+ * RepoListing is what a source knows of a commit's files: each service directory's listing, and the whole tree when
+ * GitHub sent it whole (what a tarball's size and a kustomization's bases are judged from).
+ */
+export interface RepoListing {
+  readonly dirs: ReadonlyMap<string, DirListing>;
+  readonly tree?: readonly TreeEntry[];
+}
+
+/**
  * listServiceDirs lists what lies under each service directory of a commit's root tree. It asks for the whole tree
  * recursively once; when GitHub truncates it (over 100 000 entries or 7 MB,
  * https://docs.github.com/en/rest/git/trees#get-a-tree), it walks down only along the service directories, one
  * tree per level, each read at most once per poll.
  */
-export async function listServiceDirs(rootTree: string, dirs: readonly string[], getTree: GetTree) {
+export async function listServiceDirs(
+  rootTree: string,
+  dirs: readonly string[],
+  getTree: GetTree,
+): Promise<RepoListing> {
   const listings = new Map<string, DirListing>();
   const wanted = [...new Set(dirs.map(normalizeDir))];
   const full = await getTree(rootTree, true);
   if (!full.truncated) {
     for (const dir of wanted) listings.set(dir, fromFullTree(full.tree, dir));
-    return listings;
+    return { dirs: listings, tree: full.tree };
   }
   const memo = new Map<string, Promise<GitTree>>();
   const read: GetTree = (sha, recursive) => {
@@ -40,7 +53,7 @@ export async function listServiceDirs(rootTree: string, dirs: readonly string[],
       listings.set(dir, found.exists ? { exists: true, entries: await walk(found.sha, dir, read) } : found);
     }),
   );
-  return listings;
+  return { dirs: listings };
 }
 
 function fromFullTree(tree: readonly TreeEntry[], dir: string): DirListing {

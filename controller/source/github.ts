@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { pino } from "pino";
-import { blobTextSize, decodeBlobText } from "./blob-text.js";
 import { repositoryLabel, type SourceError } from "./errors.js";
+import { createBlobReader, TARBALL_MIN_BLOBS } from "./github-blobs.js";
 import {
   createGitHubClient,
   defaultRetryPolicy,
@@ -10,19 +10,13 @@ import {
   type RetryPolicy,
 } from "./github-client.js";
 import { httpStatus, type RequestContext, toSourceError } from "./github-errors.js";
-import { type GitTree, listServiceDirs } from "./github-tree.js";
+import { planPoll } from "./github-kustomize.js";
+import type { Deadline } from "./github-transport.js";
+import { type GitTree, listServiceDirs, type RepoListing } from "./github-tree.js";
 import type { SourceLogger } from "./log.js";
 import { LruCache } from "./lru.js";
 import { comparePaths } from "./order.js";
-import {
-  type BlobText,
-  blobsToRead,
-  completeService,
-  type DirListing,
-  normalizeDir,
-  planService,
-  type ServicePlan,
-} from "./plan.js";
+import { completeService, normalizeDir, type ServicePlan } from "./plan.js";
 import type {
   PollRequest,
   PollResult,
@@ -44,6 +38,14 @@ export interface GitHubSourceOptions {
   readonly blobCacheBytes?: number;
   /** Blob reads in flight at once per poll. Default 8. */
   readonly concurrency?: number;
+  /** More uncached blobs than this are read from one tarball of the commit. Default {@link TARBALL_MIN_BLOBS}. */
+  readonly tarballMinBlobs?: number;
+  /** A tarball unpacking to more than this fails the poll's services; larger repositories use blobs. Default 512 MiB. */
+  readonly maxTarballBytes?: number;
+  /** How long one request (body included) may take. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Makes each request's timeout signal; tests pass one driven by a manual clock. */
+  readonly deadline?: Deadline;
   readonly createClient?: (options: GitHubClientOptions) => GitHubClient;
 }
 
@@ -74,30 +76,42 @@ interface Head {
 export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
   const log = options.log ?? pino({ name: "github-source" });
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
-  const concurrency = options.concurrency ?? 8;
   const createClient = options.createClient ?? createGitHubClient;
   const clients = new Map<string, GitHubClient>();
   // Only facts about GitHub are kept: the last head per branch (for If-None-Match) and content-addressed listings
   // and blobs. What was applied is the caller's `known`, so nothing here can make a failed apply look done.
   const heads = new Map<string, Head>();
-  const listings = new LruCache<string, Map<string, DirListing>>({ maxWeight: 32 });
-  const blobs = new LruCache<string, BlobText>({
-    maxWeight: options.blobCacheBytes ?? 64 * 1024 * 1024,
-    weigh: blobTextSize,
+  // Weighed by tree entries: a whole tree is kept for tarball sizing and kustomize bases, and may be 100 000 long.
+  const listings = new LruCache<string, RepoListing>({
+    maxWeight: 250_000,
+    weigh: (listing) => 1 + (listing.tree?.length ?? 0),
+  });
+  const blobs = createBlobReader({
+    log,
+    maxFileBytes,
+    cacheBytes: options.blobCacheBytes ?? 64 * 1024 * 1024,
+    concurrency: options.concurrency ?? 8,
+    tarballMinBlobs: options.tarballMinBlobs ?? TARBALL_MIN_BLOBS,
+    ...(options.maxTarballBytes === undefined ? {} : { maxTarballBytes: options.maxTarballBytes }),
   });
 
   const clientFor = (repository: SourceRepository): GitHubClient => {
-    const tokenId =
-      repository.token === undefined ? "" : createHash("sha256").update(repository.token).digest("hex");
+    // One client per credential: a GitHub App's client keeps its installation token cache across polls.
+    const { app } = repository;
+    const credential = app ? `app\n${app.appId}\n${app.installationId}\n${app.privateKey}` : repository.token;
+    const tokenId = credential === undefined ? "" : createHash("sha256").update(credential).digest("hex");
     const key = `${repository.apiUrl}\n${tokenId}`;
     let client = clients.get(key);
     if (client === undefined) {
       client = createClient({
         apiUrl: repository.apiUrl,
         ...(repository.token === undefined ? {} : { token: repository.token }),
+        ...(app === undefined ? {} : { app }),
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
         log,
         retry: options.retry ?? defaultRetryPolicy,
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
       });
       clients.set(key, client);
     }
@@ -135,15 +149,19 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
         branch,
         headers: cached?.etag === undefined ? {} : { "if-none-match": cached.etag },
       });
-      const etag = response.headers.etag;
-      head = {
-        commit: response.data.commit.sha,
-        tree: response.data.commit.commit.tree.sha,
-        ...(etag === undefined ? {} : { etag }),
-      };
-      // Recording the head is safe even if the rest of this poll fails: it is what GitHub says, and whether it was
-      // applied is decided against the caller's known commits below, not against this cache.
-      heads.set(headKey, head);
+      // answerNotModified (github-transport.ts) hands a 304 back as a response, not as an error.
+      if ((response.status as number) === 304 && cached !== undefined) head = cached;
+      else {
+        const etag = response.headers.etag;
+        head = {
+          commit: response.data.commit.sha,
+          tree: response.data.commit.commit.tree.sha,
+          ...(etag === undefined ? {} : { etag }),
+        };
+        // Recording the head is safe even if the rest of this poll fails: it is what GitHub says, and whether it was
+        // applied is decided against the caller's known commits below, not against this cache.
+        heads.set(headKey, head);
+      }
     } catch (error) {
       if (httpStatus(error) === 304 && cached !== undefined) head = cached;
       else return failed(toSourceError(error, context(`branch ${branch}`)));
@@ -168,18 +186,25 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
       }
       listings.set(listingKey, listing);
     }
-    const dirListing = listing;
+    const repoListing = listing;
 
-    const plans = services.map((service) =>
-      planService({
-        repository: label,
-        service,
-        listing: dirListing.get(normalizeDir(service.dir)) ?? { exists: false, reason: "missing" },
-        known: known[service.name],
-        maxFileBytes,
-      }),
-    );
-    const read = await readBlobs(client, repository, blobsToRead(plans), plans, context);
+    const { plans, ...read } = await planPoll({
+      repository: label,
+      services,
+      listing: repoListing,
+      known,
+      maxFileBytes,
+      readBlobs: (subset, prefetch) =>
+        blobs.read({
+          client,
+          repository,
+          plans: subset,
+          context,
+          commit: head.commit,
+          ...(repoListing.tree === undefined ? {} : { tree: repoListing.tree }),
+          ...(prefetch === undefined ? {} : { prefetch }),
+        }),
+    });
     const results = plans.map((plan): ServiceResult => {
       if (!plan.ok) return plan;
       const error = plan.files.map((file) => read.errors.get(file.sha)).find((found) => found !== undefined);
@@ -195,60 +220,6 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
       }
     }
     return { status: "changed", changed: true, commit: head.commit, services: results };
-  }
-
-  // Reads the blobs a poll needs, from the cache or GitHub; one that cannot be read fails only the services that
-  // contain it. The poll keeps its own map so a cache smaller than one poll's blobs cannot lose any of them.
-  async function readBlobs(
-    client: GitHubClient,
-    repository: SourceRepository,
-    shas: readonly string[],
-    plans: readonly (ServicePlan | ServiceFailure)[],
-    context: (what: string, subset?: readonly string[]) => RequestContext,
-  ): Promise<{ texts: Map<string, BlobText>; errors: Map<string, SourceError> }> {
-    const texts = new Map<string, BlobText>();
-    const errors = new Map<string, SourceError>();
-    const missing: string[] = [];
-    for (const sha of shas) {
-      const cached = blobs.get(sha);
-      if (cached === undefined) missing.push(sha);
-      else texts.set(sha, cached);
-    }
-    let next = 0;
-    const worker = async () => {
-      while (next < missing.length) {
-        const sha = missing[next++] as string;
-        try {
-          const { data } = await client.rest.git.getBlob({
-            owner: repository.owner,
-            repo: repository.repo,
-            file_sha: sha,
-          });
-          // GitHub answers `content: ""`/absent for a blob it will not inline; never decode `undefined` as text.
-          if (typeof data.content !== "string" || (data.content === "" && (data.size ?? 0) > 0))
-            throw new Error(`GitHub returned no content for blob ${sha} (${data.size} bytes)`);
-          const text = decodeBlobText(
-            Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8"),
-          );
-          blobs.set(sha, text);
-          texts.set(sha, text);
-        } catch (error) {
-          const users = plans.filter((plan) => plan.ok && plan.files.some((file) => file.sha === sha));
-          errors.set(
-            sha,
-            toSourceError(
-              error,
-              context(
-                `blob ${sha}`,
-                users.map((plan) => plan.service),
-              ),
-            ),
-          );
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
-    return { texts, errors };
   }
 
   async function read(request: ReadRequest): Promise<ServiceResult> {
@@ -270,13 +241,7 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
       what,
       secrets: repository.token === undefined ? [] : [repository.token],
     });
-    const blobsRead = await readBlobs(
-      clientFor(repository),
-      repository,
-      blobsToRead([plan]),
-      [plan],
-      context,
-    );
+    const blobsRead = await blobs.read({ client: clientFor(repository), repository, plans: [plan], context });
     const error = plan.files
       .map((file) => blobsRead.errors.get(file.sha))
       .find((found) => found !== undefined);

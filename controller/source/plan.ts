@@ -52,6 +52,33 @@ export function isUnderDir(path: string, dir: string): boolean {
 // Symlinks (120000) and submodules (160000) are not files whose bytes are manifests.
 const REGULAR_FILE_MODES = new Set(["100644", "100755"]);
 
+/** isRegularFile says whether a tree entry is a file whose bytes can be read as text (not a symlink, a submodule or a tree). */
+export function isRegularFile(entry: TreeEntry): boolean {
+  return entry.type === "blob" && REGULAR_FILE_MODES.has(entry.mode);
+}
+
+/** PlanFailureCode is why a service cannot be planned. */
+type PlanFailureCode = "E_SOURCE_DIR_MISSING" | "E_SOURCE_DIR_EMPTY" | "E_SOURCE_FILE_UNUSABLE";
+
+/** planFailure is a service that cannot be read, its message naming the service, the repository and what to do. */
+export function planFailure(
+  repository: string,
+  service: SourceService,
+  code: PlanFailureCode,
+  what: string,
+  next = "nothing was deleted. Fix k8s_yaml_dir or add the manifests.",
+): ServiceFailure {
+  return {
+    ok: false,
+    service: service.name,
+    dir: service.dir,
+    error: new SourceError(code, `service ${service.name}: ${what} in ${repository}; ${next}`, {
+      repository,
+      services: [service.name],
+    }),
+  };
+}
+
 /**
  * planService lists one service's manifests at the new head, says which differ from its known state and which known
  * paths are gone. A missing or empty directory, or a file over `maxFileBytes`, is an error for this service (naming
@@ -64,36 +91,44 @@ export function planService(input: {
   readonly known: KnownState | undefined;
   readonly maxFileBytes: number;
 }): ServicePlan | ServiceFailure {
-  const { repository, service, listing, maxFileBytes } = input;
+  const { repository, service, listing } = input;
   const dir = normalizeDir(service.dir);
-  const fail = (
-    code: "E_SOURCE_DIR_MISSING" | "E_SOURCE_DIR_EMPTY" | "E_SOURCE_FILE_UNUSABLE",
-    what: string,
-    next = "nothing was deleted. Fix k8s_yaml_dir or add the manifests.",
-  ): ServiceFailure => ({
-    ok: false,
-    service: service.name,
-    dir: service.dir,
-    error: new SourceError(code, `service ${service.name}: ${what} in ${repository}; ${next}`, {
-      repository,
-      services: [service.name],
-    }),
-  });
   if (!listing.exists) {
-    return fail(
+    return planFailure(
+      repository,
+      service,
       "E_SOURCE_DIR_MISSING",
       listing.reason === "missing" ? `directory "${dir}" does not exist` : `"${dir}" is not a directory`,
     );
   }
+  const entries = listing.entries.filter(
+    (entry) => isRegularFile(entry) && isUnderDir(entry.path, dir) && isManifestPath(entry.path),
+  );
+  if (entries.length === 0) {
+    return planFailure(
+      repository,
+      service,
+      "E_SOURCE_DIR_EMPTY",
+      `directory "${dir}" holds no .yaml, .yml or .json file`,
+    );
+  }
+  return planEntries({ ...input, entries });
+}
+
+/**
+ * planEntries plans exactly `entries` as a service's files: each marked changed when its SHA differs from the known
+ * one, the known paths not among them deleted. A file over `maxFileBytes` fails the service, naming it.
+ */
+export function planEntries(input: {
+  readonly repository: string;
+  readonly service: SourceService;
+  readonly entries: readonly Pick<TreeEntry, "path" | "sha" | "size">[];
+  readonly known: KnownState | undefined;
+  readonly maxFileBytes: number;
+}): ServicePlan | ServiceFailure {
+  const { repository, service, maxFileBytes } = input;
   const knownFiles = input.known?.files ?? {};
-  const files: PlannedFile[] = listing.entries
-    .filter(
-      (entry) =>
-        entry.type === "blob" &&
-        REGULAR_FILE_MODES.has(entry.mode) &&
-        isUnderDir(entry.path, dir) &&
-        isManifestPath(entry.path),
-    )
+  const files = input.entries
     .map(
       (entry): PlannedFile => ({
         path: entry.path,
@@ -103,12 +138,11 @@ export function planService(input: {
       }),
     )
     .sort((a, b) => comparePaths(a.path, b.path));
-  if (files.length === 0) {
-    return fail("E_SOURCE_DIR_EMPTY", `directory "${dir}" holds no .yaml, .yml or .json file`);
-  }
   const tooLarge = files.filter((file) => file.size > maxFileBytes);
   if (tooLarge.length > 0) {
-    return fail(
+    return planFailure(
+      repository,
+      service,
       "E_SOURCE_FILE_UNUSABLE",
       tooLarge
         .map((file) => `${file.path} is ${file.size} bytes, over the ${maxFileBytes}-byte limit`)

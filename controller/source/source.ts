@@ -1,4 +1,5 @@
 import type { SourceError } from "./errors.js";
+import type { GitHubAppCredentials } from "./github-auth.js";
 
 /**
  * SourceRepository is one watched repository and branch as plain values: the caller has already parsed the config
@@ -11,6 +12,8 @@ export interface SourceRepository {
   /** API root, `https://api.github.com` or a GitHub Enterprise `https://ghe.example.com/api/v3`. */
   readonly apiUrl: string;
   readonly token?: string;
+  /** app authenticates as a GitHub App installation instead of with `token`. */
+  readonly app?: GitHubAppCredentials;
 }
 
 /** SourceService is one service's manifest directory in a repository (`""` means the repository root). */
@@ -51,7 +54,9 @@ export interface DesiredFile {
 
 /**
  * ServiceFiles is the desired state of one service at the new head: every manifest of its directory, sorted by
- * path. A file that could not be used (too large, not text) makes the service a {@link ServiceFailure} instead.
+ * path, or, when the directory holds a kustomization, every repository file its build reads (bases elsewhere
+ * included, whatever their ending). A file that could not be used (too large, not text) makes the service a
+ * {@link ServiceFailure} instead.
  */
 export interface ServiceFiles {
   readonly ok: true;
@@ -66,7 +71,8 @@ export interface ServiceFiles {
 
 /**
  * ServiceFailure is a service the source could not read whole at the new head (a missing directory, a file too
- * large or not text, a blob that could not be fetched); its known state must stay as it is.
+ * large or not text, a blob that could not be fetched, a kustomization whose closure cannot be made); its known
+ * state must stay as it is.
  */
 export interface ServiceFailure {
   readonly ok: false;

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import { type KubeRequest, type KubeResponse, statusMessage } from "../../kube/http.js";
 import { lazyKubeRequest } from "../../kube/kubeconfig.js";
+import { corruptSuffix, recoverState } from "./parse-state.js";
 import { type ControllerState, emptyState } from "./state.js";
-import { parseState, type StateStore, StateStoreError } from "./store.js";
+import { type StateStore, StateStoreError } from "./store.js";
 
 /** STATE_KEY is the ConfigMap data key that holds the state JSON. */
 export const STATE_KEY = "state.json";
@@ -31,6 +32,8 @@ export interface ConfigMapStateStoreOptions {
   /** maxBytes bounds the state JSON; the ConfigMap limit minus the key unless given (tests lower it). */
   maxBytes?: number;
   log: Logger;
+  /** now names the copy an unreadable state is moved to; Date.now unless given. */
+  now?: () => number;
 }
 
 interface ConfigMap {
@@ -50,6 +53,10 @@ interface ConfigMap {
  * or wrote (or creates the ConfigMap when it last saw none). When another writer got there first, `save` throws a
  * StateStoreError and keeps refusing until `load` has read the winner's state, so nothing is overwritten blindly.
  * The oldest audit events are dropped, with a warning, when the JSON would not fit in a ConfigMap.
+ *
+ * A state that cannot be read (empty, truncated, garbage) is copied to a ConfigMap of its own,
+ * `<name>-corrupt-<time>`, and the store starts empty. A copy rather than a second key: the next save replaces the
+ * unreadable value anyway, and a second key would eat into the 1 MiB the live state may use.
  */
 export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): StateStore {
   const { namespace, name = "simple-gitops-state", log } = options;
@@ -78,6 +85,22 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     return response.body as ConfigMap;
   }
 
+  async function moveAside(text: string): Promise<string> {
+    const copy = `${name}-${corruptSuffix((options.now ?? Date.now)())}`;
+    const response = await send("POST", collection, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: copy, namespace, labels: { ...STATE_CONFIGMAP_LABELS } },
+      data: { [STATE_KEY]: text },
+    });
+    if (response.status !== 201 && response.status !== 200) {
+      throw new StateStoreError(
+        `cannot keep the unreadable ${where} (copying it to ${copy}): ${statusMessage(response)}`,
+      );
+    }
+    return `ConfigMap ${namespace}/${copy}`;
+  }
+
   async function conflict(json: string, response: KubeResponse): Promise<void> {
     const current = await read();
     // The same bytes are already stored: our own earlier write whose answer was lost, not a rival's.
@@ -101,7 +124,8 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
       const cm = await read();
       last = cm;
       const text = cm?.data?.[STATE_KEY];
-      return text === undefined ? emptyState() : parseState(text, where);
+      if (text === undefined) return emptyState();
+      return recoverState(text, where, log, () => moveAside(text));
     },
 
     async save(state) {

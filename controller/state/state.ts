@@ -92,6 +92,17 @@ export interface ControllerState {
   readonly services: Readonly<Record<string, ServiceState>>;
   readonly repos: Readonly<Record<string, RepoState>>;
   readonly events: readonly AuditEvent[];
+  /** Repositories GitHub asked to wait (a rate limit), by `github_configs` key; their deployed services stay so. */
+  readonly waiting?: Readonly<Record<string, RepoWaiting>>;
+}
+
+/** RepoWaiting is a repository that cannot be read until a rate limit resets: a state, not a service failure. */
+export interface RepoWaiting {
+  readonly code: string;
+  readonly message: string;
+  readonly since: string;
+  /** When GitHub said reading may resume (ISO 8601), when it said. */
+  readonly until?: string;
 }
 
 /** MAX_EVENTS bounds the audit trail kept in the state store. */

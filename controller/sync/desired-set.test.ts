@@ -5,6 +5,7 @@ import { buildDesiredSet, createParseCache, MAX_SERVICE_BYTES } from "./desired-
 
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {a: b}\n`;
+const svc = { dir: "svc" };
 const file = (path: string, content: string) => ({ path, sha: `sha-of-${path}`, content });
 
 /** wideFile expands to about `mib` MiB: one 1 MiB string aliased `mib` times, from about 1 MiB of source. */
@@ -29,6 +30,7 @@ describe("buildDesiredSet", () => {
         file("svc/z.yaml", configMap("z")),
       ],
       createParseCache(),
+      svc,
     );
     expect(failures).toHaveLength(1);
     expect(failures[0]?.path).toBe("svc/bomb.yaml");
@@ -44,7 +46,7 @@ describe("buildDesiredSet", () => {
   it("refuses the bomb again when it comes from the cache's key (a refusal is not cached as a success)", async () => {
     const cache = createParseCache();
     for (let i = 0; i < 2; i++) {
-      const { failures } = await buildDesiredSet([file("svc/bomb.yaml", aliasBomb())], cache);
+      const { failures } = await buildDesiredSet([file("svc/bomb.yaml", aliasBomb())], cache, svc);
       expect(failures.map((f) => f.code)).toEqual(["E_MANIFEST_TOO_LARGE"]);
     }
   });
@@ -56,7 +58,7 @@ describe("buildDesiredSet", () => {
       "metadata: {name: m, labels: &l {app: m}}",
       "data: {<<: *l, more: x}",
     ].join("\n");
-    const { set, failures } = await buildDesiredSet([file("svc/m.yaml", text)], createParseCache());
+    const { set, failures } = await buildDesiredSet([file("svc/m.yaml", text)], createParseCache(), svc);
     expect(failures).toEqual([]);
     expect(set.objects[0]?.object.data).toEqual({ app: "m", more: "x" });
   });
@@ -71,6 +73,7 @@ describe("buildDesiredSet", () => {
         file("svc/w3.yaml", wideFile("w3", 28)),
       ],
       createParseCache(),
+      svc,
     );
     expect(set.objects).toEqual([]);
     expect(failures).toHaveLength(1);
@@ -88,12 +91,16 @@ describe("buildDesiredSet", () => {
     );
     const parsed: string[] = [];
     const cache = createParseCache();
-    const { failures } = await buildDesiredSet(files, {
-      parse: (f) => {
-        parsed.push(f.path);
-        return cache.parse(f);
+    const { failures } = await buildDesiredSet(
+      files,
+      {
+        parse: (f) => {
+          parsed.push(f.path);
+          return cache.parse(f);
+        },
       },
-    });
+      svc,
+    );
     expect(parsed).toEqual([]);
     expect(failures.map((f) => f.code)).toEqual(["E_SERVICE_TOO_LARGE"]);
     expect(failures[0]?.error).toContain(
@@ -114,9 +121,77 @@ describe("buildDesiredSet", () => {
           return cache.parse(f);
         },
       },
+      svc,
     );
     clearInterval(ticker);
     // Timers ran while the set was built: parsing did not hold the event loop for the whole set.
     expect(ticks.at(-1)).toBeGreaterThan(ticks[0] ?? 0);
+  });
+
+  it("is kustomize's build when the service's directory holds a kustomization, every object from its file", async () => {
+    const cache = createParseCache();
+    const parsed: string[] = [];
+    const { set, failures } = await buildDesiredSet(
+      [
+        file(
+          "svc/kustomization.yaml",
+          "resources: [a.yaml]\nnamePrefix: dev-\nconfigMapGenerator: [{name: g, literals: [k=v]}]\n",
+        ),
+        file("svc/a.yaml", configMap("a")),
+      ],
+      {
+        parse: (f) => {
+          parsed.push(f.path);
+          return cache.parse(f);
+        },
+      },
+      svc,
+    );
+    expect(failures).toEqual([]);
+    // One parse, of the build's output: the files themselves are kustomize's input, not the set.
+    expect(parsed).toEqual(["svc/kustomization.yaml"]);
+    expect(set.objects.map((o) => [o.path, o.object.metadata.name])).toEqual([
+      ["svc/kustomization.yaml", "dev-a"],
+      ["svc/kustomization.yaml", expect.stringMatching(/^dev-g-[a-z0-9]{10}$/)],
+    ]);
+  });
+
+  it("fails the service with kustomize's own message, naming its kustomization", async () => {
+    const { set, failures } = await buildDesiredSet(
+      [file("svc/kustomization.yaml", "resources: [missing.yaml]\n")],
+      createParseCache(),
+      svc,
+    );
+    expect(set.objects).toEqual([]);
+    expect(failures).toEqual([
+      {
+        path: "svc/kustomization.yaml",
+        code: "E_KUSTOMIZE_BUILD",
+        error: expect.stringMatching(/^kustomize build failed: accumulating resources.*'svc\/missing\.yaml'/),
+      },
+    ]);
+  });
+
+  it("fails a plain directory holding a kustomization below it, naming that file", async () => {
+    const { failures } = await buildDesiredSet(
+      [file("svc/a.yaml", configMap("a")), file("svc/app/kustomization.yaml", "resources: []\n")],
+      createParseCache(),
+      svc,
+    );
+    expect(failures.map((f) => [f.path, f.code])).toEqual([
+      ["svc/app/kustomization.yaml", "E_KUSTOMIZE_INVALID"],
+    ]);
+    expect(failures[0]?.error).toContain("Give svc/app a service of its own");
+  });
+
+  it("rejects when the build is aborted, recording no failure", async () => {
+    const aborter = new AbortController();
+    aborter.abort(new Error("shutting down"));
+    const outcome = await buildDesiredSet(
+      [file("svc/kustomization.yaml", "resources: []\n")],
+      createParseCache(),
+      { ...svc, signal: aborter.signal },
+    ).catch((error: unknown) => error);
+    expect(outcome).toBe(aborter.signal.reason);
   });
 });

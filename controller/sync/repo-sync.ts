@@ -1,7 +1,7 @@
 import { GitOpsError } from "../../kube/errors.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
 import type { KnownState, PollResult, ServiceFiles, Source } from "../source/source.js";
-import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
+import { emptyServiceState, type RepoWaiting, type ServiceState, type Trigger } from "../state/state.js";
 import { withFailure } from "./next-state.js";
 import { resultBase, type SyncResult } from "./result.js";
 import { type ServiceSyncDeps, syncService } from "./service-sync.js";
@@ -14,6 +14,18 @@ export interface RepoSyncDeps extends ServiceSyncDeps {
   readonly record: (result: SyncResult, state: ServiceState) => Promise<void>;
   /** announce passes on a result that changes no state (nothing to do), for metrics; nothing is saved. */
   readonly announce: (result: SyncResult) => void;
+  /** wait records that GitHub asked the repository to wait (a rate limit), or that it was read again. */
+  readonly wait?: (repoKey: string, waiting: RepoWaiting | undefined) => void;
+  /** onSyncStart hears that a service's sync of a commit begins (a commit status goes `pending`). Must not throw. */
+  readonly onSyncStart?: (start: SyncStart) => void;
+}
+
+/** SyncStart names the service, repository, commit and trigger of a sync that is starting. */
+export interface SyncStart {
+  readonly service: string;
+  readonly repoKey: string;
+  readonly commit: string;
+  readonly trigger: Trigger;
 }
 
 /** ChosenService is a service to sync now and what asked for it. */
@@ -92,17 +104,32 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
   } catch (error: unknown) {
     poll = { status: "failed", changed: false, error: error as never, services: [] };
   }
-  if (poll.status === "failed") {
-    for (const chosen of input.services)
-      await record(
-        failed(input, chosen, stateOf(chosen.service.name), started, deps, describeError(poll.error)),
-      );
+  if (poll.status === "failed" && poll.error?.code === "E_SOURCE_RATE_LIMITED") {
+    // A rate limit says nothing about what runs in the cluster: the repository waits, its services keep their state.
+    deps.wait?.(input.repo.key, {
+      code: poll.error.code,
+      message: poll.error.message,
+      since: new Date(started).toISOString(),
+      ...(poll.error.until === undefined ? {} : { until: poll.error.until }),
+    });
     return results;
   }
+  if (poll.status === "failed") {
+    for (const chosen of input.services) {
+      const state = stateOf(chosen.service.name);
+      const outcome = failed(input, chosen, state, started, deps, describeError(poll.error));
+      // The repository is polled every interval anyway; a backoff would only keep a recovered service failed.
+      await record({ ...outcome, state: { ...outcome.state, retryAfter: undefined } });
+    }
+    return results;
+  }
+  deps.wait?.(input.repo.key, undefined);
   if (poll.status === "unchanged") {
     for (const chosen of input.services) {
       const state = stateOf(chosen.service.name);
-      if (isForced(chosen.trigger) || state.lastError) await syncLanded(chosen);
+      if (!isForced(chosen.trigger) && isSourceErrorOnly(state, poll.commit))
+        await record(clearedSourceError(input, chosen, poll.commit, state, started, deps));
+      else if (isForced(chosen.trigger) || state.lastError) await syncLanded(chosen);
       else {
         const result = unchangedResult(input, chosen, poll.commit, started, deps);
         deps.announce(result);
@@ -118,10 +145,7 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     if (!files.ok) {
       await record(failed(input, chosen, state, started, deps, describeError(files.error), poll.commit));
     } else if (!needsApply(files, state, chosen.trigger)) {
-      await record({
-        result: unchangedResult(input, chosen, poll.commit, started, deps),
-        state: { ...state, commit: poll.commit },
-      });
+      await record(clearedSourceError(input, chosen, poll.commit, state, started, deps));
     } else {
       await record(await syncSafely(input, chosen, poll.commit, files, state, started, deps));
     }
@@ -138,6 +162,12 @@ async function syncSafely(
   started: number,
   deps: RepoSyncDeps,
 ): Promise<{ result: SyncResult; state: ServiceState }> {
+  deps.onSyncStart?.({
+    service: chosen.service.name,
+    repoKey: input.repo.key,
+    commit,
+    trigger: chosen.trigger,
+  });
   try {
     return await syncService(
       { service: chosen.service, repo: input.repo, commit, files, state, trigger: chosen.trigger },
@@ -150,9 +180,44 @@ async function syncSafely(
   }
 }
 
-/** needsApply says whether a service's set must be applied now that its directory was read at the head. */
+/**
+ * needsApply says whether a service's set must be applied now that its directory was read at the head. A source
+ * error (GitHub could not be read) applied nothing, so once the set is read again unchanged there is nothing to redo.
+ */
 function needsApply(files: ServiceFiles, state: ServiceState, trigger: Trigger): boolean {
-  return files.changed || state.commit === undefined || state.lastError !== undefined || isForced(trigger);
+  const applyFailed = state.lastError !== undefined && !isSourceError(state.lastError.code);
+  return files.changed || state.commit === undefined || applyFailed || isForced(trigger);
+}
+
+function isSourceError(code: string): boolean {
+  return code.startsWith("E_SOURCE_");
+}
+
+/** isSourceErrorOnly: the service's landed commit is the head and all that stands against it is a source error. */
+function isSourceErrorOnly(state: ServiceState, head: string): boolean {
+  return state.commit === head && state.lastError !== undefined && isSourceError(state.lastError.code);
+}
+
+/**
+ * clearedSourceError records a service whose landed set is what git holds at the head: an unchanged result, at the
+ * head, with any source error cleared; the status follows the truth without applying anything again.
+ */
+function clearedSourceError(
+  input: RepoSyncInput,
+  chosen: ChosenService,
+  commit: string,
+  state: ServiceState,
+  started: number,
+  deps: RepoSyncDeps,
+): { result: SyncResult; state: ServiceState } {
+  const cleared =
+    state.lastError !== undefined && isSourceError(state.lastError.code)
+      ? { failures: 0, lastError: undefined, retryAfter: undefined }
+      : {};
+  return {
+    result: unchangedResult(input, chosen, commit, started, deps),
+    state: { ...state, commit, ...cleared },
+  };
 }
 
 /** describeError keeps an error's stable code and message: what the SyncResult and the state record. */

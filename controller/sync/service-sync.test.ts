@@ -117,11 +117,18 @@ describe("one desired set per service", () => {
       reason: "ConfigMap has no metadata.name",
     },
     {
-      name: "a kustomization.yaml",
+      name: "a kustomization kustomize cannot build",
       path: "web/kustomization.yaml",
-      content: "resources: [deploy.yaml]\n",
-      code: "E_KUSTOMIZE_UNSUPPORTED",
-      reason: "kustomize overlay",
+      content: "resources: [deploy.yaml, missing.yaml]\n",
+      code: "E_KUSTOMIZE_BUILD",
+      reason: "'web/missing.yaml'",
+    },
+    {
+      name: "a kustomization with a remote base",
+      path: "web/kustomization.yaml",
+      content: "resources: [deploy.yaml, 'https://example.com/base.yaml']\n",
+      code: "E_KUSTOMIZE_REMOTE",
+      reason: "resources[1]: https://example.com/base.yaml",
     },
     {
       name: "a binary file",

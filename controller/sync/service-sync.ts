@@ -7,6 +7,7 @@ import {
 } from "../../applyers/applyer.js";
 import type { Clock, ObjectHealth } from "../../applyers/health.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
+import type { KustomizeOptions } from "../kustomize/build.js";
 import {
   describeRef,
   type KubeObject,
@@ -43,6 +44,8 @@ export interface ServiceSyncDeps {
   /** retryBaseMs is the first retry delay after a failure; it doubles with each failure, up to 10 minutes. */
   readonly retryBaseMs: number;
   readonly parseCache: ParseCache;
+  /** kustomize is how a service whose directory holds a kustomization is built. */
+  readonly kustomize?: KustomizeOptions;
   /**
    * dryRunApply is a server-side dry-run apply of a set, per object `created`, `configured` or `unchanged` as the
    * real apply would be: how `drift: report` finds drift without changing anything. Without it, report mode

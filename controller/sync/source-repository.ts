@@ -9,5 +9,14 @@ export function sourceRepository(repo: RepoConfig): SourceRepository {
     branch: repo.branch,
     apiUrl: repo.apiUrl,
     ...(repo.token?.value ? { token: repo.token.value.reveal() } : {}),
+    ...(repo.githubApp?.privateKey.value
+      ? {
+          app: {
+            appId: repo.githubApp.appId,
+            installationId: repo.githubApp.installationId,
+            privateKey: repo.githubApp.privateKey.value.reveal(),
+          },
+        }
+      : {}),
   };
 }

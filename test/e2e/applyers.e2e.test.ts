@@ -1,4 +1,3 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Applyer } from "../../applyers/applyer.js";
@@ -6,6 +5,7 @@ import { waitForHealthy } from "../../applyers/health.js";
 import { createKubeApiApplyer, createKubeObjectReader } from "../../applyers/kube-api.js";
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
 import { createKubeRequest } from "../../kube/http.js";
+import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
 import type { KubeObject } from "../../kube/objects.js";
 import { createTestNamespace, kubeconfigPath, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
 
@@ -46,8 +46,7 @@ const factories: { name: string; make: (kubeconfig: string) => Applyer }[] = [
   {
     name: "api",
     make: (kubeconfig) => {
-      const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromFile(kubeconfig);
+      const kubeConfig = loadKubeConfigFiles([kubeconfig]);
       return createKubeApiApplyer({ request: createKubeRequest(kubeConfig), log });
     },
   },
@@ -134,8 +133,7 @@ describe.each(factories)("the $name applyer on a real apiserver", ({ name, make 
   });
 
   it("waits for a Deployment's rollout", async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath());
+    const kc = loadKubeConfigFiles([kubeconfigPath()]);
     const read = createKubeObjectReader(createKubeRequest(kc));
     const result = await waitForHealthy({
       refs: [{ apiVersion: "apps/v1", kind: "Deployment", namespace: ns.name, name: "web" }],

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -11,27 +11,41 @@ export interface ControllerProcess {
   readonly url: string;
   readonly logs: () => { msg: string; [key: string]: unknown }[];
   readonly process: ResultPromise;
+  /** stateDir is the `--state-dir` it runs with: give it to the next start to restart on the same state. */
+  readonly stateDir: string;
+  /** stop sends `signal` and resolves with the exit code (undefined when a signal ended the process). */
   stop(signal?: NodeJS.Signals): Promise<number | undefined>;
+}
+
+/** StartOptions: a state directory to reuse, as a restarted pod reuses its volume. */
+export interface StartOptions {
+  readonly stateDir?: string;
 }
 
 /**
  * startController writes `config` to a temp file and runs the controller on it as a child process (through tsx),
- * waiting until its HTTP server logs the URL it listens on.
+ * waiting until its HTTP server logs the URL it listens on. Stop removes the temp directory, which holds the state
+ * only when no state directory was given (a given one belongs to the test).
  */
 export async function startController(
   config: string,
   env: Record<string, string>,
+  options: StartOptions = {},
 ): Promise<ControllerProcess> {
   const dir = await mkdtemp(join(tmpdir(), "controller-e2e-"));
   const configPath = join(dir, "gitops-config.yaml");
+  const stateDir = options.stateDir ?? join(dir, "state");
+  await mkdir(stateDir, { recursive: true });
   await writeFile(configPath, config);
   const child = execa(
     process.execPath,
-    ["--import", "tsx", MAIN, "--config", configPath, "--state-dir", join(dir, "state")],
+    ["--import", "tsx", MAIN, "--config", configPath, "--state-dir", stateDir],
     {
       env,
       reject: false,
       buffer: { stdout: false, stderr: true },
+      // execa follows a SIGTERM with SIGKILL after 5 s; a graceful shutdown may take the pod's whole grace period.
+      forceKillAfterDelay: false,
     },
   );
   let stderr = "";
@@ -55,6 +69,7 @@ export async function startController(
     url,
     logs,
     process: child,
+    stateDir,
     async stop(signal = "SIGTERM") {
       child.kill(signal);
       const result = await child;

@@ -450,7 +450,7 @@ metadata:
       [`${binary}/settings.yaml`]: smallConfigMap(`${binary}-settings`, "1"),
       [`${broken}/broken.yaml`]: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n",
       [`${broken}/settings.yaml`]: smallConfigMap(`${broken}-settings`, "1"),
-      [`${kustomize}/kustomization.yaml`]: "resources: [settings.yaml]\n",
+      [`${kustomize}/kustomization.yaml`]: "resources: [settings.yaml, missing.yaml]\n",
       [`${kustomize}/settings.yaml`]: smallConfigMap(`${kustomize}-settings`, "1"),
       // Over 10 MiB: a comment, so only its size makes it unusable.
       [`${huge}/bundle.yaml`]: `# ${"x".repeat(10 * 1024 * 1024)}\n${smallConfigMap(`${huge}-bundle`, "1")}`,
@@ -471,7 +471,7 @@ metadata:
     expect(errorOf(binary)?.message).toContain(`${binary}/logo.yaml`);
     expect(errorOf(broken)).toMatchObject({ code: "E_MANIFEST_PARSE", commit: head });
     expect(errorOf(broken)?.message).toContain(`${broken}/broken.yaml`);
-    expect(errorOf(kustomize)).toMatchObject({ code: "E_KUSTOMIZE_UNSUPPORTED", commit: head });
+    expect(errorOf(kustomize)).toMatchObject({ code: "E_KUSTOMIZE_BUILD", commit: head });
     expect(errorOf(kustomize)?.message).toContain(`${kustomize}/kustomization.yaml`);
     expect(errorOf(huge)).toMatchObject({ code: "E_SOURCE_FILE_UNUSABLE", commit: head });
     expect(errorOf(huge)?.message).toContain(`${huge}/bundle.yaml`);

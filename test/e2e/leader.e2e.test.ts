@@ -1,8 +1,8 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLeaderElector, type LeaderElector } from "../../controller/leader.js";
 import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
+import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
 import {
   createTestNamespace,
   kubeconfigPath,
@@ -75,8 +75,7 @@ describe("leader election on a real apiserver", () => {
 
   beforeAll(async () => {
     ns = await createTestNamespace("e2e-leader");
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath());
+    const kc = loadKubeConfigFiles([kubeconfigPath()]);
     request = createKubeRequest(kc);
   });
   afterEach(async () => {

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Applyer, DeleteRef } from "../../applyers/applyer.js";
@@ -16,6 +15,7 @@ import { createParseCache } from "../../controller/sync/desired-set.js";
 import { pruneSet } from "../../controller/sync/prune-set.js";
 import { syncService } from "../../controller/sync/service-sync.js";
 import { createKubeRequest } from "../../kube/http.js";
+import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
 import { type KubeObject, type ObjectRef, refKey, refOf } from "../../kube/objects.js";
 import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace, waitFor } from "./cluster.js";
 
@@ -31,8 +31,7 @@ let readObject: (ref: ObjectRef) => Promise<KubeObject | undefined>;
 const applyers: Record<"kubectl" | "api", () => Applyer> = {
   kubectl: () => createKubectlApplyer({ kubeconfig: kubeconfigPath(), log }),
   api: () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath());
+    const kc = loadKubeConfigFiles([kubeconfigPath()]);
     return createKubeApiApplyer({ request: createKubeRequest(kc), log });
   },
 };
@@ -41,8 +40,7 @@ const chain = () => createApplyerChain({ applyers: [applyers.kubectl(), applyers
 
 beforeAll(async () => {
   ns = await createTestNamespace("e2e-prune");
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath());
+  const kc = loadKubeConfigFiles([kubeconfigPath()]);
   readObject = createKubeObjectReader(createKubeRequest(kc));
 });
 afterAll(async () => {

@@ -40,6 +40,8 @@ export interface GitObjects {
   /** tree resolves a tree SHA and lists it, or returns undefined when no such tree exists. */
   tree(sha: string, recursive: boolean): Promise<readonly GitTreeEntry[] | undefined>;
   blob(sha: string): Promise<Buffer | undefined>;
+  /** archive is `git archive --format=tar.gz` of a commit with `prefix/` before every path, as GitHub's tarball. */
+  archive(sha: string, prefix: string): Promise<Buffer | undefined>;
   close(): void;
 }
 
@@ -94,6 +96,7 @@ export function createGitObjects(dir: string): GitObjects {
   const commits = new Map<string, Promise<GitCommit>>();
   const trees = new Map<string, Promise<readonly GitTreeEntry[] | undefined>>();
   const blobs = new Map<string, Promise<Buffer | undefined>>();
+  const archives = new Map<string, Promise<Buffer | undefined>>();
   const memo = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>) => {
     let value = cache.get(key);
     if (value === undefined) {
@@ -135,6 +138,11 @@ export function createGitObjects(dir: string): GitObjects {
         return parseLsTree((await runGit(dir, args)).toString("utf8"));
       }),
     blob: (sha) => memo(blobs, sha, async () => (await ofType(sha, "blob"))?.content),
+    archive: (sha, prefix) =>
+      memo(archives, `${sha}:${prefix}`, async () => {
+        if ((await ofType(sha, "commit")) === undefined) return undefined;
+        return runGit(dir, ["archive", "--format=tar.gz", `--prefix=${prefix}/`, sha]);
+      }),
     close: () => catFile.close(),
   };
 }

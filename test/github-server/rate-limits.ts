@@ -43,6 +43,10 @@ export function createRateLimits() {
     allow(token: string) {
       tokens.add(token);
     },
+    /** revoke makes a token invalid (401) until it is allowed again. */
+    revoke(token: string) {
+      tokens.delete(token);
+    },
     /** knows says whether a token is valid. */
     knows(token: string) {
       return tokens.has(token);

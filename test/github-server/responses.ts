@@ -109,6 +109,7 @@ export const DOCS = {
   branch: "https://docs.github.com/rest/branches/branches#get-a-branch",
   tree: "https://docs.github.com/rest/git/trees#get-a-tree",
   blob: "https://docs.github.com/rest/git/blobs#get-a-blob",
+  tarball: "https://docs.github.com/rest/repos/contents#download-a-repository-archive-tar",
   rateLimit: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
   secondaryRateLimit:
     "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",

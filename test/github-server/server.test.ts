@@ -1,58 +1,13 @@
-import { createRequire } from "node:module";
-import { Ajv } from "ajv";
-import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitText } from "./git.js";
 import { createGitRepo, type GitRepo } from "./git-repo.js";
+import { openapiValidator } from "./openapi.js";
 import { createGitHubServer, type GitHubTestServer } from "./server.js";
 
-// ajv-formats is CommonJS: under NodeNext its default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-interface OpenApi {
-  paths: Record<
-    string,
-    { get: { responses: Record<string, { content?: Record<string, { schema: object }> } | undefined> } }
-  >;
-}
-
-// The dereferenced description has every $ref inlined, so one response schema compiles on its own.
-const openapi = createRequire(import.meta.url)(
-  "@octokit/openapi/generated/api.github.com.deref.json",
-) as OpenApi;
-// strict: false because GitHub's schemas carry OpenAPI-only keywords (`example`, `discriminator`) ajv would reject.
-const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats(ajv);
-
-// OpenAPI 3.0's `nullable` is not JSON Schema (ajv accepts it only beside `type`, GitHub also puts it beside
-// `oneOf`), so it is rewritten as "this schema, or null".
-function toJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema);
-  if (typeof schema !== "object" || schema === null) return schema;
-  const { nullable, ...rest } = schema as Record<string, unknown>;
-  const converted = Object.fromEntries(
-    Object.entries(rest).map(([key, value]) => [key, toJsonSchema(value)]),
-  );
-  return nullable === true ? { anyOf: [converted, { type: "null" }] } : converted;
-}
-
-function schemaOf(path: string, status: string): object {
-  const schema = openapi.paths[path]?.get.responses[status]?.content?.["application/json"]?.schema;
-  if (schema === undefined) throw new Error(`no ${status} schema for ${path}`);
-  return toJsonSchema(schema) as object;
-}
-
-const validators = new Map<string, ReturnType<typeof ajv.compile>>();
-
 function expectValid(path: string, status: string, body: unknown) {
-  const key = `${status} ${path}`;
-  let validate = validators.get(key);
-  if (validate === undefined) {
-    validate = ajv.compile(schemaOf(path, status));
-    validators.set(key, validate);
-  }
+  const validate = openapiValidator("GET", path, status);
   const valid = validate(body);
-  expect(validate.errors ?? [], key).toEqual([]);
+  expect(validate.errors ?? [], `${status} ${path}`).toEqual([]);
   expect(valid).toBe(true);
 }
 
@@ -99,7 +54,7 @@ describe("GitHub test server", () => {
       commit: Record<string, unknown>;
     };
     delete body.commit.sha;
-    const validate = ajv.compile(schemaOf(BRANCH, "200"));
+    const validate = openapiValidator("GET", BRANCH, "200");
     expect(validate(body)).toBe(false);
     expect(validate.errors).toContainEqual(
       expect.objectContaining({ message: "must have required property 'sha'" }),

@@ -1,9 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createTestApps, type TestApps } from "./app-auth.js";
+import { archiveHeaders, createArchives } from "./archive.js";
+import { createFaults, failureAnswer, type InjectedFailure, sendDamaged } from "./faults.js";
 import { createGitObjects, type GitObjects } from "./git-objects.js";
 import { createRateLimits } from "./rate-limits.js";
 import { blobBody, branchBody, DOCS, errorBody, type RepoUrls, treeBody } from "./responses.js";
+import { createStatusLog, type StatusLog } from "./statuses.js";
+
+export type { InjectedFailure } from "./faults.js";
 
 /** ServedRepo is a repository the server answers for; with a `token`, only that token may read it. */
 export interface ServedRepo {
@@ -13,12 +19,6 @@ export interface ServedRepo {
   readonly dir: string;
   readonly token?: string;
 }
-
-/** InjectedFailure is what an injected failure answers instead of the real response. */
-export type InjectedFailure =
-  | { readonly kind: "status"; readonly status: number; readonly message?: string }
-  | { readonly kind: "drop" }
-  | { readonly kind: "secondary-rate-limit"; readonly retryAfterSeconds: number };
 
 /** RequestRecord is one request as the server saw it. */
 export interface RequestRecord {
@@ -32,6 +32,8 @@ export interface RequestRecord {
   readonly conditional: boolean;
   /** Whether it came under the `/api/v3` prefix of GitHub Enterprise. */
   readonly enterprise: boolean;
+  /** The kind of the failure injected into it, if one was. */
+  readonly fault?: InjectedFailure["kind"];
 }
 
 /** RequestCounts summarizes a request log. */
@@ -52,9 +54,22 @@ export interface GitHubTestServer {
   setTreeLimit(limit: number | undefined): void;
   /** failNext makes the next `count` requests whose path matches answer `failure` instead. */
   failNext(match: string | RegExp, count: number, failure: InjectedFailure): void;
+  /**
+   * failRandom makes each request whose path matches fail with `probability`, drawn from a generator seeded by
+   * `clearFailures` (default seed 1), so a storm is the same in every run.
+   */
+  failRandom(match: string | RegExp, probability: number, failure: InjectedFailure): void;
+  /** clearFailures removes every injected failure and reseeds the generator. */
+  clearFailures(seed?: number): void;
+  /** revokeToken makes a token answer 401 until `allowToken` allows it again. */
+  revokeToken(token: string): void;
   /** setRemaining sets what is left of a token's primary rate limit (undefined: anonymous). */
   setRemaining(token: string | undefined, remaining: number): void;
   readonly requests: readonly RequestRecord[];
+  /** apps mint installation tokens for GitHub Apps (test/github-server/app-auth.ts). */
+  readonly apps: TestApps;
+  /** statuses records the commit statuses posted (test/github-server/statuses.ts). */
+  readonly statuses: StatusLog;
   counts(filter?: (record: RequestRecord) => boolean): RequestCounts;
   resetRequests(): void;
   close(): Promise<void>;
@@ -65,26 +80,31 @@ interface Repo extends ServedRepo {
   readonly id: number;
 }
 
-interface Rule {
-  readonly match: string | RegExp;
-  remaining: number;
-  readonly failure: InjectedFailure;
-}
-
-type Answer = { status: number; body?: unknown; headers?: Record<string, string>; charged: boolean };
+type Answer = {
+  status: number;
+  body?: unknown;
+  /** A body sent as these bytes rather than as JSON. */
+  raw?: Buffer;
+  headers?: Record<string, string>;
+  charged: boolean;
+};
 
 const ENTERPRISE_PREFIX = "/api/v3";
 
 /**
  * createGitHubServer starts the server on 127.0.0.1 and a free port. It serves `GET` of a branch, a tree (recursive
- * or not) and a blob with GitHub's shapes, weak ETags and 304s, per-token rate-limit headers (304s, 401s and 5xx
- * are not charged, as on GitHub), 401 for unknown tokens, and 404 for what a token cannot see.
+ * or not), a blob and a commit's tarball (a 302 to a codeload-like URL on the same server, as GitHub does) with
+ * GitHub's shapes, weak ETags and 304s, per-token rate-limit headers (304s, 401s and 5xx are not charged, as on
+ * GitHub), 401 for unknown tokens, 404 for what a token cannot see, and the failures a test injects.
  */
 export async function createGitHubServer(): Promise<GitHubTestServer> {
   const repos = new Map<string, Repo>();
-  const rules: Rule[] = [];
+  const faults = createFaults();
+  const archives = createArchives();
   const requests: RequestRecord[] = [];
   const limits = createRateLimits();
+  const apps = createTestApps(limits);
+  const statuses = createStatusLog(apps, limits, repos);
   let treeLimit: number | undefined;
   let nextRepoId = 1000;
   let url = "";
@@ -95,24 +115,26 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
     const pathname = enterprise ? full.pathname.slice(ENTERPRISE_PREFIX.length) : full.pathname;
     const path = pathname + full.search;
     const conditional = req.headers["if-none-match"] !== undefined;
+    const fault = faults.pick(pathname, path);
     const record = (status: number, charged: boolean) =>
-      requests.push({ method: req.method ?? "GET", path, status, charged, conditional, enterprise });
+      requests.push({
+        method: req.method ?? "GET",
+        path,
+        status,
+        charged,
+        conditional,
+        enterprise,
+        ...(fault === undefined ? {} : { fault: fault.kind }),
+      });
 
-    const rule = rules.find(
-      (candidate) => candidate.remaining > 0 && matches(candidate.match, pathname, path),
-    );
-    if (rule) {
-      rule.remaining -= 1;
-      if (rule.failure.kind === "drop") {
-        record(0, false);
-        req.socket.destroy();
-        return;
-      }
+    if (fault?.kind === "drop" || fault?.kind === "hang") {
+      record(0, false);
+      return sendDamaged(req, res, { status: 0, headers: {}, body: Buffer.alloc(0) }, fault);
     }
 
     const token = parseToken(req.headers.authorization);
     const bucket = limits.bucket(token);
-    const answer = (result: Answer) => {
+    const answer = async (result: Answer) => {
       const charged = result.charged && bucket.remaining > 0;
       if (charged) bucket.charge();
       const headers: Record<string, string> = {
@@ -123,30 +145,30 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
         ...bucket.headers(),
         ...result.headers,
       };
-      record(result.status, charged);
+      const damaged = fault !== undefined && result.status < 300;
+      record(damaged && fault.kind === "reset" ? 0 : result.status, charged);
+      const body =
+        result.raw ?? Buffer.from(result.body === undefined ? "" : JSON.stringify(result.body), "utf8");
+      if (damaged) return sendDamaged(req, res, { status: result.status, headers, body }, fault);
       res.writeHead(result.status, headers);
-      res.end(result.body === undefined ? undefined : JSON.stringify(result.body));
+      res.end(body.length === 0 ? undefined : body);
     };
 
-    if (rule && rule.failure.kind === "status") {
-      return answer({
-        status: rule.failure.status,
-        body: errorBody(rule.failure.message ?? "Server Error", rule.failure.status),
-        charged: false,
-      });
+    const replaced = fault === undefined ? undefined : failureAnswer(fault);
+    if (replaced) return answer({ ...replaced, charged: false });
+    // codeload answers for a signed URL, not for a token, and is not part of the REST API's rate limit.
+    const download = archives.download(pathname, full.searchParams.get("token"));
+    if (download !== undefined) {
+      const repo = repos.get(download.repo);
+      const bytes = repo && (await repo.objects.archive(download.sha, download.prefix));
+      if (!bytes) return answer({ status: 404, body: errorBody("Not Found", 404), charged: false });
+      return answer({ status: 200, raw: bytes, headers: archiveHeaders(download.prefix), charged: false });
     }
-    if (rule && rule.failure.kind === "secondary-rate-limit") {
-      return answer({
-        status: 403,
-        body: errorBody(
-          "You have exceeded a secondary rate limit. Please wait a few minutes.",
-          403,
-          DOCS.secondaryRateLimit,
-        ),
-        headers: { "retry-after": String(rule.failure.retryAfterSeconds) },
-        charged: false,
-      });
-    }
+    // App installation tokens (a JWT, not a token) and commit statuses: routes with their own authentication.
+    const apiRoot = enterprise ? `${url}${ENTERPRISE_PREFIX}` : url;
+    const extra =
+      (await apps.route(req, pathname, token)) ?? (await statuses.route(req, pathname, token, apiRoot));
+    if (extra) return answer(extra);
     if (token !== undefined && !limits.knows(token)) {
       return answer({ status: 401, body: errorBody("Bad credentials", 401), charged: false });
     }
@@ -160,11 +182,21 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
     if (req.method !== "GET")
       return answer({ status: 404, body: errorBody("Not Found", 404), charged: true });
 
-    const route = /^\/repos\/([^/]+)\/([^/]+)\/(branches|git\/trees|git\/blobs)\/(.+)$/.exec(pathname);
-    const repo = route ? repos.get(`${route[1]}/${route[2]}`.toLowerCase()) : undefined;
+    const route = /^\/repos\/([^/]+)\/([^/]+)\/(branches|git\/trees|git\/blobs|tarball)\/(.+)$/.exec(
+      pathname,
+    );
+    const repoKey = route ? `${route[1]}/${route[2]}`.toLowerCase() : "";
+    const repo = repos.get(repoKey);
     const kind = route?.[3];
-    const docs = kind === "branches" ? DOCS.branch : kind === "git/trees" ? DOCS.tree : DOCS.blob;
-    if (!route || !repo || (repo.token !== undefined && repo.token !== token)) {
+    const docs =
+      kind === "branches"
+        ? DOCS.branch
+        : kind === "git/trees"
+          ? DOCS.tree
+          : kind === "tarball"
+            ? DOCS.tarball
+            : DOCS.blob;
+    if (!route || !repo || !apps.canRead(repo, token)) {
       return answer({
         status: 404,
         body: errorBody("Not Found", 404, route ? docs : undefined),
@@ -179,6 +211,19 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
       id: repo.id,
     };
     const param = decodeURIComponent(route[4] ?? "");
+    if (kind === "tarball") {
+      const sha = /^[0-9a-f]{40}$/.test(param) ? param : await repo.objects.resolveBranch(param);
+      const exists =
+        sha !== undefined &&
+        (await repo.objects.commit(sha).then(
+          () => true,
+          () => false,
+        ));
+      if (sha === undefined || !exists)
+        return answer({ status: 404, body: errorBody("Not Found", 404, docs), charged: true });
+      const location = archives.sign(urls, repoKey, sha);
+      return answer({ status: 302, headers: { location, "content-length": "0" }, charged: true });
+    }
     let body: unknown;
     if (kind === "branches") {
       const sha = await repo.objects.resolveBranch(param);
@@ -247,13 +292,18 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
     setTreeLimit(limit) {
       treeLimit = limit;
     },
-    failNext(match, count, failure) {
-      rules.push({ match, remaining: count, failure });
+    failNext: faults.failNext,
+    failRandom: faults.failRandom,
+    clearFailures: faults.clear,
+    revokeToken(token) {
+      limits.revoke(token);
     },
     setRemaining(token, remaining) {
       limits.bucket(token).set(remaining);
     },
     requests,
+    apps,
+    statuses,
     counts(filter = () => true) {
       const selected = requests.filter(filter);
       return {
@@ -271,10 +321,6 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
-}
-
-function matches(match: string | RegExp, pathname: string, path: string): boolean {
-  return typeof match === "string" ? pathname === match : match.test(path);
 }
 
 function parseToken(header: string | undefined): string | undefined {
