@@ -1,34 +1,98 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/objects.js";
-import { applyAction } from "./change.js";
+import { applyAction, FIELD_MANAGER } from "./change.js";
 
-const live: KubeObject = {
+const sent: KubeObject = {
   apiVersion: "apps/v1",
   kind: "Deployment",
-  metadata: { name: "web", resourceVersion: "10", generation: 1, managedFields: [{ time: "t1" }] },
-  spec: { replicas: 1 },
+  metadata: { name: "web", labels: { app: "web" } },
+  spec: { replicas: 1, template: { spec: { containers: [{ name: "web", image: "nginx:1" }] } } },
+};
+
+const owned = (fields: unknown) => [
+  { manager: FIELD_MANAGER, operation: "Apply", time: "t1", fieldsV1: fields },
+  { manager: "kube-controller-manager", operation: "Update", time: "t1", fieldsV1: { "f:status": {} } },
+];
+
+/** live is `sent` as the server keeps it: defaults filled in, bookkeeping and status added. */
+const live: KubeObject = {
+  ...sent,
+  metadata: {
+    ...sent.metadata,
+    resourceVersion: "10",
+    generation: 1,
+    uid: "u1",
+    managedFields: owned({ "f:spec": { "f:replicas": {} } }),
+  },
+  spec: {
+    replicas: 1,
+    strategy: { type: "RollingUpdate" },
+    template: { spec: { containers: [{ name: "web", image: "nginx:1", imagePullPolicy: "IfNotPresent" }] } },
+  },
   status: { availableReplicas: 0 },
 };
+
+const withMeta = (object: KubeObject, metadata: Record<string, unknown>): KubeObject => ({
+  ...object,
+  metadata: { ...object.metadata, ...metadata },
+});
 
 describe("applyAction", () => {
   it.each([
     { name: "absent before", before: undefined, after: live, action: "created" },
     { name: "identical", before: live, after: live, action: "unchanged" },
     {
+      name: "deleted between the read and the apply, which created it anew",
+      before: withMeta(live, { uid: "old" }),
+      after: withMeta(live, { uid: "new" }),
+      action: "created",
+    },
+    {
       name: "only status and bookkeeping changed (a controller rolled out)",
       before: live,
       after: {
-        ...live,
-        metadata: { ...live.metadata, resourceVersion: "12", managedFields: [{ time: "t2" }] },
+        ...withMeta(live, {
+          resourceVersion: "12",
+          managedFields: owned({ "f:spec": { "f:replicas": {} } }),
+        }),
         status: { availableReplicas: 1 },
       },
       action: "unchanged",
     },
-    { name: "spec changed", before: live, after: { ...live, spec: { replicas: 2 } }, action: "configured" },
     {
-      name: "a label changed",
+      name: "a controller annotated it between the read and the apply (deployment.kubernetes.io/revision)",
       before: live,
-      after: { ...live, metadata: { ...live.metadata, labels: { a: "b" } } },
+      after: withMeta(live, {
+        annotations: { "deployment.kubernetes.io/revision": "1" },
+        resourceVersion: "11",
+      }),
+      action: "unchanged",
+    },
+    {
+      name: "a field git sets changed",
+      before: live,
+      after: { ...live, spec: { ...(live.spec as object), replicas: 2 } },
+      action: "configured",
+    },
+    {
+      name: "a field git sets inside a list changed",
+      before: live,
+      after: {
+        ...live,
+        spec: { replicas: 1, template: { spec: { containers: [{ name: "web", image: "nginx:2" }] } } },
+      },
+      action: "configured",
+    },
+    {
+      name: "a label git sets changed",
+      before: live,
+      after: withMeta(live, { labels: { app: "web2" } }),
+      action: "configured",
+    },
+    {
+      name: "a field dropped from git was removed (the controller's field set shrank)",
+      before: withMeta(live, { managedFields: owned({ "f:spec": { "f:replicas": {}, "f:paused": {} } }) }),
+      after: live,
       action: "configured",
     },
     {
@@ -39,7 +103,7 @@ describe("applyAction", () => {
         spec: live.spec,
         metadata: live.metadata,
         kind: live.kind,
-        apiVersion: live.apiVersion,
+        apiVersion: "apps/v1",
       },
       action: "unchanged",
     },
@@ -48,6 +112,6 @@ describe("applyAction", () => {
     after,
     action,
   }) => {
-    expect(applyAction(before, after)).toBe(action);
+    expect(applyAction(before, after, sent)).toBe(action);
   });
 });

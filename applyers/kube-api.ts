@@ -10,7 +10,7 @@ import {
   type ObjectApplyResult,
   type ObjectDeleteResult,
 } from "./applyer.js";
-import { applyAction } from "./change.js";
+import { applyAction, FIELD_MANAGER } from "./change.js";
 import { type Clock, systemClock } from "./health.js";
 import { applyInPhases } from "./phases.js";
 import { mapLimit } from "./run.js";
@@ -26,7 +26,6 @@ export interface KubeApiApplyerOptions {
   log: Logger;
 }
 
-const FIELD_MANAGER = "simple-gitops";
 /**
  * APPLY_CONCURRENCY bounds the objects in flight within one phase: enough to keep the apiserver busy (measured: 50
  * objects 2.1 s at 4, see bench/apply-throughput.ts), few enough not to crowd out other clients.
@@ -91,7 +90,7 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
       const fields = takenOver(live, applied, FIELD_MANAGER);
       return {
         ...ref,
-        action: applyAction(live, applied),
+        action: applyAction(live, applied, body),
         ...(fields.length > 0 ? { takenOver: fields } : {}),
       };
     } catch (error: unknown) {

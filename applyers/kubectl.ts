@@ -11,7 +11,7 @@ import {
   type ObjectApplyResult,
   type ObjectDeleteResult,
 } from "./applyer.js";
-import { applyAction } from "./change.js";
+import { applyAction, FIELD_MANAGER } from "./change.js";
 import { deleteOptions } from "./kube-api.js";
 import { objectIndex } from "./object-index.js";
 import { applyInPhases } from "./phases.js";
@@ -58,8 +58,6 @@ export const KUBECTL_ENV: readonly string[] = [
   "KUBERNETES_SERVICE_HOST",
   "KUBERNETES_SERVICE_PORT",
 ];
-
-const FIELD_MANAGER = "simple-gitops";
 
 /**
  * createKubectlApplyer applies with `kubectl apply --server-side --field-manager=simple-gitops`.
@@ -140,7 +138,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
     const ref = refOf(object);
     const result = await kubectl(applyArgs, { input: toStream([object]), signal });
     if (result.exitCode !== 0) return { ...ref, action: "failed", message: failure(result, "apply") };
-    return outcome(ref, before.find(ref), objectIndex(parseItems(result.stdout)).find(ref));
+    return outcome(object, before.find(ref), objectIndex(parseItems(result.stdout)).find(ref));
   }
 
   async function applyPhase(
@@ -166,7 +164,7 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
       const results = objects.map((object) => {
         const ref = refOf(object);
         const found = after.find(ref);
-        return found ? outcome(ref, before.find(ref), found) : undefined;
+        return found ? outcome(object, before.find(ref), found) : undefined;
       });
       if (results.every((r) => r !== undefined)) return results as ObjectApplyResult[];
     }
@@ -268,12 +266,16 @@ export function createKubectlApplyer(options: KubectlApplyerOptions): Applyer {
 
 /** outcome is one object's result from the live object before the apply and the one the apply returned. */
 function outcome(
-  ref: ObjectRef,
+  sent: KubeObject,
   before: KubeObject | undefined,
   after: KubeObject | undefined,
 ): ObjectApplyResult {
   const fields = takenOver(before, after, FIELD_MANAGER);
-  return { ...ref, action: applyAction(before, after), ...(fields.length > 0 ? { takenOver: fields } : {}) };
+  return {
+    ...refOf(sent),
+    action: applyAction(before, after, sent),
+    ...(fields.length > 0 ? { takenOver: fields } : {}),
+  };
 }
 
 /**

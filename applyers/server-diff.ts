@@ -82,7 +82,7 @@ export function createServerDiff(options: ServerDiffOptions): ServerDiff {
           if (!live) return { ...ref, action: "created", merged };
           return {
             ...ref,
-            action: applyAction(live, merged) === "unchanged" ? "unchanged" : "configured",
+            action: applyAction(live, merged, body) === "unchanged" ? "unchanged" : "configured",
             live,
             merged,
           };
