@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { createDiscovery, objectPath } from "../kube/http.js";
-import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
+import { describeRef, type KubeObject, refOf } from "../kube/objects.js";
 import {
   type Applyer,
   ApplyerUnavailableError,
