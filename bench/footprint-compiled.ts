@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { createGitHubWorld, serviceFiles } from "../test/github-server/harness.js";
 import { createNamespace, deleteNamespaces } from "./cluster.js";
 import { type Row, withBaseline } from "./row.js";
+import { median } from "./stats.js";
 
 /** CompiledFootprintOptions size the compiled-controller footprint benchmark. */
 export interface CompiledFootprintOptions {
@@ -16,13 +17,17 @@ export interface CompiledFootprintOptions {
   readonly idleSeconds?: number;
   /** distDir is a compiled tree to run instead of building `dist/` from the checkout (to compare two builds). */
   readonly distDir?: string;
-  /** nodeFlags replace the image's `--enable-source-maps` (to try V8 flags). */
+  /** nodeFlags replace the image's {@link IMAGE_NODE_FLAGS} (to try V8 flags). */
   readonly nodeFlags?: readonly string[];
+  /** env replaces the image's {@link IMAGE_ENV} (to try allocator settings such as `MALLOC_ARENA_MAX`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const TOKEN = "ghp_benchfootprinttoken0000000000000000000";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const POLL_SECONDS = 5;
+/** IMAGE_ENV is the environment the Dockerfile's ENV lines give the controller. */
+export const IMAGE_ENV: Readonly<Record<string, string>> = { NODE_ENV: "production" };
 /** IMAGE_NODE_FLAGS are the flags the Dockerfile's ENTRYPOINT gives node. */
 export const IMAGE_NODE_FLAGS = ["--max-semi-space-size=1", "--enable-source-maps"] as const;
 // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks.
@@ -32,8 +37,9 @@ const TICKS_PER_SECOND = 100;
  * benchFootprintCompiled runs the controller as the image runs it (`node` with the Dockerfile's flags on
  * dist/controller/main.js, compiled with `npm run build`) on `repos` repositories of one 5-ConfigMap service
  * each, applying for real to the test cluster with the default applyer chain and polling every 5 s. Once every
- * repository has been synced it idles for `idleSeconds` and reads the process's RSS and CPU time from /proc,
- * against a bare `node` process that only keeps a timer.
+ * repository has been synced it idles for `idleSeconds`, reading the process's RSS from /proc every second (the
+ * median is reported) and its CPU time over the whole idle window, against a bare `node` process that only keeps
+ * a timer.
  */
 export async function benchFootprintCompiled(options: CompiledFootprintOptions): Promise<Row[]> {
   const repos = options.repos ?? 50;
@@ -75,12 +81,17 @@ export async function benchFootprintCompiled(options: CompiledFootprintOptions):
         "--state-dir",
         join(work, "state"),
       ],
-      { KUBECONFIG: options.kubeconfig, PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      {
+        ...(options.env ?? IMAGE_ENV),
+        KUBECONFIG: options.kubeconfig,
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+      },
       repos,
       idleSeconds,
     );
     const bare = await idleFootprint(["-e", "setInterval(() => {}, 1000)"], {}, 0, idleSeconds);
-    const note = `${repos} repositories × 5 ConfigMaps applied to the test cluster, ${POLL_SECONDS} s poll, read after ${idleSeconds} s idle`;
+    const note = `${repos} repositories × 5 ConfigMaps applied to the test cluster, ${POLL_SECONDS} s poll; median of ${idleSeconds} readings, one a second while idle (peak ${controller.peakMiB.toFixed(1)} MiB)`;
     const baseline = "bare `node -e setInterval(...)` process";
     return [
       withBaseline({
@@ -111,14 +122,14 @@ export async function benchFootprintCompiled(options: CompiledFootprintOptions):
 
 /**
  * idleFootprint starts `node args`, waits until it has logged `polls` poll outcomes (its first sync), lets it idle
- * for `idleSeconds` and returns its RSS and the CPU time it used while idle.
+ * for `idleSeconds` and returns the median and peak of its RSS sampled each second and the CPU time it used.
  */
 async function idleFootprint(
   args: readonly string[],
   env: Record<string, string>,
   polls: number,
   idleSeconds: number,
-): Promise<{ rssMiB: number; cpuSeconds: number }> {
+): Promise<{ rssMiB: number; peakMiB: number; cpuSeconds: number }> {
   const child = execa(process.execPath, args, { env, extendEnv: false, reject: false, buffer: false });
   let seen = 0;
   let stderr = "";
@@ -142,14 +153,24 @@ async function idleFootprint(
     ]);
     const pid = child.pid as number;
     const cpuBefore = cpuTicks(pid);
-    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    // RSS saw-tooths between major collections (tens of MiB with 50 repositories): one reading would land anywhere
+    // on the tooth, so RSS is sampled every second while idle and the median reported, the peak beside it.
+    const samples: number[] = [];
+    for (let second = 0; second < idleSeconds; second++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      samples.push(rssKiB(pid) / 1024);
+    }
     const cpuSeconds = (cpuTicks(pid) - cpuBefore) / TICKS_PER_SECOND;
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return { rssMiB: Number(rss) / 1024, cpuSeconds };
+    return { rssMiB: median(samples), peakMiB: Math.max(...samples), cpuSeconds };
   } finally {
     child.kill("SIGTERM");
     await child;
   }
+}
+
+/** rssKiB is a process's resident set size now, from /proc/pid/status. */
+function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 }
 
 /** cpuTicks is a process's user + system CPU time so far, in clock ticks (fields 14 and 15 of /proc/pid/stat). */

@@ -32,8 +32,8 @@ interface Load {
 }
 
 /**
- * benchReleaseTree loads the controller's release tree (createServer with `releaseDir`, i.e. @fastify/static behind
- * the traversal and symlink checks) and a bare `http` + `createReadStream` server with the same files, on loopback,
+ * benchReleaseTree loads the controller's release tree (createServer with `releaseDir`: the traversal and symlink
+ * checks, then release-file.ts) and a bare `http` + `createReadStream` server with the same files, on loopback,
  * with autocannon in its own process for a bounded duration, taking turns, and reports requests/s and p99 latency.
  */
 export async function benchReleaseTree(options: ReleaseTreeOptions = {}): Promise<Row[]> {

@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 /** LogFormat is `json` (one object per line, for log pipelines) or `pretty` (colourised, for people). */
 export type LogFormat = "json" | "pretty";
@@ -25,6 +26,9 @@ export function createLogger(
   const destination = options.destination ?? process.stderr;
   const settings = { level: options.level ?? "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
   if (options.format === "pretty") {
+    // Loaded only here: pino-pretty and its colour and date libraries would cost every JSON-logging process
+    // (the image's default) memory for code it never runs. A synchronous require keeps createLogger synchronous.
+    const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     return pino(
       settings,
       pretty({ destination: destination as NodeJS.WritableStream & { fd?: number }, sync: true }),

@@ -5,7 +5,7 @@ import type { SyncResult } from "../sync/result.js";
 import { BoundedSet } from "./dedup.js";
 import { dedupKey, notificationsFor } from "./events.js";
 import type { Format, Notifier } from "./notifier.js";
-import { type Post, undiciPost } from "./post.js";
+import { fetchPost, type Post } from "./post.js";
 
 /** NotifyTarget is one receiver: where to post, in which format, and the HMAC secret if one is configured. */
 export interface NotifyTarget {
@@ -55,7 +55,7 @@ export interface NotifyDispatcher extends Notifier {
  * network errors, timeouts, 429 and 5xx, and sent at most once per target (see dedupKey).
  */
 export function createNotifyDispatcher(options: DispatcherOptions): NotifyDispatcher {
-  const post = options.post ?? undiciPost;
+  const post = options.post ?? fetchPost;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const clock = options.clock ?? (() => new Date());
   const retries = options.retries ?? 3;

@@ -1,5 +1,3 @@
-import { request } from "undici";
-
 /** PostResponse is what the dispatcher needs from a receiver's answer. */
 export interface PostResponse {
   readonly status: number;
@@ -15,20 +13,25 @@ export type Post = (
   timeoutMs: number,
 ) => Promise<PostResponse>;
 
-/** undiciPost is the production {@link Post}: undici with a whole-request timeout, the body always drained. */
-export const undiciPost: Post = async (url, body, headers, timeoutMs) => {
-  const res = await request(url, {
+/**
+ * fetchPost is the production {@link Post}: Node's own fetch, so no HTTP client library is loaded into every
+ * process for a feature most installs never configure. The timeout bounds the request up to the response headers;
+ * the response body is never read.
+ */
+export const fetchPost: Post = async (url, body, headers, timeoutMs) => {
+  const res = await fetch(url, {
     method: "POST",
     body,
     headers: { "content-type": "application/json", "user-agent": "simple-gitops", ...headers },
-    // undici follows no redirects by default, so a receiver cannot bounce a signed body elsewhere.
+    // A redirect comes back as its own 3xx status: a receiver cannot bounce a signed body elsewhere.
+    redirect: "manual",
     signal: AbortSignal.timeout(timeoutMs),
   });
-  // An unread body keeps the connection busy; we never need it.
-  await res.body.dump();
-  const retryAfter = Number(res.headers["retry-after"]);
+  // Cancelled rather than drained: a receiver streaming an endless answer cannot hold the worker.
+  await res.body?.cancel();
+  const retryAfter = Number(res.headers.get("retry-after") ?? Number.NaN);
   return {
-    status: res.statusCode,
+    status: res.status,
     ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: retryAfter * 1000 }),
   };
 };

@@ -140,6 +140,50 @@ describe("release tree", () => {
     expect(JSON.parse(past.body.toString())).toMatchObject({ error: "range_not_satisfiable" });
   });
 
+  it("answers 412 when If-Match or If-Unmodified-Since does not hold, and serves when they do", async () => {
+    const first = await rawGet(t.url, "/scripts/etcd/init.sh");
+    const etag = String(first.headers.etag);
+    expect((await rawGet(t.url, "/scripts/etcd/init.sh", { "if-match": '"other"' })).status).toBe(412);
+    expect((await rawGet(t.url, "/scripts/etcd/init.sh", { "if-match": `"other", ${etag}` })).status).toBe(
+      200,
+    );
+    const before = new Date(Date.parse(String(first.headers["last-modified"])) - 1000).toUTCString();
+    expect((await rawGet(t.url, "/scripts/etcd/init.sh", { "if-unmodified-since": before })).status).toBe(
+      412,
+    );
+    const since = String(first.headers["last-modified"]);
+    expect((await rawGet(t.url, "/scripts/etcd/init.sh", { "if-unmodified-since": since })).status).toBe(200);
+  });
+
+  it("sends a range only while If-Range still names the file, and says the size in a 416", async () => {
+    const full = await rawGet(t.url, "/apps/etcd/app.tar.gz");
+    const current = await rawGet(t.url, "/apps/etcd/app.tar.gz", {
+      range: "bytes=-3",
+      "if-range": String(full.headers.etag),
+    });
+    expect(current.status).toBe(206);
+    expect(current.body.equals(TARBALL.subarray(-3))).toBe(true);
+    const changed = await rawGet(t.url, "/apps/etcd/app.tar.gz", { range: "bytes=-3", "if-range": '"old"' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.equals(TARBALL)).toBe(true);
+    const past = await rawGet(t.url, "/apps/etcd/app.tar.gz", { range: "bytes=1000-" });
+    expect(past.headers["content-range"]).toBe(`bytes */${TARBALL.length}`);
+  });
+
+  it("serves a file changed on disk with its new bytes and a new ETag", async () => {
+    const path = join(base, "release", "scripts", "etcd", "changing.sh");
+    await writeFile(path, "echo one\n");
+    const before = await rawGet(t.url, "/scripts/etcd/changing.sh");
+    await writeFile(path, "echo two, longer\n");
+    const after = await rawGet(t.url, "/scripts/etcd/changing.sh");
+    expect(before.body.toString()).toBe("echo one\n");
+    expect(after.body.toString()).toBe("echo two, longer\n");
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect((await rawGet(t.url, "/scripts/etcd/changing.sh", {}, "HEAD")).headers["content-length"]).toBe(
+      String(after.body.length),
+    );
+  });
+
   const traversals = [
     "/../outside.txt",
     "/scripts/../../outside.txt",
