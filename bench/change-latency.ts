@@ -5,12 +5,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig, Watch } from "@kubernetes/client-node";
 import yaml from "js-yaml";
 import pino from "pino";
-import { createKubectlApplyer } from "../applyers/kubectl.js";
 import { systemClock, systemTimers } from "../controller/clock.js";
 import { parseConfig } from "../controller/config/load.js";
 import { type Controller, createController } from "../controller/controller.js";
 import { createGitHubSource } from "../controller/source/github.js";
 import { createFileStateStore } from "../controller/state/file.js";
+import { buildApplyer } from "../controller/wiring.js";
+import { lazyKubeRequest, loadDefaultKubeConfig } from "../kube/kubeconfig.js";
 import type { GitRepo } from "../test/github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../test/github-server/harness.js";
 import { createNamespace, deleteNamespaces, kubectl } from "./cluster.js";
@@ -33,7 +34,7 @@ const BASELINE = "commit → kubectl apply --server-side -f <file> (no controlle
 
 /**
  * benchChangeLatency measures commit → ConfigMap updated in the test cluster through the real loop
- * (createController, GitHub source on the GitHub test server, kubectl applyer, file state store, real timers),
+ * (createController, GitHub source on the GitHub test server, the default applyer chain, file state store, real timers),
  * triggered (a) by `requestSync` right after the commit, as the push webhook does, and (b) by polling.
  * The baseline, interleaved with (a), is the least any GitOps tool must spend: `kubectl apply` of the committed
  * file straight after the commit. The moment the object changed is seen with a watch, not by polling the cluster.
@@ -141,7 +142,16 @@ health_timeout: 0
   return createController({
     config,
     source: createGitHubSource({ log }),
-    applyer: createKubectlApplyer({ kubeconfig, log }),
+    // The default chain (the `api` applyer first), as the issue's goals are for the default configuration.
+    applyer: buildApplyer(config, {
+      kube: lazyKubeRequest(() => loadDefaultKubeConfig({ env: { KUBECONFIG: kubeconfig } })),
+      dryRun: false,
+      stateDir,
+      workspace: stateDir,
+      write: () => undefined,
+      log,
+      env: { KUBECONFIG: kubeconfig, PATH: process.env.PATH, HOME: process.env.HOME },
+    }),
     store: createFileStateStore(stateDir),
     clock: systemClock,
     timers: systemTimers,

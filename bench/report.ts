@@ -27,6 +27,11 @@ function formatRatio(row: Row): string {
   return `${row.ratio.toFixed(2)}×`;
 }
 
+function formatGoal(row: Row): string {
+  if (row.goal === undefined) return "";
+  return `${row.goal} ${row.met ? "✔ met" : "✘ missed"}`;
+}
+
 const HEADER = [
   "bench",
   "case",
@@ -36,6 +41,7 @@ const HEADER = [
   "baseline",
   "baseline value",
   "ratio",
+  "goal",
   "note",
 ] as const;
 
@@ -49,6 +55,7 @@ function cells(row: Row): string[] {
     row.baseline ?? "",
     formatNumber(row.baselineValue),
     formatRatio(row),
+    formatGoal(row),
     row.note ?? "",
   ];
 }

@@ -14,6 +14,9 @@ export interface Row {
   readonly ratio?: number;
   /** How the figure was obtained when that is not obvious: repetitions, "analytic", a reduced N. */
   readonly note?: string;
+  /** The goal the issue set for this figure, e.g. "≤ 0.7×", and whether this run met it. */
+  readonly goal?: string;
+  readonly met?: boolean;
 }
 
 /** withBaseline builds a row whose ratio is value / baselineValue. */

@@ -1,9 +1,10 @@
 /**
  * `npm run bench` (tsx bench/run.ts): runs every benchmark in turn, prints the table and the machine, and writes
  * bench/results/latest.md and bench/results/latest.json. `--only a,b` runs some of them (github-cost, parse-bomb,
- * apply, change-latency, release-tree, footprint); `--quick` cuts repetitions and durations for a smoke run.
- * Each benchmark's figures are ratios against a baseline measured in the same run; a failing benchmark is reported
- * and the others still run.
+ * apply, change-latency, release-tree, footprint, peer, peer-soak); `--quick` cuts repetitions and durations for a
+ * smoke run. Each benchmark's figures are ratios against a baseline measured in the same run; a failing benchmark is
+ * reported and the others still run. Rows that measure one of issue 17's goals say the goal and whether it is met.
+ * The soak (30 minutes of polling, a memory-growth measure) starts first and runs alongside all the others.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,9 @@ import { benchFootprint } from "./footprint.js";
 import { benchGitHubCost } from "./github-cost.js";
 import { describeMachine } from "./machine.js";
 import { benchParseBomb } from "./parse-bomb.js";
+import { withGoals } from "./peer/goals.js";
+import { benchPeer } from "./peer.js";
+import { type Soak, startSoak } from "./peer-soak.js";
 import { benchReleaseTree } from "./release-tree.js";
 import { type Report, toJson, toMarkdown, toText } from "./report.js";
 import type { BenchResult, Row } from "./row.js";
@@ -22,6 +26,8 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? "").split(",")) : undefined;
+// The soak belongs to the peer rows: `--only peer` runs it too.
+if (only?.has("peer")) only.add("peer-soak");
 
 let kubeconfig: Promise<string> | undefined;
 const cluster = () => {
@@ -37,7 +43,13 @@ const benches: { name: string; run: () => Promise<Row[]> }[] = [
   { name: "parse-bomb", run: () => benchParseBomb({ repetitions: quick ? 1 : 3 }) },
   {
     name: "footprint",
-    run: () => benchFootprint(quick ? { repoPolls: 20, repetitions: 1 } : { repoPolls: 100, repetitions: 3 }),
+    // benchFootprint also measures the compiled controller (footprint-compiled.ts) after the tsx rows.
+    run: () =>
+      benchFootprint(
+        quick
+          ? { repoPolls: 20, repetitions: 1, compiledIdleSeconds: 10 }
+          : { repoPolls: 100, repetitions: 3 },
+      ),
   },
   {
     name: "release-tree",
@@ -67,7 +79,23 @@ const benches: { name: string; run: () => Promise<Row[]> }[] = [
             ],
       }),
   },
+  {
+    name: "peer",
+    run: async () =>
+      benchPeer({
+        kubeconfig: await cluster(),
+        ...(quick ? { repos: 10, idleSeconds: 20, latencyCommits: 3, stackCommits: 2 } : {}),
+      }),
+  },
+  { name: "peer-soak", run: async () => (soak ? soak.finish() : []) },
 ];
+
+// Started before everything else and collected last (its entry is the final one above).
+let soak: Soak | undefined;
+if (!only || only.has("peer-soak")) {
+  const kubeconfig = await cluster();
+  soak = startSoak({ kubeconfig, ...(quick ? { repos: 10, earlySeconds: 30, lateSeconds: 90 } : {}) });
+}
 
 const started = performance.now();
 const startedAt = new Date().toISOString();
@@ -78,7 +106,7 @@ for (const bench of benches) {
   const benchStarted = performance.now();
   process.stderr.write(`[bench] ${bench.name}…\n`);
   try {
-    const rows = await bench.run();
+    const rows = withGoals(await bench.run());
     results.push({ name: bench.name, rows, seconds: (performance.now() - benchStarted) / 1000 });
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);

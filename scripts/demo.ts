@@ -6,7 +6,7 @@
  * points at a cluster), prints where to look, then commits a change to one manifest and shows the controller
  * pick it up at its next poll. Ctrl-C stops everything it started and removes its temporary files.
  */
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,6 +31,7 @@ prints nothing but what it would apply.`;
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TOKEN = "demo-token";
+const CHANGED_AT = "demo.simple-gitops.io/changed-at";
 
 const { values } = parseArgs({
   options: {
@@ -100,13 +101,16 @@ try {
     "--state-dir",
     join(work, "state"),
   ];
+  // The rendered YAML goes to a file, not a pipe: the controller writes it synchronously before it logs "sync
+  // applied", so once the demo reads that log line the file holds the whole rendering. A pipe gave no such order
+  // (the log line could be read first, leaving "what would be applied" empty).
+  const renderedPath = join(work, "rendered.yaml");
   controller = execa(process.execPath, dryRun ? [...args, "--dry-run"] : args, {
     env: { ...process.env, LOG_FORMAT: "json" },
     reject: false,
     buffer: false,
+    stdout: { file: renderedPath },
   });
-  const rendered: string[] = [];
-  controller.stdout?.on("data", (chunk: Buffer) => rendered.push(chunk.toString()));
   const logs = followLogs(controller);
 
   const listening = await logs.waitFor((line) => line.msg === "HTTP server listening");
@@ -123,26 +127,22 @@ try {
   say("");
 
   const target = await firstManifest(join(repo.dir, "apps/web"));
-  const original = await readFile(join(repo.dir, target), "utf8");
-  rendered.length = 0;
+  const changedAt = new Date().toISOString();
+  const renderedBefore = dryRun ? (await stat(renderedPath)).size : 0;
   const started = Date.now();
   const changed = await repo.commit(
-    { [target]: `${original.trimEnd()}\n# demo change ${new Date().toISOString()}\n` },
-    "demo: touch one manifest",
+    { [target]: annotate(await readFile(join(repo.dir, target), "utf8"), CHANGED_AT, changedAt) },
+    "demo: annotate one manifest",
   );
   say(
-    `▸ committed ${changed.slice(0, 7)}: changed ${target}; waiting for the next poll (every ${values.poll}s)`,
+    `▸ committed ${changed.slice(0, 7)}: ${target} gets the annotation ${CHANGED_AT}: ${changedAt}; waiting for the next poll (every ${values.poll}s)`,
   );
   const applied = await logs.waitFor((line) => line.msg === "sync applied" && line.commit === changed);
   const files = (applied.files as { applied: string[] }).applied;
   say(
     `✔ detected and rendered in ${((Date.now() - started) / 1000).toFixed(1)}s: ${files.join(", ")} (service ${applied.service})`,
   );
-  if (dryRun) {
-    // The rendered YAML (stdout) and the log line (stderr) travel through two pipes: the log can arrive first.
-    await renderedIncludes(rendered, `simple-gitops.io/source-path: ${target}`);
-    say(`  what would be applied:\n${indent(rendered.join(""))}`);
-  }
+  if (dryRun) say(`  what would be applied:\n${indent(await readFrom(renderedPath, renderedBefore))}`);
   if (values["exit-after-change"]) {
     await cleanUp();
     process.exit(0);
@@ -232,10 +232,26 @@ function followLogs(child: ReturnType<typeof execa>) {
   };
 }
 
-/** renderedIncludes waits (up to 10 s) until the controller's stdout so far contains `text`. */
-async function renderedIncludes(rendered: readonly string[], text: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!rendered.join("").includes(text) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+/** annotate sets one annotation on the first document of a manifest, so the change shows in what is rendered. */
+function annotate(manifest: string, key: string, value: string): string {
+  const [first, ...rest] = yaml.loadAll(manifest) as {
+    metadata?: { annotations?: Record<string, string> };
+  }[];
+  if (!first?.metadata)
+    throw new Error(`the demo's manifest has no metadata to annotate: ${manifest.slice(0, 80)}`);
+  first.metadata.annotations = { ...first.metadata.annotations, [key]: value };
+  return [first, ...rest].map((doc) => yaml.dump(doc, { lineWidth: -1 })).join("---\n");
+}
+
+/** readFrom reads a file from byte `offset` to its end. */
+async function readFrom(path: string, offset: number): Promise<string> {
+  const file = await open(path);
+  try {
+    const { size } = await file.stat();
+    const buffer = Buffer.alloc(Math.max(0, size - offset));
+    await file.read(buffer, 0, buffer.length, offset);
+    return buffer.toString();
+  } finally {
+    await file.close();
   }
 }
