@@ -84,13 +84,15 @@ export function recordingApplyer() {
         };
       });
     },
+    /** hold makes applies wait until the returned release is called; releasing an older hold keeps a newer one. */
     hold() {
       let release = () => {};
-      gate = new Promise<void>((resolve) => {
+      const held = new Promise<void>((resolve) => {
         release = resolve;
       });
+      gate = held;
       return () => {
-        gate = undefined;
+        if (gate === held) gate = undefined;
         release();
       };
     },
