@@ -126,4 +126,15 @@ describe("createApplyerChain", () => {
     await chain.delete([]);
     expect(seen).toEqual(["kubectl.install", "kubectl.apply", "kubectl.apply", "kubectl.delete"]);
   });
+
+  it("shares one install between applies that start at once (repositories sync concurrently)", async () => {
+    const seen: string[] = [];
+    const chain = createApplyerChain({
+      applyers: [stub("nokube", {}, seen)],
+      log: pino({ level: "silent" }),
+    });
+    await Promise.all([chain.apply([object]), chain.apply([object]), chain.apply([object])]);
+    expect(seen.filter((step) => step === "nokube.install")).toHaveLength(1);
+    expect(seen.filter((step) => step === "nokube.apply")).toHaveLength(3);
+  });
 });

@@ -18,16 +18,20 @@ export interface ApplyerChainOptions {
 export function createApplyerChain({ applyers, log }: ApplyerChainOptions): Applyer {
   if (applyers.length === 0) throw new Error("createApplyerChain needs at least one applyer");
   // ensureInstalled can download or spawn; once it succeeded it is not repeated until the applyer fails to start.
-  const installed = new Set<Applyer>();
+  // The promise is what is kept, so syncs running at once (repositories are polled concurrently) share one install
+  // instead of racing two downloads into the same file.
+  const installed = new Map<Applyer, Promise<void>>();
 
   async function firstAvailable<T>(verb: string, work: (applyer: Applyer) => Promise<T>): Promise<T> {
     const reasons: string[] = [];
     for (const [i, applyer] of applyers.entries()) {
       try {
-        if (!installed.has(applyer)) {
-          await applyer.ensureInstalled();
-          installed.add(applyer);
+        let install = installed.get(applyer);
+        if (install === undefined) {
+          install = applyer.ensureInstalled();
+          installed.set(applyer, install);
         }
+        await install;
         return await work(applyer);
       } catch (error: unknown) {
         if (!(error instanceof ApplyerUnavailableError)) throw error;

@@ -1,3 +1,4 @@
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureLogger, manifest } from "../test/github-server/harness.js";
 import type { InjectedFailure } from "../test/github-server/server.js";
@@ -19,6 +20,8 @@ let loop: LoopWorld;
 let logs: ReturnType<typeof captureLogger>;
 let applying: ReturnType<typeof recordingApplyer>;
 let controller: Controller;
+/** The controller's own log lines (the recorder's included), as pino writes them. */
+let controllerLines: { level: number; msg: string }[];
 
 beforeEach(async () => {
   loop = await createLoopWorld();
@@ -36,9 +39,11 @@ beforeEach(async () => {
     requestTimeoutMs: TIMEOUT_MS,
     deadline,
   });
+  controllerLines = [];
   controller = loop.controllerWith(applying.applyer, loop.configFor("prune: true"), {
     source,
     readObject: applying.readObject,
+    log: pino({ level: "debug" }, { write: (line: string) => void controllerLines.push(JSON.parse(line)) }),
   });
 });
 afterEach(async () => {
@@ -152,6 +157,11 @@ describe("under injected GitHub faults the loop converges, loses no change and d
     expect(Date.parse(state.waiting?.main?.until ?? "")).toBeGreaterThan(Date.now());
     expect(state.waiting?.main?.message).toContain(`until ${state.waiting?.main?.until}`);
     expect(applying.applied).toHaveLength(2);
+    // Two limited polls, one wait: a single warn line says so.
+    const waits = controllerLines.filter(
+      (line) => line.level === 40 && line.msg.startsWith("waiting for GitHub"),
+    );
+    expect(waits).toHaveLength(1);
 
     loop.world.server.setRemaining("t0ken", 5000);
     await poll();
@@ -179,6 +189,31 @@ describe("under injected GitHub faults the loop converges, loses no change and d
     ]);
     expect([state.services.web?.failures, state.services.web?.retryAfter]).toEqual([0, undefined]);
     expect(applying.applied).toHaveLength(applied);
+  });
+
+  it("keeps a failed apply of the landed commit failed through a GitHub outage, and redoes it after", async () => {
+    await startAt(1);
+    applying.failNames.add("db-1");
+    controller.requestSync({ trigger: "manual", service: "db" });
+    await controller.idle();
+    expect(controller.getState().services.db?.lastError?.code).toBe("E_APPLY");
+    loop.world.server.failNext(API, 3, { kind: "status", status: 502 });
+    await poll();
+    expect(controller.getState().services.db?.lastError?.code).toBe("E_APPLY");
+
+    await poll();
+    expect(serviceHealth(controller.getState().services.db)).toBe("failed");
+    applying.failNames.delete("db-1");
+    // Retried at its backoff, not cleared: it lands again once the apply goes through.
+    for (
+      let polls = 0;
+      polls < 10 && serviceHealth(controller.getState().services.db) !== "deployed";
+      polls++
+    )
+      await poll();
+    expect(serviceHealth(controller.getState().services.db)).toBe("deployed");
+    expect(applying.applied.at(-1)?.map((object) => object.metadata.name)).toContain("db-1");
+    expect(applying.deleted).toEqual([]);
   });
 
   it("follows a force push back to an older commit, pruning only what left git, then a new push", async () => {

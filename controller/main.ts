@@ -201,7 +201,9 @@ if (
     },
   })
 ) {
-  elector?.start();
+  // A SIGTERM during the first load has already stopped the elector: starting it now would campaign for a Lease
+  // that nothing releases before the process exits.
+  if (!shutdown.signal.aborted) elector?.start();
 }
 
 async function stop(signal: NodeJS.Signals): Promise<void> {

@@ -110,7 +110,9 @@ export function createRecorder(deps: RecorderDeps): Recorder {
         ...state,
         waiting: { ...others, [repoKey]: { ...waiting, since: before?.since ?? waiting.since } },
       };
-      deps.log.warn(
+      // One warn line per wait (and per new reset time), not one per poll of an hour-long limit.
+      const news = before === undefined || before.until !== waiting.until;
+      deps.log[news ? "warn" : "debug"](
         { repo: repoKey, code: waiting.code, until: waiting.until },
         `waiting for GitHub's rate limit${waiting.until ? ` until ${waiting.until}` : ""}; deployed services stay deployed`,
       );

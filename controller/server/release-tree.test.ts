@@ -68,6 +68,7 @@ describe("release tree", () => {
     await symlink(join(base, "outside.txt"), join(root, "link-out.txt"));
     await symlink(join(base, "elsewhere"), join(root, "escape"));
     await symlink(join(root, "scripts", "etcd", "init.sh"), join(root, "latest-init.sh"));
+    await symlink(join(root, ".env"), join(root, "latest.env"));
     t = await startTestServer({ releaseDir: root });
     listing = await startTestServer({ releaseDir: root, listDirectories: true });
   });
@@ -207,6 +208,7 @@ describe("release tree", () => {
     { name: "a symlinked file leaving the root", path: "/link-out.txt" },
     { name: "a file under a symlinked directory leaving the root", path: "/escape/passwd" },
     { name: "a dotfile", path: "/.env" },
+    { name: "a symlink inside the root to a dotfile", path: "/latest.env" },
     { name: "a missing file", path: "/apps/etcd/missing.tar.gz" },
     { name: "a directory (listing is off)", path: "/scripts/" },
     { name: "the root directory (listing is off)", path: "/" },
@@ -219,6 +221,7 @@ describe("release tree", () => {
       message: `nothing is served at ${path}`,
     });
     expect(res.body.toString()).not.toContain("root:x");
+    expect(res.body.toString()).not.toContain("SECRET");
   });
 
   it("lists a directory only when configured, without dotfiles", async () => {
@@ -228,7 +231,7 @@ describe("release tree", () => {
     expect(res.body.toString()).toContain('<a href="/scripts/etcd/">etcd/</a>');
     const root = (await rawGet(listing.url, "/")).body.toString();
     expect(root).toContain("apps/");
-    expect(root).not.toContain(".env");
+    expect(root).not.toContain('href="/.env"');
   });
 
   it("still routes the API and status page beside the tree", async () => {

@@ -1,5 +1,5 @@
 import { realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { renderListing } from "./directory-listing.js";
 import { sendError } from "./errors.js";
@@ -44,6 +44,11 @@ export async function registerReleaseTree(app: FastifyInstance, ctx: RouteContex
         ctx.log.warn({ path: rawPath }, "release tree: a symlink points outside the root; refused");
         return notFound();
       }
+      // A symlink inside the tree (latest -> .env) must not serve what the request could not name directly.
+      const hidden = relative(root, target)
+        .split(sep)
+        .some((segment) => segment.startsWith("."));
+      if (hidden) return notFound();
       if (info.isDirectory()) {
         if (!ctx.listDirectories) return notFound();
         const href = rawPath.endsWith("/") ? rawPath : `${rawPath}/`;

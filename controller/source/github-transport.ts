@@ -14,6 +14,10 @@ export class GitHubTimeoutError extends Error {
   override readonly name = "AbortError";
 }
 
+/** TARBALL_TIMEOUT_MS bounds a tarball download (its redirect to codeload included) instead of the request timeout. */
+export const TARBALL_TIMEOUT_MS = 300_000;
+const TARBALL_PATH = /\/repos\/[^/]+\/[^/]+\/tarball\//;
+
 /**
  * boundedFetch gives every request a deadline, kept alongside any signal the caller passed: a GitHub request that
  * never answers must not stop the polling of every repository. The deadline covers the body too (a slow body or a
@@ -21,16 +25,21 @@ export class GitHubTimeoutError extends Error {
  */
 export function boundedFetch(
   fetch: typeof globalThis.fetch,
-  timeoutMs: number,
+  requestTimeoutMs: number,
   options: { readonly deadline?: Deadline; readonly log?: SourceLogger } = {},
 ): typeof globalThis.fetch {
   const deadlineFor = options.deadline ?? AbortSignal.timeout;
   return (input, init) => {
+    const target = input instanceof Request ? input.url : String(input);
+    // A tarball is a whole repository's files in one body: 30 s would fail a large one on every poll, for good.
+    const timeoutMs = TARBALL_PATH.test(target)
+      ? Math.max(requestTimeoutMs, TARBALL_TIMEOUT_MS)
+      : requestTimeoutMs;
     const deadline = deadlineFor(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     return fetch(input, { ...init, signal }).catch((error: unknown) => {
       if (!deadline.aborted || init?.signal?.aborted) throw error;
-      const url = redactUrl(input instanceof Request ? input.url : String(input));
+      const url = redactUrl(target);
       const call = `${init?.method ?? "GET"} ${url}`;
       options.log?.warn({ call, timeoutMs }, `GitHub request ${call} did not answer within ${timeoutMs} ms`);
       throw new GitHubTimeoutError(`GitHub did not answer within ${timeoutMs} ms (${call})`, {

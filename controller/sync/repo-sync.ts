@@ -118,8 +118,15 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     for (const chosen of input.services) {
       const state = stateOf(chosen.service.name);
       const outcome = failed(input, chosen, state, started, deps, describeError(poll.error));
+      // An apply that failed before still has to be redone: a source error must not stand in for it, or the first
+      // good poll would clear it as if the landed set were in the cluster.
+      const applyError =
+        state.lastError && !isSourceError(state.lastError.code) ? state.lastError : undefined;
       // The repository is polled every interval anyway; a backoff would only keep a recovered service failed.
-      await record({ ...outcome, state: { ...outcome.state, retryAfter: undefined } });
+      await record({
+        ...outcome,
+        state: { ...outcome.state, retryAfter: undefined, ...(applyError ? { lastError: applyError } : {}) },
+      });
     }
     return results;
   }
