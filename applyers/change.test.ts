@@ -9,8 +9,8 @@ const sent: KubeObject = {
   spec: { replicas: 1, template: { spec: { containers: [{ name: "web", image: "nginx:1" }] } } },
 };
 
-const owned = (fields: unknown) => [
-  { manager: FIELD_MANAGER, operation: "Apply", time: "t1", fieldsV1: fields },
+const owned = (fields: unknown, time = "t1") => [
+  { manager: FIELD_MANAGER, operation: "Apply", time, fieldsV1: fields },
   { manager: "kube-controller-manager", operation: "Update", time: "t1", fieldsV1: { "f:status": {} } },
 ];
 
@@ -93,6 +93,12 @@ describe("applyAction", () => {
       name: "a field dropped from git was removed (the controller's field set shrank)",
       before: withMeta(live, { managedFields: owned({ "f:spec": { "f:replicas": {}, "f:paused": {} } }) }),
       after: live,
+      action: "configured",
+    },
+    {
+      name: "changed by someone between the read and the apply, and put back (the controller's entry moved on)",
+      before: live,
+      after: withMeta(live, { managedFields: owned({ "f:spec": { "f:replicas": {} } }, "t2") }),
       action: "configured",
     },
     {

@@ -7,10 +7,12 @@ export const FIELD_MANAGER = "simple-gitops";
 /**
  * applyAction says what an apply did from the live object before, the object the apply returned, and the object
  * that was sent. It compares only what the sent object sets (projected onto the same shape, so the server's
- * defaults and normalised values compare equal) plus the set of fields the controller owns (so a field dropped
- * from git, which the apply removes, counts as a change). Everything else is other writers': controllers write
- * status and annotations all the time (a Deployment gets `deployment.kubernetes.io/revision` right after it is
- * created), which must not turn a no-op apply into `configured`.
+ * defaults and normalised values compare equal) and the controller's own managedFields entry: its field set (a
+ * field dropped from git, which the apply removes, changes it) and its time, which the apiserver moves only when
+ * this manager changed a value it owns. The time catches a change made between the read and the apply (someone
+ * scaled a Deployment just after it was read: the apply put it back, though before and after look alike).
+ * Everything else is other writers': controllers write status and annotations all the time (a Deployment gets
+ * `deployment.kubernetes.io/revision` right after it is created), which must not turn a no-op into `configured`.
  */
 export function applyAction(
   before: KubeObject | undefined,
@@ -22,7 +24,7 @@ export function applyAction(
   if (!after) return "configured";
   const same =
     JSON.stringify(project(before, sent)) === JSON.stringify(project(after, sent)) &&
-    JSON.stringify(ownedFields(before)) === JSON.stringify(ownedFields(after));
+    JSON.stringify(ownEntry(before)) === JSON.stringify(ownEntry(after));
   return same ? "unchanged" : "configured";
 }
 
@@ -42,10 +44,11 @@ function project(live: unknown, shape: unknown): unknown {
   );
 }
 
-/** ownedFields is the field set of the controller's apply entry in managedFields (undefined when it owns none). */
-function ownedFields(object: KubeObject): unknown {
+/** ownEntry is the field set and time of the controller's apply entry in managedFields (undefined when none). */
+function ownEntry(object: KubeObject): unknown {
   const managed = object.metadata.managedFields as
-    | readonly { manager?: string; operation?: string; fieldsV1?: unknown }[]
+    | readonly { manager?: string; operation?: string; time?: string; fieldsV1?: unknown }[]
     | undefined;
-  return managed?.find((entry) => entry.manager === FIELD_MANAGER && entry.operation === "Apply")?.fieldsV1;
+  const own = managed?.find((entry) => entry.manager === FIELD_MANAGER && entry.operation === "Apply");
+  return own && { fields: own.fieldsV1, time: own.time };
 }

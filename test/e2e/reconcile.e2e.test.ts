@@ -101,7 +101,8 @@ describe("continuous reconciliation on a real cluster", () => {
           }
         ).events
           .filter((event) => event.kind === "drift")
-          .map((event) => `${event.objects[0]?.kind}/${event.objects[0]?.action}`);
+          // One reconcile that corrects both objects is one event listing both.
+          .flatMap((event) => event.objects.map((object) => `${object.kind}/${object.action}`));
       await waitFor(
         async () => {
           const actions = await driftActions();
