@@ -60,7 +60,6 @@ type Kustomized = { readonly at: number; readonly service: SourceService; readon
  */
 export async function planPoll(input: PollPlanInput): Promise<PollPlan> {
   const { repository, maxFileBytes } = input;
-  const tree = input.listing.tree?.filter(isRegularFile).map(fileEntry);
   const kustomized: Kustomized[] = [];
   const plans = input.services.map((service, at): ServicePlan | ServiceFailure => {
     const dir = normalizeDir(service.dir);
@@ -87,6 +86,8 @@ export async function planPoll(input: PollPlanInput): Promise<PollPlan> {
     return { plans, ...read };
   }
 
+  // Only a poll with a kustomized service pays for walking the whole tree (up to 100 000 entries).
+  const tree = input.listing.tree?.filter(isRegularFile).map(fileEntry);
   // With the tree truncated, a closure sees only its own directory; a base elsewhere is then missing to kustomize.
   const entries =
     tree ??
