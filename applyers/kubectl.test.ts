@@ -1,10 +1,10 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/objects.js";
+import { stillRunning } from "../test/still-running.js";
 import { ApplyerUnavailableError } from "./applyer.js";
 import { createKubectlApplyer } from "./kubectl.js";
 import { KILL_GRACE_MS, type RunCommand, type RunResult, runProcess } from "./run.js";
@@ -479,27 +479,6 @@ esac
     }
   });
 });
-
-/** stillRunning waits up to a second for the pids to be gone and returns those still running (zombies are gone). */
-async function stillRunning(pids: readonly number[]): Promise<number[]> {
-  const running = async (pid: number) => {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return false;
-    }
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  };
-  let left = [...pids];
-  for (let i = 0; i < 50 && left.length > 0; i++) {
-    const states = await Promise.all(left.map(running));
-    left = left.filter((_, j) => states[j]);
-    if (left.length > 0) await sleep(20);
-  }
-  for (const pid of left) process.kill(pid, "SIGKILL");
-  return left;
-}
 
 describe("kubectl's environment", () => {
   it("starts kubectl with PATH, HOME, KUBECONFIG, in-cluster config and proxies only: no token or secret", async () => {
