@@ -6,6 +6,7 @@ import { sendError } from "./errors.js";
 import type { RouteContext } from "./options.js";
 import { SmallFileCache, sendReleaseFile } from "./release-file.js";
 import { releasePath } from "./release-path.js";
+import { WarnThrottle } from "./warn-throttle.js";
 
 /**
  * registerReleaseTree serves `releaseDir` at `/` for workloads to download (`scripts/{svc}/init.sh`,
@@ -19,6 +20,7 @@ export async function registerReleaseTree(app: FastifyInstance, ctx: RouteContex
   if (!releaseDir) return;
   const root = await realpath(releaseDir);
   const cache = new SmallFileCache();
+  const warns = new WarnThrottle(() => ctx.clock().getTime());
 
   app.route({
     method: ["GET", "HEAD"],
@@ -40,8 +42,15 @@ export async function registerReleaseTree(app: FastifyInstance, ctx: RouteContex
       } catch {
         return notFound();
       }
-      if (target !== root && !target.startsWith(root + sep)) {
-        ctx.log.warn({ path: rawPath }, "release tree: a symlink points outside the root; refused");
+      if (!inside(root, target)) {
+        const link = await leavingLink(root, path.segments);
+        const suppressed = warns.admit(link);
+        if (suppressed !== undefined) {
+          ctx.log.warn(
+            { path: rawPath, link, suppressed },
+            "release tree: a symlink points outside the root; refused (one line per link per minute)",
+          );
+        }
         return notFound();
       }
       // A symlink inside the tree (latest -> .env) must not serve what the request could not name directly.
@@ -58,4 +67,24 @@ export async function registerReleaseTree(app: FastifyInstance, ctx: RouteContex
       return sendReleaseFile(request, reply, target, info, cache);
     },
   });
+}
+
+function inside(root: string, real: string): boolean {
+  return real === root || real.startsWith(root + sep);
+}
+
+/**
+ * leavingLink names the link that leads a path out of the root: the first prefix whose real path is outside,
+ * spelt from its parent's real path, so every spelling of a request (`//a`, `/%61`, `/a/b/c` below it) and every
+ * file behind the same link count as one subject of the warn.
+ */
+async function leavingLink(root: string, segments: readonly string[]): Promise<string> {
+  let parent = root;
+  for (const segment of segments) {
+    const real = await realpath(join(parent, segment)).catch(() => undefined);
+    if (real === undefined) break;
+    if (!inside(root, real)) return [relative(root, parent), segment].filter((s) => s !== "").join("/");
+    parent = real;
+  }
+  return segments.join("/");
 }
