@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { timerDelay } from "../kube/timer-delay.js";
 import { formatTimeout } from "./run.js";
 
 /**
@@ -83,7 +84,7 @@ export async function downloadExecutable(opts: {
 }): Promise<void> {
   const { url, dest, get = undiciGet, timeoutMs = DOWNLOAD_TIMEOUT_MS } = opts;
   opts.signal?.throwIfAborted();
-  const deadline = AbortSignal.timeout(timeoutMs);
+  const deadline = AbortSignal.timeout(timerDelay(timeoutMs));
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
   /** stopped turns an abort into its reason, or a timeout into a DownloadError; undefined for anything else. */
   const stopped = (error: unknown): unknown => {

@@ -1,4 +1,5 @@
 import { groupOf, type KubeObject, type ObjectRef } from "../kube/objects.js";
+import { timerDelay } from "../kube/timer-delay.js";
 
 /** HealthStatus is where a workload stands after apply. */
 export type HealthStatus = "ready" | "progressing" | "failed";
@@ -27,7 +28,7 @@ export interface Clock {
 /** systemClock is the production {@link Clock}. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, timerDelay(ms))),
 };
 
 /** hasHealth is true for the kinds whose rollout is waited for: Deployments, StatefulSets, DaemonSets, Jobs. */

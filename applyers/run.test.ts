@@ -124,6 +124,12 @@ describe("runProcess", () => {
     expect(group).not.toBe(own);
   });
 
+  it("lets a run finish under a timeout longer than Node's timers hold (1000 h)", async () => {
+    // Handed to setTimeout as is, such a timeout fires after 1 ms and kills the run at once.
+    const result = await runProcess("sh", ["-c", "sleep 0.2; echo done"], { timeoutMs: 1000 * 3600 * 1000 });
+    expect(result).toEqual({ exitCode: 0, stdout: "done\n", stderr: "" });
+  });
+
   it("kills the whole process group past timeoutMs and says it timed out", async () => {
     const file = pidFile();
     const started = Date.now();

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { childEnv } from "../kube/child-env.js";
+import { timerDelay } from "../kube/timer-delay.js";
 
 /** RunResult is what a finished (or never started) process gave back. */
 export interface RunResult {
@@ -148,7 +149,7 @@ export const runProcess: RunCommand = (file, args, opts = {}) => {
             if (exited) return;
             timedOut = true;
             stopGroup();
-          }, timeoutMs);
+          }, timerDelay(timeoutMs));
     if (deadline) timers.push(deadline);
     child.on("error", (error: NodeJS.ErrnoException) => {
       // Only a failed spawn leaves no pid; a failed kill of a running child is not an outcome of the run.

@@ -1,4 +1,5 @@
 import type { Clock } from "../applyers/health.js";
+import { timerDelay } from "../kube/timer-delay.js";
 
 export { type Clock, systemClock } from "../applyers/health.js";
 
@@ -8,10 +9,13 @@ export interface Timers {
   after(fn: () => void, ms: number): () => void;
 }
 
-/** systemTimers are the production Timers; they do not keep the process alive on their own. */
+/**
+ * systemTimers are the production Timers; they do not keep the process alive on their own, and a delay past what
+ * Node can hold fires at that limit, not at once (see timerDelay).
+ */
 export const systemTimers: Timers = {
   after(fn, ms) {
-    const handle = setTimeout(fn, ms);
+    const handle = setTimeout(fn, timerDelay(ms));
     handle.unref();
     return () => clearTimeout(handle);
   },

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { GitOpsError } from "../kube/errors.js";
 import { type KubeRequest, type KubeResponse, statusMessage } from "../kube/http.js";
 import { lazyKubeRequest } from "../kube/kubeconfig.js";
+import { timerDelay } from "../kube/timer-delay.js";
 
 /**
  * LeaderClock is the time source of the elector. `sleep` resolves after `ms`, or early when `signal` aborts, so
@@ -16,7 +17,7 @@ export interface LeaderClock {
 /** systemLeaderClock is the production {@link LeaderClock}. */
 export const systemLeaderClock: LeaderClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+  sleep: (ms, signal) => delay(timerDelay(ms), undefined, { signal }).catch(() => undefined),
 };
 
 /** LeaderElectionError says the elector was configured with timings that cannot work. */

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { KubeTarget } from "./kubeconfig.js";
+import { timerDelay } from "./timer-delay.js";
 
 /** KubeResponse is a raw apiserver answer: status code and parsed JSON body (or text when not JSON). */
 export interface KubeResponse {
@@ -61,7 +62,7 @@ export function createKubeRequest(target: KubeTarget): KubeRequest {
   return async (method, path, body, options = {}) => {
     const url = new URL(path, base);
     const timeoutMs = options.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
-    const deadline = AbortSignal.timeout(timeoutMs);
+    const deadline = AbortSignal.timeout(timerDelay(timeoutMs));
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     signal.throwIfAborted();
     const contentType = options.contentType ?? "application/json";

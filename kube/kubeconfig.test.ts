@@ -197,6 +197,17 @@ describe("loadKubeConfigFiles", () => {
     expect(seen.at(-1)?.authorization).toBe("Bearer file-2");
   });
 
+  it("sends a request whose timeout is longer than Node's timers hold", async () => {
+    const path = await kubeconfig("long-timeout.yaml", ["--server", plainUrl], ["--token", "tok-long"]);
+    const request = createKubeRequest(loadKubeConfigFiles([path], { env: {} }));
+    // 1e10 ms handed to AbortSignal.timeout as is throws ERR_OUT_OF_RANGE before anything is sent.
+    const response = await request("GET", "/api", undefined, { timeoutMs: 1e10 });
+    expect({ status: response.status, ...seen.at(-1) }).toEqual({
+      status: 200,
+      authorization: "Bearer tok-long",
+    });
+  });
+
   it("merges $KUBECONFIG files: the first to set current-context or a name wins", async () => {
     const first = await kubeconfig("merge-1.yaml", ["--server", plainUrl], ["--token", "first"]);
     const second = join(dir, "merge-2.yaml");

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
+import { timerDelay } from "../../kube/timer-delay.js";
 import type { Secret } from "../config/secret.js";
 import type { SyncResult } from "../sync/result.js";
 import { BoundedSet } from "./dedup.js";
@@ -56,7 +57,8 @@ export interface NotifyDispatcher extends Notifier {
  */
 export function createNotifyDispatcher(options: DispatcherOptions): NotifyDispatcher {
   const post = options.post ?? fetchPost;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, timerDelay(ms))));
   const clock = options.clock ?? (() => new Date());
   const retries = options.retries ?? 3;
   const baseDelayMs = options.baseDelayMs ?? 1000;

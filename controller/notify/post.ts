@@ -1,3 +1,5 @@
+import { timerDelay } from "../../kube/timer-delay.js";
+
 /** PostResponse is what the dispatcher needs from a receiver's answer. */
 export interface PostResponse {
   readonly status: number;
@@ -25,7 +27,7 @@ export const fetchPost: Post = async (url, body, headers, timeoutMs) => {
     headers: { "content-type": "application/json", "user-agent": "simple-gitops", ...headers },
     // A redirect comes back as its own 3xx status: a receiver cannot bounce a signed body elsewhere.
     redirect: "manual",
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: AbortSignal.timeout(timerDelay(timeoutMs)),
   });
   // Cancelled rather than drained: a receiver streaming an endless answer cannot hold the worker.
   await res.body?.cancel();

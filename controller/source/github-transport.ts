@@ -1,4 +1,5 @@
 import type { Octokit } from "@octokit/rest";
+import { timerDelay } from "../../kube/timer-delay.js";
 import { redactUrl } from "../redact-url.js";
 import type { SourceLogger } from "./log.js";
 
@@ -28,7 +29,7 @@ export function boundedFetch(
   requestTimeoutMs: number,
   options: { readonly deadline?: Deadline; readonly log?: SourceLogger } = {},
 ): typeof globalThis.fetch {
-  const deadlineFor = options.deadline ?? AbortSignal.timeout;
+  const deadlineFor = options.deadline ?? ((ms: number) => AbortSignal.timeout(timerDelay(ms)));
   return (input, init) => {
     const target = input instanceof Request ? input.url : String(input);
     // A tarball is a whole repository's files in one body: 30 s would fail a large one on every poll, for good.
