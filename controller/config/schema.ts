@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { checkDuration, DURATION_BOUNDS, type DurationBounds } from "./duration.js";
 
 /** DNS-1123 label: what Kubernetes accepts as a namespace and as the `{service}` part of `{service}-config`. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -15,32 +15,18 @@ const CLUSTER_KIND =
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
-const duration = z.unknown().transform((value, ctx) => {
-  const seconds = parseDuration(value);
-  if (seconds === undefined || seconds <= 0) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a positive number of seconds or a duration like "30s", "5m", "1h"`,
-    });
-    return z.NEVER;
-  }
-  return seconds;
-});
-
-/** durationOrZero is a duration in seconds where 0 turns the feature off. */
-const durationOrZero = (message: string) =>
+/** boundedDuration is a duration setting in seconds, refused outside its {@link DurationBounds}. */
+const boundedDuration = (bounds: DurationBounds) =>
   z.unknown().transform((value, ctx) => {
-    const seconds = parseDuration(value);
-    if (seconds === undefined) {
-      ctx.addIssue({ code: "custom", message });
+    const checked = checkDuration(value, bounds);
+    if ("message" in checked) {
+      ctx.addIssue({ code: "custom", message: checked.message });
       return z.NEVER;
     }
-    return seconds;
+    return checked.seconds;
   });
 
-const reconcileInterval = durationOrZero(
-  'expected seconds or a duration like "10m", "1h" (0 = do not reconcile between changes)',
-);
+const reconcileInterval = boundedDuration(DURATION_BOUNDS.reconcile_interval);
 
 const relativeDir = z
   .string()
@@ -118,10 +104,10 @@ export const rawConfigSchema = z.strictObject({
   // Checked on its own by loadConfig: it has two accepted shapes, and a union's error would not say which failed.
   github_configs: z.unknown().optional(),
   services: z.array(serviceSchema).min(1, "expected at least one service"),
-  poll_interval: duration.default(60),
+  poll_interval: boundedDuration(DURATION_BOUNDS.poll_interval).default(60),
   reconcile_interval: reconcileInterval.default(600),
   // One kubectl or NoKube run, or one apiserver request, gives up after this: a hung call must not stall the loop.
-  apply_timeout: duration.default(300),
+  apply_timeout: boundedDuration(DURATION_BOUNDS.apply_timeout).default(300),
   // Off, as in Flux: a kustomization naming a URL fails its service instead of kustomize fetching it.
   allow_remote_bases: z.boolean().default(false),
   applyer_nokube: z
@@ -153,9 +139,7 @@ export const rawConfigSchema = z.strictObject({
   applyers: z.array(z.enum(APPLYER_NAMES)).min(1, "expected at least one applyer").optional(),
   prune: z.boolean().default(false),
   // 0 turns the wait off: objects are recorded as soon as the apiserver accepted them.
-  health_timeout: durationOrZero('expected seconds or a duration like "90s", "2m" (0 = do not wait)').default(
-    60,
-  ),
+  health_timeout: boundedDuration(DURATION_BOUNDS.health_timeout).default(60),
   notifications: z.array(notificationSchema).default([]),
   // A bare port number means every interface, as most servers read it.
   listen: z
