@@ -196,13 +196,9 @@ export function createController(deps: ControllerDeps): Controller {
     repoKey: string,
     includeScheduled: boolean,
   ): { service: ServiceConfig; trigger: Trigger }[] {
-    const states = recorder.state().services;
     return config.services
       .filter((service) => service.repoKey === repoKey)
-      .map((service) => ({
-        service,
-        trigger: triggerFor(batch, service, states[service.name], clock.now(), includeScheduled),
-      }))
+      .map((service) => ({ service, trigger: triggerFor(batch, service, includeScheduled) }))
       .filter((entry): entry is { service: ServiceConfig; trigger: Trigger } => entry.trigger !== undefined);
   }
 

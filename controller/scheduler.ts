@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock, CronScheduler, Timers } from "./clock.js";
 import type { ServiceConfig } from "./config/types.js";
-import type { ServiceState, Trigger } from "./state/state.js";
+import type { Trigger } from "./state/state.js";
 
 /** SyncRequest asks for a sync: of everything, of one repository, or of one service. */
 export interface SyncRequest {
@@ -148,14 +148,13 @@ export function strongestTrigger(triggers: readonly Trigger[]): Trigger | undefi
 
 /**
  * triggerFor says whether a batch of requests asks for a service, and with which trigger. A service with a
- * `schedule` syncs only on its schedule or when named (or in a run that includes scheduled services, `--once`);
- * a failed service waits for its backoff before a poll retries it, but not before a person or a webhook does.
+ * `schedule` syncs only on its schedule or when named (or in a run that includes scheduled services, `--once`).
+ * A failed service is polled like the others: whether its failed commit waits for its backoff is decided once the
+ * head is known (sync/backoff.ts), so a new head is never held back.
  */
 export function triggerFor(
   batch: readonly SyncRequest[],
   service: ServiceConfig,
-  state: ServiceState | undefined,
-  now: number,
   includeScheduled: boolean,
 ): Trigger | undefined {
   const triggers: Trigger[] = [];
@@ -164,7 +163,6 @@ export function triggerFor(
     if (request.service !== undefined && !named) continue;
     if (request.repoKey !== undefined && request.repoKey !== service.repoKey) continue;
     if (service.schedule && !named && !includeScheduled && request.trigger !== "schedule") continue;
-    if (request.trigger === "poll" && state?.retryAfter && Date.parse(state.retryAfter) > now) continue;
     triggers.push(request.trigger);
   }
   return strongestTrigger(triggers);

@@ -171,7 +171,11 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
       log.debug({ repository: label, commit: head.commit }, "head unchanged");
       return { status: "unchanged", changed: false, commit: head.commit };
     }
-    log.info({ repository: label, commit: head.commit }, "head moved, reading tree");
+    // A service that has not applied the head (a retry of a failed commit, a new service) reads it again at the same
+    // head: only a head that differs from the last one read is a move.
+    const headNews =
+      cached === undefined ? "head read" : cached.commit === head.commit ? "head unchanged" : "head moved";
+    log.info({ repository: label, commit: head.commit }, `${headNews}, reading tree`);
 
     const dirs = [...new Set(services.map((service) => normalizeDir(service.dir)))].sort();
     const listingKey = `${head.tree}\n${dirs.join("\n")}`;

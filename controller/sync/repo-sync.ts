@@ -1,7 +1,8 @@
 import { GitOpsError } from "../../kube/errors.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
-import type { KnownState, PollResult, ServiceFiles, Source } from "../source/source.js";
+import type { PollResult, ServiceFiles, Source } from "../source/source.js";
 import { emptyServiceState, type RepoWaiting, type ServiceState, type Trigger } from "../state/state.js";
+import { attemptNote, knownForPoll } from "./backoff.js";
 import { withFailure } from "./next-state.js";
 import { resultBase, type SyncResult } from "./result.js";
 import { type ServiceSyncDeps, syncService } from "./service-sync.js";
@@ -52,7 +53,8 @@ function isForced(trigger: Trigger): boolean {
  * yet (never synced, or its last sync failed, health included), or a person or its reconcile interval asked. A
  * service none of whose files changed at a new commit is recorded at that commit without applying anything. When
  * only reconciles were asked for, nothing is polled: each landed set is applied again from the blob cache. A
- * service that fails is recorded with its error and retried later; the others keep going.
+ * service that fails is recorded with its error and retried after a backoff; the others keep going. The backoff
+ * holds back only the failed commit: the branch is still polled, and a new head is applied at once.
  */
 export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
   const started = deps.clock.now();
@@ -89,11 +91,15 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     return results;
   }
 
-  const known: Record<string, KnownState> = {};
-  for (const { service } of input.services) {
-    const { commit, files } = stateOf(service.name);
-    known[service.name] = commit ? { commit, files } : { files };
-  }
+  const { known, held } = knownForPoll(input.services, stateOf, started);
+  const isHeld = (name: string, head: string) => {
+    if (held[name] !== head) return false;
+    deps.log.debug(
+      { service: name, commit: head, retryAfter: stateOf(name).retryAfter },
+      `commit ${head} failed; retried after its backoff`,
+    );
+    return true;
+  };
   let poll: PollResult;
   try {
     poll = await deps.source.poll({
@@ -118,15 +124,11 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
     for (const chosen of input.services) {
       const state = stateOf(chosen.service.name);
       const outcome = failed(input, chosen, state, started, deps, describeError(poll.error));
-      // An apply that failed before still has to be redone: a source error must not stand in for it, or the first
-      // good poll would clear it as if the landed set were in the cluster.
-      const applyError =
-        state.lastError && !isSourceError(state.lastError.code) ? state.lastError : undefined;
-      // The repository is polled every interval anyway; a backoff would only keep a recovered service failed.
-      await record({
-        ...outcome,
-        state: { ...outcome.state, retryAfter: undefined, ...(applyError ? { lastError: applyError } : {}) },
-      });
+      // An apply that failed before still has to be redone at its own backoff: a source error must not stand in for
+      // it (the first good poll would clear it as if the landed set were in the cluster) nor cut its backoff short.
+      // A source error alone gets no backoff: the repository is polled every interval anyway.
+      const applyFailed = state.lastError !== undefined && !isSourceError(state.lastError.code);
+      await record({ ...outcome, state: applyFailed ? state : { ...outcome.state, retryAfter: undefined } });
     }
     return results;
   }
@@ -134,6 +136,7 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
   if (poll.status === "unchanged") {
     for (const chosen of input.services) {
       const state = stateOf(chosen.service.name);
+      if (isHeld(chosen.service.name, poll.commit)) continue;
       if (!isForced(chosen.trigger) && isSourceErrorOnly(state, poll.commit))
         await record(clearedSourceError(input, chosen, poll.commit, state, started, deps));
       else if (isForced(chosen.trigger) || state.lastError) await syncLanded(chosen);
@@ -147,7 +150,7 @@ export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): 
   }
   for (const files of poll.services) {
     const chosen = input.services.find(({ service }) => service.name === files.service);
-    if (!chosen) continue;
+    if (!chosen || isHeld(chosen.service.name, poll.commit)) continue;
     const state = stateOf(chosen.service.name);
     if (!files.ok) {
       await record(failed(input, chosen, state, started, deps, describeError(files.error), poll.commit));
@@ -175,6 +178,12 @@ async function syncSafely(
     commit,
     trigger: chosen.trigger,
   });
+  const note = attemptNote(state, commit, chosen.trigger);
+  if (note !== undefined)
+    deps.log.info(
+      { service: chosen.service.name, commit, trigger: chosen.trigger, failures: state.failures },
+      note,
+    );
   try {
     return await syncService(
       { service: chosen.service, repo: input.repo, commit, files, state, trigger: chosen.trigger },
