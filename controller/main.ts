@@ -23,7 +23,7 @@ import {
   trackedSource,
   trackedStore,
 } from "./observe.js";
-import { resolveInstallNamespace } from "./render/own-objects.js";
+import { resolveInstallNamespace } from "./render/own-names.js";
 import { startServing } from "./serve.js";
 import { createGitHubSource } from "./source/github.js";
 import { describeConfig, prepareStartup, startWithRetry } from "./startup.js";

@@ -7,7 +7,8 @@ export type RenderErrorCode =
   | "E_MANIFEST_TOO_LARGE"
   | "E_CONFIG_CONFLICT"
   | "E_NAMESPACE_NOT_ALLOWED"
-  | "E_OWN_OBJECT";
+  | "E_OWN_OBJECT"
+  | "E_CRD_RESERVED_GROUP";
 
 /** RenderError is raised when git content cannot become objects to apply; `subject` names the file or object. */
 export class RenderError extends GitOpsError {

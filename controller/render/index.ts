@@ -3,7 +3,6 @@ export { bootstrapScript, commandWrapper } from "./bootstrap-script.js";
 export { RenderError, type RenderErrorCode } from "./errors.js";
 export { type ParsedFile, parseManifests } from "./parse.js";
 export { type RenderInput, renderService, serviceConfigMapName } from "./render.js";
-export { clusterScopeResolver, type ScopeResolver } from "./scope.js";
 export { sortForApply } from "./sort.js";
 export { DEFAULT_BOOTSTRAP_IMAGE, makeStateless, podTemplateOf, type StatelessOptions } from "./stateless.js";
 export * from "./types.js";

@@ -1,53 +1,24 @@
 import { RenderError } from "./errors.js";
+import {
+  APPLY_ROLE_NAME,
+  CONFIG_MAP_NAME,
+  CONTROLLER_NAME,
+  clusterRoleName,
+  LEASE_NAME,
+  SECRET_NAME,
+  STATE_CONFIG_MAP_NAME,
+} from "./own-names.js";
+import {
+  asArray,
+  asRecord,
+  effectiveServiceAccount,
+  type Json,
+  podSpecOf,
+  secretReferencePath,
+} from "./pod-spec.js";
+import { rulesReach } from "./rbac-reach.js";
 import type { ScopeLookup } from "./scope.js";
 import { describeRef, groupOf, type KubeObject, refOf, SOURCE_PATH_ANNOTATION } from "./types.js";
-
-// The install's object names (apply-gitops, install/). They are repeated here rather than imported because the
-// controller image is built from controller/ alone; own-objects.test.ts checks every object apply-gitops builds is
-// refused, so the two cannot drift apart unnoticed.
-/** CONTROLLER_NAME names the controller's ServiceAccount, DaemonSet and Service (install/options.ts NAME). */
-export const CONTROLLER_NAME = "gitops-controller";
-/** CONFIG_MAP_NAME is the ConfigMap holding gitops-config.yaml. */
-export const CONFIG_MAP_NAME = "gitops-config";
-/** SECRET_NAME is the Secret holding every credential the config refers to. */
-export const SECRET_NAME = "gitops-controller-secrets";
-/** SELF_ROLE_NAME is the Role (and RoleBinding) in the controller's namespace for its Lease and state. */
-export const SELF_ROLE_NAME = `${CONTROLLER_NAME}-self`;
-/** APPLY_ROLE_NAME is the Role (and RoleBinding) in each allowed namespace that lets the controller apply. */
-export const APPLY_ROLE_NAME = `${CONTROLLER_NAME}-apply`;
-/** LEASE_NAME is the leader-election Lease (controller/leader.ts). */
-export const LEASE_NAME = "simple-gitops-leader";
-/** STATE_CONFIG_MAP_NAME is the ConfigMap of `state: configmap` (controller/state/configmap.ts). */
-export const STATE_CONFIG_MAP_NAME = "simple-gitops-state";
-
-/** clusterRoleName is the ClusterRole (and ClusterRoleBinding) of an install without a namespace allowlist. */
-export function clusterRoleName(installNamespace: string): string {
-  return `simple-gitops:${installNamespace}:${CONTROLLER_NAME}`;
-}
-
-/** DEFAULT_INSTALL_NAMESPACE is apply-gitops's default `--namespace`. */
-export const DEFAULT_INSTALL_NAMESPACE = "default";
-/** SERVICE_ACCOUNT_NAMESPACE_FILE is where a pod's own namespace is mounted with its service account token. */
-export const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
-
-/**
- * resolveInstallNamespace is the controller's own namespace: `POD_NAMESPACE` (the DaemonSet sets it), else the
- * in-cluster service account's namespace file, else `default` (apply-gitops's default).
- */
-export function resolveInstallNamespace(
-  env: Readonly<Record<string, string | undefined>>,
-  readFile: (path: string) => string,
-): string {
-  const fromEnv = env.POD_NAMESPACE?.trim();
-  if (fromEnv) return fromEnv;
-  try {
-    const fromFile = readFile(SERVICE_ACCOUNT_NAMESPACE_FILE).trim();
-    if (fromFile) return fromFile;
-  } catch {
-    // Not in a pod: fall through to the default.
-  }
-  return DEFAULT_INSTALL_NAMESPACE;
-}
 
 const CORE = "";
 const RBAC = "rbac.authorization.k8s.io";
@@ -70,8 +41,9 @@ export function checkOwnObjects(
   scope: ScopeLookup,
 ): void {
   const refusals: Refusal[] = [];
+  const roleOf = indexRoles(objects);
   for (const object of objects) {
-    const why = refusalOf(object, installNamespace, scope);
+    const why = refusalOf(object, installNamespace, scope, roleOf);
     if (why) refusals.push({ object, why });
   }
   if (refusals.length === 0) return;
@@ -88,7 +60,44 @@ export function sourcePaths(objects: readonly KubeObject[]): string {
   return [...new Set(paths)].join(", ");
 }
 
-function refusalOf(object: KubeObject, ns: string, scope: ScopeLookup): string | undefined {
+/** A role's reach: why it could reach the controller, or that it cannot be known from the set. */
+type RoleReach = { readonly why: string } | undefined;
+
+/** RoleIndex answers what a binding's roleRef grants, as far as the set shows it. */
+type RoleIndex = (binding: KubeObject) => { readonly name: string; readonly reach: RoleReach };
+
+function indexRoles(objects: readonly KubeObject[]): RoleIndex {
+  const roles = new Map<string, KubeObject>();
+  for (const object of objects) {
+    if (groupOf(object.apiVersion) !== RBAC) continue;
+    if (object.kind === "Role")
+      roles.set(`Role/${object.metadata.namespace}/${object.metadata.name}`, object);
+    if (object.kind === "ClusterRole") roles.set(`ClusterRole/${object.metadata.name}`, object);
+  }
+  return (binding) => {
+    const ref = asRecord(binding.roleRef);
+    const kind = String(ref?.kind ?? "");
+    const name = `${kind} ${String(ref?.name ?? "")}`;
+    const key =
+      kind === "Role"
+        ? `Role/${binding.metadata.namespace}/${String(ref?.name)}`
+        : `ClusterRole/${String(ref?.name)}`;
+    const role = roles.get(key);
+    if (!role) return { name, reach: { why: "is not in this set, so what it grants cannot be checked" } };
+    if (role.aggregationRule !== undefined) {
+      return { name, reach: { why: "aggregates other ClusterRoles, so what it grants cannot be checked" } };
+    }
+    const why = rulesReach(role.rules);
+    return { name, reach: why ? { why } : undefined };
+  };
+}
+
+function refusalOf(
+  object: KubeObject,
+  ns: string,
+  scope: ScopeLookup,
+  roleOf: RoleIndex,
+): string | undefined {
   const group = groupOf(object.apiVersion);
   const { kind } = object;
   const name = object.metadata.name;
@@ -108,12 +117,9 @@ function refusalOf(object: KubeObject, ns: string, scope: ScopeLookup): string |
   if (group === RBAC && (kind === "Role" || kind === "RoleBinding") && name === APPLY_ROLE_NAME) {
     return "is the controller's own RBAC";
   }
-  if (
-    group === RBAC &&
-    (kind === "RoleBinding" || kind === "ClusterRoleBinding") &&
-    bindsController(object, ns)
-  ) {
-    return `binds a role to the controller's ServiceAccount ${ns}/${CONTROLLER_NAME}`;
+  if (group === RBAC && (kind === "RoleBinding" || kind === "ClusterRoleBinding")) {
+    const why = bindingRefusal(object, ns, inOwnNamespace, roleOf);
+    if (why) return why;
   }
   if (!inOwnNamespace) return undefined;
 
@@ -126,8 +132,10 @@ function refusalOf(object: KubeObject, ns: string, scope: ScopeLookup): string |
     "coordination.k8s.io/Lease": [LEASE_NAME],
   };
   if (ownNames[`${group}/${kind}`]?.includes(name)) return `is the controller's own object in ${own}`;
-  if (group === RBAC && (kind === "Role" || kind === "RoleBinding")) {
-    return `RBAC in ${own} could grant git's pods the controller's Secret or ServiceAccount`;
+  if (group === RBAC && kind === "Role") {
+    const why = object.rules === undefined ? undefined : rulesReach(object.rules);
+    if (why)
+      return `is RBAC in ${own} that ${why}, which could reach the controller's Secret or ServiceAccount`;
   }
   if (group === CORE && kind === "Secret" && mintsControllerToken(object)) {
     return `would be filled with a token of the controller's ServiceAccount ${CONTROLLER_NAME}`;
@@ -137,23 +145,43 @@ function refusalOf(object: KubeObject, ns: string, scope: ScopeLookup): string |
   return undefined;
 }
 
-type Json = Record<string, unknown>;
+// Groups every ServiceAccount of a namespace, every ServiceAccount, and every authenticated caller belong to.
+// https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-subjects
+const groupsWithController = (ns: string) => [
+  `system:serviceaccounts:${ns}`,
+  "system:serviceaccounts",
+  "system:authenticated",
+];
 
-const asRecord = (value: unknown): Json | undefined =>
-  value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-const asArray = (value: unknown): Json[] =>
-  Array.isArray(value) ? value.map(asRecord).filter((v): v is Json => v !== undefined) : [];
-
-function bindsController(binding: KubeObject, ns: string): boolean {
-  return asArray(binding.subjects).some((subject) => {
+/**
+ * bindingRefusal refuses a binding that names the controller's ServiceAccount (always), one that binds a group the
+ * controller belongs to, and any binding in the controller's namespace, when its role could reach the controller or
+ * cannot be read from the set.
+ */
+function bindingRefusal(
+  binding: KubeObject,
+  ns: string,
+  inOwnNamespace: boolean,
+  roleOf: RoleIndex,
+): string | undefined {
+  const subjects = asArray(binding.subjects);
+  const direct = subjects.some((subject) => {
     if (subject.kind === "ServiceAccount") {
-      const subjectNs = subject.namespace ?? binding.metadata.namespace;
+      const subjectNs = subject.namespace || binding.metadata.namespace;
       return subject.name === CONTROLLER_NAME && subjectNs === ns;
     }
-    if (subject.kind === "User") return subject.name === `system:serviceaccount:${ns}:${CONTROLLER_NAME}`;
-    if (subject.kind === "Group") return subject.name === `system:serviceaccounts:${ns}`;
-    return false;
+    return subject.kind === "User" && subject.name === `system:serviceaccount:${ns}:${CONTROLLER_NAME}`;
   });
+  if (direct) return `binds a role to the controller's ServiceAccount ${ns}/${CONTROLLER_NAME}`;
+  const role = roleOf(binding);
+  if (!role.reach) return undefined;
+  const group = subjects.find((s) => s.kind === "Group" && groupsWithController(ns).includes(String(s.name)));
+  if (group) {
+    return `binds ${role.name} to group ${String(group.name)}, which contains the controller's ServiceAccount, and that role ${role.reach.why}`;
+  }
+  if (inOwnNamespace)
+    return `grants ${role.name} in the controller's own namespace ${ns}, and that role ${role.reach.why}`;
+  return undefined;
 }
 
 function mintsControllerToken(secret: KubeObject): boolean {
@@ -163,55 +191,11 @@ function mintsControllerToken(secret: KubeObject): boolean {
   );
 }
 
-/** podSpecOf finds the pod spec of every kind that runs pods, at whatever depth its kind keeps it. */
-function podSpecOf(object: KubeObject): Json | undefined {
-  const spec = asRecord(object.spec);
-  if (!spec && object.kind !== "PodTemplate") return undefined;
-  switch (`${groupOf(object.apiVersion)}/${object.kind}`) {
-    case "/Pod":
-      return spec;
-    case "/PodTemplate":
-      return asRecord(asRecord(object.template)?.spec);
-    case "/ReplicationController":
-    case "apps/Deployment":
-    case "apps/StatefulSet":
-    case "apps/DaemonSet":
-    case "apps/ReplicaSet":
-    case "batch/Job":
-      return asRecord(asRecord(spec?.template)?.spec);
-    case "batch/CronJob":
-      return asRecord(asRecord(asRecord(asRecord(spec?.jobTemplate)?.spec)?.template)?.spec);
-    default:
-      return undefined;
-  }
-}
-
 function podRefusal(pod: Json, ns: string): string | undefined {
-  const account = pod.serviceAccountName ?? pod.serviceAccount;
-  if (account === CONTROLLER_NAME) return `runs as the controller's ServiceAccount ${ns}/${CONTROLLER_NAME}`;
-  for (const volume of asArray(pod.volumes)) {
-    if (asRecord(volume.secret)?.secretName === SECRET_NAME) {
-      return `mounts the controller's Secret ${SECRET_NAME} (volume ${String(volume.name)})`;
-    }
-    const sources = asArray(asRecord(volume.projected)?.sources);
-    if (sources.some((source) => asRecord(source.secret)?.name === SECRET_NAME)) {
-      return `mounts the controller's Secret ${SECRET_NAME} (projected volume ${String(volume.name)})`;
-    }
+  if (effectiveServiceAccount(pod) === CONTROLLER_NAME) {
+    return `runs as the controller's ServiceAccount ${ns}/${CONTROLLER_NAME}`;
   }
-  const containers = [
-    ...asArray(pod.initContainers),
-    ...asArray(pod.containers),
-    ...asArray(pod.ephemeralContainers),
-  ];
-  for (const container of containers) {
-    const where = `container ${String(container.name)}`;
-    if (asArray(container.envFrom).some((from) => asRecord(from.secretRef)?.name === SECRET_NAME)) {
-      return `reads the controller's Secret ${SECRET_NAME} (envFrom in ${where})`;
-    }
-    const fromEnv = asArray(container.env).some(
-      (env) => asRecord(asRecord(env.valueFrom)?.secretKeyRef)?.name === SECRET_NAME,
-    );
-    if (fromEnv) return `reads the controller's Secret ${SECRET_NAME} (env in ${where})`;
-  }
+  const where = secretReferencePath(pod, SECRET_NAME);
+  if (where) return `reads the controller's Secret ${SECRET_NAME} (${where})`;
   return undefined;
 }

@@ -1,6 +1,8 @@
 import { checkNamespaces, type NamespacePolicy } from "./allowlist.js";
+import { checkCrdGroups } from "./crd-groups.js";
 import { RenderError } from "./errors.js";
-import { checkOwnObjects, DEFAULT_INSTALL_NAMESPACE } from "./own-objects.js";
+import { DEFAULT_INSTALL_NAMESPACE } from "./own-names.js";
+import { checkOwnObjects } from "./own-objects.js";
 import { scopeLookup } from "./scope.js";
 import { sortForApply } from "./sort.js";
 import { makeStateless } from "./stateless.js";
@@ -75,6 +77,7 @@ export function renderService(input: RenderInput): KubeObject[] {
     }
     return out;
   });
+  checkCrdGroups(rendered);
   checkOwnObjects(rendered, input.installNamespace ?? DEFAULT_INSTALL_NAMESPACE, scope);
   if (input.policy) checkNamespaces(rendered, input.policy, scope);
   return sortForApply(rendered);

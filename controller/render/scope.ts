@@ -76,9 +76,6 @@ const BUILT_IN_NAMESPACED = new Set([
 /** Scope is where objects of a kind live; undefined when it is not known. */
 export type Scope = "Cluster" | "Namespaced";
 
-/** ScopeResolver answers whether an object's kind is cluster-scoped (unknown kinds count as namespaced). */
-export type ScopeResolver = (object: Pick<KubeObject, "apiVersion" | "kind">) => boolean;
-
 /** ScopeLookup answers an object's kind's scope, or undefined when neither built-ins, CRDs nor discovery know it. */
 export type ScopeLookup = (object: Pick<KubeObject, "apiVersion" | "kind">) => Scope | undefined;
 
@@ -94,39 +91,48 @@ export function kindKey(object: Pick<KubeObject, "apiVersion" | "kind">): string
 }
 
 /**
+ * BUILT_IN_GROUPS are the API groups kube-apiserver serves itself ("" is core). A CustomResourceDefinition in one of
+ * them could shadow a built-in kind (the apiserver accepts one in a `*.k8s.io` group with the
+ * `api-approved.kubernetes.io` annotation), so render refuses it (see checkCrdGroups).
+ */
+export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
+  ...[...BUILT_IN_CLUSTER_SCOPED, ...BUILT_IN_NAMESPACED].map((key) => key.slice(0, key.indexOf("/"))),
+  "extensions",
+  "authentication.k8s.io",
+  "internal.apiserver.k8s.io",
+  "storagemigration.k8s.io",
+  "metrics.k8s.io",
+]);
+
+/**
  * scopeLookup knows the built-in kinds, the kinds of CRDs found in `objects` (by their `spec.scope`), and any
- * `known` `group/Kind` keys (e.g. from discovery). A kind none of these know is undefined: the caller decides.
+ * `known` `group/Kind` keys (e.g. from discovery). The built-in table is asked first: neither a CRD nor discovery
+ * can make a built-in kind change scope. A kind none of these know is undefined: the caller decides.
  */
 export function scopeLookup(objects: readonly KubeObject[], known: KnownScopes = {}): ScopeLookup {
-  const cluster = new Set([...BUILT_IN_CLUSTER_SCOPED, ...(known.cluster ?? [])]);
-  const namespaced = new Set([...BUILT_IN_NAMESPACED, ...(known.namespaced ?? [])]);
+  const cluster = new Set(known.cluster ?? []);
+  const namespaced = new Set(known.namespaced ?? []);
   for (const object of objects) {
-    if (object.kind !== "CustomResourceDefinition" || groupOf(object.apiVersion) !== "apiextensions.k8s.io") {
-      continue;
-    }
-    const spec = object.spec as { group?: unknown; scope?: unknown; names?: { kind?: unknown } } | undefined;
-    if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") continue;
-    const key = `${spec.group}/${spec.names.kind}`;
-    if (spec.scope === "Cluster") cluster.add(key);
-    else if (spec.scope === "Namespaced") namespaced.add(key);
+    const crd = crdKind(object);
+    if (crd?.scope === "Cluster") cluster.add(crd.key);
+    else if (crd?.scope === "Namespaced") namespaced.add(crd.key);
   }
   return (object) => {
     const key = kindKey(object);
+    if (BUILT_IN_CLUSTER_SCOPED.has(key)) return "Cluster";
+    if (BUILT_IN_NAMESPACED.has(key)) return "Namespaced";
     if (cluster.has(key)) return "Cluster";
     if (namespaced.has(key)) return "Namespaced";
     return undefined;
   };
 }
 
-/**
- * clusterScopeResolver knows the built-in cluster-scoped kinds, the kinds of CRDs with `scope: Cluster` found in
- * `objects`, and any `extra` `group/Kind` keys (e.g. from discovery). Unknown kinds count as namespaced, which is
- * what most custom resources are; with an allowlist, render refuses them instead (see checkNamespaces).
- */
-export function clusterScopeResolver(
-  objects: readonly KubeObject[],
-  extra: Iterable<string> = [],
-): ScopeResolver {
-  const lookup = scopeLookup(objects, { cluster: extra });
-  return (object) => lookup(object) === "Cluster";
+/** crdKind is the `group/Kind` key, group and declared scope of a CustomResourceDefinition, or undefined. */
+export function crdKind(object: KubeObject): { key: string; group: string; scope: unknown } | undefined {
+  if (object.kind !== "CustomResourceDefinition" || groupOf(object.apiVersion) !== "apiextensions.k8s.io") {
+    return undefined;
+  }
+  const spec = object.spec as { group?: unknown; scope?: unknown; names?: { kind?: unknown } } | undefined;
+  if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") return undefined;
+  return { key: `${spec.group}/${spec.names.kind}`, group: spec.group, scope: spec.scope };
 }
