@@ -15,6 +15,18 @@ const CLUSTER_KIND =
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
+const hasCredentials = (url: string) => {
+  const parsed = URL.parse(url);
+  return parsed !== null && (parsed.username !== "" || parsed.password !== "");
+};
+
+// fetch (undici) refuses a URL with userinfo on every request, and its error quotes the URL, password included.
+const githubApiUrl = httpUrl.refine(
+  (url) => !hasCredentials(url),
+  "must not contain credentials (user:password@): fetch refuses such a URL on every request. " +
+    "Authenticate with token, token_env, token_file or github_app",
+);
+
 /** boundedDuration is a duration setting in seconds, refused outside its {@link DurationBounds}. */
 const boundedDuration = (bounds: DurationBounds) =>
   z.unknown().transform((value, ctx) => {
@@ -66,7 +78,7 @@ export const githubConfigSchema = z.strictObject({
   github_app: githubAppSchema.optional(),
   // Off by default: posting statuses needs write access the read-only token of most setups does not have.
   commit_status: z.boolean().default(false),
-  api_url: httpUrl.default("https://api.github.com"),
+  api_url: githubApiUrl.default("https://api.github.com"),
   webhook_secret_env: z.string().min(1).default("WEBHOOK_SECRET"),
 });
 
