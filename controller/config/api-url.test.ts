@@ -53,9 +53,10 @@ describe("github_configs.*.api_url", () => {
       [listForm, "github_configs[0].api_url"],
     ] as const) {
       const { issues, whole } = refusal(form(url));
-      expect(issues).toContain(
+      // Only the field at fault: the service naming this entry is not reported as naming an unknown one.
+      expect(issues).toEqual([
         `${path}: must not contain credentials (user:password@): fetch refuses such a URL on every request. Authenticate with token, token_env, token_file or github_app`,
-      );
+      ]);
       expect(whole).not.toContain(PASSWORD);
       expect(whole).not.toContain(encodeURIComponent(PASSWORD));
     }

@@ -2,7 +2,7 @@ import cron from "node-cron";
 import { ConfigError, type ConfigIssue } from "./config-error.js";
 import { issuesOf } from "./known-keys.js";
 import { parseConfigYaml } from "./parse-yaml.js";
-import { buildRepos, githubEntries } from "./repos.js";
+import { buildRepos, declaredRepoNames, githubEntries } from "./repos.js";
 import { type RawConfig, rawConfigSchema } from "./schema.js";
 import { Secret } from "./secret.js";
 import { secretRef } from "./secret-ref.js";
@@ -17,6 +17,7 @@ function buildServices(
   issues: ConfigIssue[],
 ): ServiceConfig[] {
   const names = new Set<string>();
+  const declared = declaredRepoNames(raw.github_configs);
   return raw.services.flatMap((service, i): ServiceConfig[] => {
     const path = `services[${i}]`;
     if (names.has(service.name))
@@ -31,7 +32,7 @@ function buildServices(
         message: `"${service.namespace}" is not in namespaces (allowed: ${raw.namespaces.join(", ")})`,
       });
     }
-    const repoKey = resolveServiceRepo(service, path, repos, issues);
+    const repoKey = resolveServiceRepo(service, path, repos, declared, issues);
     if (repoKey === undefined) return [];
     return [
       {
@@ -52,6 +53,7 @@ function resolveServiceRepo(
   service: RawConfig["services"][number],
   path: string,
   repos: Map<string, RepoConfig>,
+  declared: ReadonlySet<string>,
   issues: ConfigIssue[],
 ): string | undefined {
   if (service.github !== undefined && service.repo !== undefined) {
@@ -60,6 +62,7 @@ function resolveServiceRepo(
   }
   if (service.github !== undefined) {
     if (repos.has(service.github)) return service.github;
+    if (declared.has(service.github)) return undefined;
     const known = [...repos.keys()].filter((key) => !key.includes("/"));
     issues.push({
       path: `${path}.github`,

@@ -39,6 +39,16 @@ export function githubEntries(value: unknown, issues: ConfigIssue[]): [string, R
   return [];
 }
 
+/**
+ * declaredRepoNames are the names `github_configs` declares, valid entries or not: a service naming an entry that
+ * failed its own checks is not reported again as naming an unknown one.
+ */
+export function declaredRepoNames(value: unknown): ReadonlySet<string> {
+  if (Array.isArray(value))
+    return new Set(value.flatMap((entry) => (typeof entry?.name === "string" ? [entry.name] : [])));
+  return new Set(typeof value === "object" && value !== null ? Object.keys(value) : []);
+}
+
 /** buildRepos reads `github_configs` (either form) into RepoConfigs keyed by name. */
 export function buildRepos(raw: RawConfig, issues: ConfigIssue[]): Map<string, RepoConfig> {
   const repos = new Map<string, RepoConfig>();
