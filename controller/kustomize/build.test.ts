@@ -170,30 +170,35 @@ describe("kustomizeBuild", () => {
     }
   });
 
-  it("never runs a kustomize exec function or plugin", async () => {
+  it("never runs a kustomize exec function or plugin: the walk refuses it, and so does kustomize", async () => {
     const marker = join(scratch, "exec-ran");
-    const error = await rejection<KustomizeError>(
-      kustomizeBuild(
-        "svc",
-        files({
-          "svc/kustomization.yaml": "resources: [cm.yaml]\ntransformers: [fn.yaml]\n",
-          "svc/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-          "svc/fn.yaml": [
-            "apiVersion: example.com/v1",
-            "kind: Evil",
-            "metadata:",
-            "  name: evil",
-            "  annotations:",
-            "    config.kubernetes.io/function: |",
-            "      exec: {path: ./fn.sh}",
-          ].join("\n"),
-          "svc/fn.sh": `#!/bin/sh\ntouch ${marker}\ncat\n`,
-        }),
-        options(),
-      ),
+    const tree = {
+      "svc/kustomization.yaml": "resources: [cm.yaml]\ntransformers: [fn.yaml]\n",
+      "svc/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+      "svc/fn.yaml": [
+        "apiVersion: example.com/v1",
+        "kind: Evil",
+        "metadata:",
+        "  name: evil",
+        "  annotations:",
+        "    config.kubernetes.io/function: |",
+        "      exec: {path: ./fn.sh}",
+      ].join("\n"),
+      "svc/fn.sh": `#!/bin/sh\ntouch ${marker}\ncat\n`,
+    };
+    const error = await rejection<KustomizeError>(kustomizeBuild("svc", files(tree), options()));
+    expect(error.code).toBe("E_KUSTOMIZE_INVALID");
+    expect(error.reason).toContain(
+      'document 1 (Evil): apiVersion "example.com/v1": only kustomize\'s builtin plugins run',
     );
-    expect(error.code).toBe("E_KUSTOMIZE_BUILD");
-    expect(error.reason).toContain("external plugins disabled");
+    // kustomize as the build runs it (no --enable-alpha-plugins, --enable-exec) refuses it on its own.
+    const dir = join(scratch, "exec-by-hand");
+    for (const [path, content] of Object.entries(tree)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content, { mode: 0o755 });
+    }
+    const byHand = await runProcess("kubectl", ["kustomize", join(dir, "svc")], { timeoutMs: 20_000 });
+    expect(byHand.stderr).toContain("external plugins disabled");
     await expect(stat(marker)).rejects.toThrow(/ENOENT/);
   });
 

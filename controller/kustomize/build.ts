@@ -71,9 +71,10 @@ const OFFLINE_ENV = {
 /**
  * kustomizeBuild builds the kustomization of `dir` with `kubectl kustomize`, on `files` (every file of the
  * repository the build may read, at one commit) written to a private temporary checkout that is removed afterwards.
- * Remote bases and resources are refused before anything runs unless `allowRemote`; plugins, exec functions and
- * helm are never enabled (no `--enable-alpha-plugins`, `--enable-exec`, `--enable-helm`). kubectl gets PATH and
- * nothing else of the controller's environment: no kubeconfig, no token. A failed build is an `E_KUSTOMIZE_BUILD`
+ * Before anything runs, the walk ({@link walkKustomization}) reads everything the build may load and refuses what it
+ * cannot vouch for, and every URL it meets unless `allowRemote`; plugins other than kustomize's builtins, exec
+ * functions and helm are never enabled (no `--enable-alpha-plugins`, `--enable-exec`, `--enable-helm`). kubectl
+ * gets PATH and nothing else of the controller's environment: no kubeconfig, no token. A failed build is an `E_KUSTOMIZE_BUILD`
  * error carrying kustomize's own message, with repository paths in place of the checkout's.
  */
 export async function kustomizeBuild(
@@ -91,7 +92,7 @@ export async function kustomizeBuild(
     throw new KustomizeError(
       "E_KUSTOMIZE_REMOTE",
       closure.remote[0]?.file ?? root,
-      `remote bases and resources are not fetched (${refs.join("; ")}); nothing of the service was applied. Vendor them into the repository, or set \`allow_remote_bases: true\` in the config to let kustomize fetch them.`,
+      `remote bases, resources and files are not fetched (${refs.join("; ")}); nothing of the service was applied. Vendor them into the repository, or set \`allow_remote_bases: true\` in the config to let kustomize fetch them.`,
     );
   }
   const source = options.env ?? process.env;

@@ -1,18 +1,13 @@
-import { posix } from "node:path";
 import { KustomizeError } from "./errors.js";
-import { isRemote, KUSTOMIZATION_NAMES, kustomizationReferences, parseKustomization } from "./references.js";
+import { KUSTOMIZATION_NAMES } from "./references.js";
+import { type RemoteReference, walkFrom } from "./walk.js";
+
+export type { RemoteReference } from "./walk.js";
 
 /** MAX_KUSTOMIZATIONS bounds how many kustomizations one service's build may read. */
 export const MAX_KUSTOMIZATIONS = 100;
 /** MAX_KUSTOMIZATION_DEPTH bounds how deep bases may nest (overlay → base → base …). */
 export const MAX_KUSTOMIZATION_DEPTH = 20;
-
-/** RemoteReference is a URL a kustomization names, with the file and entry that name it. */
-export interface RemoteReference {
-  readonly file: string;
-  readonly field: string;
-  readonly url: string;
-}
 
 /** KustomizeClosure is everything a build may read: repository paths, and the remote references it names. */
 export interface KustomizeClosure {
@@ -57,13 +52,10 @@ function fileIn(dir: string, files: ReadonlySet<string>): string | undefined {
 }
 
 /**
- * walkKustomization reads the kustomization of `serviceDir` and, transitively, every kustomization of this
- * repository it references (resources, bases, components, plugin configurations that are directories), collecting
- * each file those name: patches, generator files and env files, CRDs, configurations, OpenAPI schemas,
- * replacements. A path is resolved against the directory of the kustomization naming it, as kustomize does. A path
- * that leaves the repository (absolute, or `..` past the root), a cycle of kustomizations, or more than
- * MAX_KUSTOMIZATIONS or MAX_KUSTOMIZATION_DEPTH of them is an `E_KUSTOMIZE_INVALID` error naming the file and the
- * entry. A path that exists nowhere is left out: kustomize then reports it in its own words.
+ * walkKustomization reads the kustomization of `serviceDir` and everything its build may read ({@link walkFrom}):
+ * the kustomizations it references, the files they load, and every plugin configuration with the files it loads.
+ * Bounded to MAX_KUSTOMIZATIONS kustomizations and MAX_KUSTOMIZATION_DEPTH levels; what it cannot read or does not
+ * understand is an `E_KUSTOMIZE_INVALID` error naming the file and the entry.
  */
 export async function walkKustomization(
   serviceDir: string,
@@ -73,52 +65,14 @@ export async function walkKustomization(
   const files = new Set(entries.map((entry) => entry.path));
   const root = fileIn(serviceDir, files);
   if (root === undefined) return undefined;
-  const isDirectory = directoryTest(entries);
-  const paths = new Set<string>();
-  const remote: RemoteReference[] = [];
-  const visited = new Set<string>();
-
-  const visit = async (dir: string, file: string, chain: readonly string[]): Promise<void> => {
-    const via = chain.at(-1) ?? file;
-    if (chain.length > MAX_KUSTOMIZATION_DEPTH)
-      throw invalid(via, `kustomizations nest deeper than ${MAX_KUSTOMIZATION_DEPTH} levels`);
-    if (visited.size >= MAX_KUSTOMIZATIONS)
-      throw invalid(via, `a build may read at most ${MAX_KUSTOMIZATIONS} kustomizations`);
-    visited.add(dir);
-    paths.add(file);
-    const doc = parseKustomization(file, await readText(file));
-    for (const ref of kustomizationReferences(doc)) {
-      // Inline YAML (a patch, a plugin's configuration) spans lines; a path never does.
-      if (ref.inline && ref.value.includes("\n")) continue;
-      if (isRemote(ref.value)) {
-        remote.push({ file, field: ref.field, url: ref.value });
-        continue;
-      }
-      const target = resolve(dir, ref.value);
-      if (target === undefined) throw invalid(file, `${ref.field}: "${ref.value}" is outside the repository`);
-      if (files.has(target)) paths.add(target);
-      else if (ref.kind === "target" && isDirectory(target)) {
-        const next = fileIn(target, files);
-        if (next === undefined) continue;
-        if (chain.includes(next) || next === file)
-          throw invalid(
-            file,
-            `${ref.field}: "${ref.value}" makes a cycle (${[...chain, file, next].join(" → ")})`,
-          );
-        if (!visited.has(target)) await visit(target, next, [...chain, file]);
-      }
-    }
-  };
-  await visit(serviceDir, root, []);
+  const { paths, remote } = await walkFrom(serviceDir, root, {
+    files,
+    isDirectory: directoryTest(entries),
+    kustomizationIn: (dir) => fileIn(dir, files),
+    readText,
+    limits: { maxKustomizations: MAX_KUSTOMIZATIONS, maxDepth: MAX_KUSTOMIZATION_DEPTH },
+  });
   return { root, paths: [...paths].sort(), remote };
-}
-
-/** resolve is `value` relative to `dir`, from the repository root; undefined when it leaves the repository. */
-function resolve(dir: string, value: string): string | undefined {
-  if (value.startsWith("/")) return undefined;
-  const joined = posix.normalize(posix.join(dir, value)).replace(/\/+$/, "");
-  if (joined === ".." || joined.startsWith("../")) return undefined;
-  return joined === "." ? "" : joined;
 }
 
 /**
@@ -136,8 +90,4 @@ function directoryTest(entries: readonly Entry[]): (path: string) => boolean {
     }
     return found;
   };
-}
-
-function invalid(file: string, reason: string): KustomizeError {
-  return new KustomizeError("E_KUSTOMIZE_INVALID", file, reason);
 }
