@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunCommand, runProcess } from "../../applyers/run.js";
 import { type KustomizeOptions, kustomizeBuild, MAX_BUILD_OUTPUT_BYTES } from "./build.js";
 import type { KustomizeError } from "./errors.js";
+import type { NetworkSandbox } from "./sandbox.js";
 import { rejection, webDeployment } from "./test-support.js";
 
 // Real kubectl (the one the controller runs), real processes, a real temporary directory per test.
@@ -33,6 +34,19 @@ const files = (tree: Record<string, string>) =>
   Object.entries(tree).map(([path, content]) => ({ path, content }));
 
 const deployment = webDeployment();
+
+/** unsandboxed runs commands as given; sandboxed records what it was asked to run in the sandbox. */
+const unsandboxed: NetworkSandbox = { command: async (file, args) => ({ file, args, isolated: false }) };
+function sandboxed() {
+  const asked: { file: string; args: readonly string[]; env: Record<string, string> }[] = [];
+  const sandbox: NetworkSandbox = {
+    command: async (file, args, env) => {
+      asked.push({ file, args, env });
+      return { file: "env", args: ["SANDBOXED=1", file, ...args], isolated: true };
+    },
+  };
+  return { sandbox, asked };
+}
 
 const overlayRepo = {
   "base/kustomization.yaml": "resources: [deploy.yaml]\n",
@@ -87,7 +101,11 @@ describe("kustomizeBuild", () => {
     await kustomizeBuild(
       "overlays/dev",
       files(overlayRepo),
-      options({ run, env: { PATH: process.env.PATH ?? "", GITHUB_TOKEN: "secret", KUBECONFIG: "/k" } }),
+      options({
+        run,
+        sandbox: unsandboxed,
+        env: { PATH: process.env.PATH ?? "", GITHUB_TOKEN: "secret", KUBECONFIG: "/k" },
+      }),
     );
     expect(calls).toHaveLength(1);
     expect(calls[0]?.file).toBe("kubectl");
@@ -99,6 +117,29 @@ describe("kustomizeBuild", () => {
     expect(env.KUBECONFIG).toBeUndefined();
     expect(env.HTTPS_PROXY).toBe("http://127.0.0.1:9");
     expect(env.GIT_ALLOW_PROTOCOL).toBe("none");
+  });
+
+  it("runs kubectl kustomize in the network sandbox, with the build's environment", async () => {
+    const { run, calls } = recording();
+    const { sandbox, asked } = sandboxed();
+    const built = await kustomizeBuild("overlays/dev", files(overlayRepo), options({ run, sandbox }));
+    expect(asked).toHaveLength(1);
+    expect([asked[0]?.file, ...(asked[0]?.args.slice(0, -1) ?? [])]).toEqual(["kubectl", "kustomize"]);
+    expect(asked[0]?.env.HTTPS_PROXY).toBe("http://127.0.0.1:9");
+    expect([calls[0]?.file, calls[0]?.args[0]]).toEqual(["env", "SANDBOXED=1"]);
+    expect(built.text).toContain("name: dev-web");
+  });
+
+  it("runs kubectl kustomize outside the sandbox when remote bases are allowed: they need the network", async () => {
+    const { run, calls } = recording(async () => ({ exitCode: 0, stdout: "", stderr: "" }));
+    const { sandbox, asked } = sandboxed();
+    await kustomizeBuild(
+      "svc",
+      files({ "svc/kustomization.yaml": "resources: [https://example.com/x.yaml]\n" }),
+      options({ run, sandbox, allowRemote: true }),
+    );
+    expect(asked).toEqual([]);
+    expect(calls[0]?.file).toBe("kubectl");
   });
 
   it("builds a kustomization at the repository root", async () => {
@@ -269,7 +310,7 @@ describe("kustomizeBuild", () => {
       kustomizeBuild(
         "svc",
         files({ "svc/kustomization.yaml": "" }),
-        options({ bin: join(scratch, "no-kubectl") }),
+        options({ bin: join(scratch, "no-kubectl"), sandbox: unsandboxed }),
       ),
     );
     expect(error.reason).toMatch(/^kustomize build failed: cannot start .*no-kubectl: ENOENT$/);

@@ -15,6 +15,7 @@ import { walkKustomization } from "./closure.js";
 import { KustomizeError } from "./errors.js";
 import { withCheckout } from "./materialise.js";
 import { kustomizeMessage } from "./message.js";
+import { createNetworkSandbox, type NetworkSandbox } from "./sandbox.js";
 
 /** KustomizeOptions are the settings of every kustomize build; main derives them from the config. */
 export interface KustomizeOptions {
@@ -29,7 +30,12 @@ export interface KustomizeOptions {
   readonly env?: EnvSource;
   /** tmpDir is where each build's private checkout is made; the system's temporary directory by default. */
   readonly tmpDir?: string;
+  /** sandbox runs kustomize without a network unless remote bases are allowed; one shared per process by default. */
+  readonly sandbox?: NetworkSandbox;
 }
+
+/** One per process: whether the machine allows the sandbox is found out once, at the first build. */
+const SHARED_SANDBOX = createNetworkSandbox();
 
 /** DEFAULT_KUSTOMIZE_OPTIONS are used where no config is at hand: remote bases refused. */
 export const DEFAULT_KUSTOMIZE_OPTIONS: KustomizeOptions = {
@@ -58,6 +64,8 @@ export interface BuiltSet {
 
 // Refused remote fetches fail at once, whatever kustomize tries: HTTP through a proxy that is not there, git with
 // no transport allowed (https://git-scm.com/docs/git#Documentation/git.txt-GITALLOWPROTOCOL), and never a prompt.
+// Go never proxies loopback (localhost, 127.0.0.0/8, ::1) whatever NO_PROXY says: only the walk, and the network
+// sandbox where the machine has one, keep kustomize from 127.0.0.1.
 const OFFLINE_ENV = {
   HTTPS_PROXY: "http://127.0.0.1:9",
   https_proxy: "http://127.0.0.1:9",
@@ -73,8 +81,9 @@ const OFFLINE_ENV = {
  * repository the build may read, at one commit) written to a private temporary checkout that is removed afterwards.
  * Before anything runs, the walk ({@link walkKustomization}) reads everything the build may load and refuses what it
  * cannot vouch for, and every URL it meets unless `allowRemote`; plugins other than kustomize's builtins, exec
- * functions and helm are never enabled (no `--enable-alpha-plugins`, `--enable-exec`, `--enable-helm`). kubectl
- * gets PATH and nothing else of the controller's environment: no kubeconfig, no token. A failed build is an `E_KUSTOMIZE_BUILD`
+ * functions and helm are never enabled (no `--enable-alpha-plugins`, `--enable-exec`, `--enable-helm`). Without
+ * `allowRemote`, kubectl also runs in the network sandbox where the machine has one. kubectl gets PATH and nothing
+ * else of the controller's environment: no kubeconfig, no token. A failed build is an `E_KUSTOMIZE_BUILD`
  * error carrying kustomize's own message, with repository paths in place of the checkout's.
  */
 export async function kustomizeBuild(
@@ -102,11 +111,16 @@ export async function kustomizeBuild(
   };
   return withCheckout(files, options.tmpDir ?? tmpdir(), async (checkout) => {
     const target = dir === "" ? checkout : `${checkout}/${dir}`;
-    const result = await (options.run ?? runProcess)(options.bin ?? "kubectl", ["kustomize", target], {
+    const bin = options.bin ?? "kubectl";
+    // Without a home of its own, git would read the controller's ~/.gitconfig (and its credential helpers).
+    const runEnv = options.allowRemote ? env : { ...env, HOME: checkout, ...OFFLINE_ENV };
+    const command = options.allowRemote
+      ? { file: bin, args: ["kustomize", target] }
+      : await (options.sandbox ?? SHARED_SANDBOX).command(bin, ["kustomize", target], runEnv);
+    const result = await (options.run ?? runProcess)(command.file, command.args, {
       timeoutMs: options.timeoutMs,
       maxStdoutBytes: MAX_BUILD_OUTPUT_BYTES,
-      // Without a home of its own, git would read the controller's ~/.gitconfig (and its credential helpers).
-      env: options.allowRemote ? env : { ...env, HOME: checkout, ...OFFLINE_ENV },
+      env: runEnv,
       ...(signal ? { signal } : {}),
     });
     const failure = describeFailure(result, options);
