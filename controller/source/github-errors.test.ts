@@ -139,6 +139,24 @@ describe("GitHub source errors", () => {
     expect(world.server.counts().total).toBe(1 + FAST.rateLimitRetries);
   });
 
+  it("dates a secondary limit's end from the source's clock, not the machine's", async () => {
+    const now = Date.UTC(2031, 4, 6, 7, 8, 9);
+    world.server.failNext(/\/branches\//, 1, { kind: "secondary-rate-limit", retryAfterSeconds: 90 });
+    const result = await createGitHubSource({
+      log: capture.log,
+      retry: { ...FAST, rateLimitRetries: 0 },
+      now: () => now,
+    }).poll({
+      repository: { owner: "acme", repo: "deploy", branch: "main", apiUrl: world.server.url, token: TOKEN },
+      services: [{ name: "etcd", dir: "k8s/etcd" }],
+      known: {},
+    });
+    expect(result).toMatchObject({
+      status: "failed",
+      error: { code: "E_SOURCE_RATE_LIMITED", until: new Date(now + 90_000).toISOString() },
+    });
+  });
+
   it("reports an exhausted rate limit with its reset time instead of waiting an hour", async () => {
     world.server.setRemaining(TOKEN, 0);
 

@@ -11,6 +11,8 @@ export interface RequestContext {
   /** What was being read: `branch main`, `tree 3f2a…`, `blob 9c1d…`. */
   readonly what: string;
   readonly secrets: readonly string[];
+  /** The wall-clock time (epoch ms) of the failure, from the source's clock: a `Retry-After` counts from it. */
+  readonly now: number;
 }
 
 /** HttpFailure is the shape of an Octokit request error, as far as errors are explained from it. */
@@ -92,7 +94,7 @@ export function toSourceError(error: unknown, context: RequestContext): SourceEr
     const reset = Number(headers["x-ratelimit-reset"]);
     const secondary = Number.isFinite(retryAfter) && retryAfter > 0;
     const resumeAt = secondary
-      ? Date.now() + retryAfter * 1000
+      ? context.now + retryAfter * 1000
       : Number.isFinite(reset) && reset > 0
         ? reset * 1000
         : undefined;

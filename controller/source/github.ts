@@ -46,6 +46,8 @@ export interface GitHubSourceOptions {
   readonly requestTimeoutMs?: number;
   /** Makes each request's timeout signal; tests pass one driven by a manual clock. */
   readonly deadline?: Deadline;
+  /** Wall-clock time (epoch ms): when a rate limit ends, and when an installation token expires. Default Date.now. */
+  readonly now?: () => number;
   readonly createClient?: (options: GitHubClientOptions) => GitHubClient;
 }
 
@@ -77,6 +79,7 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
   const log = options.log ?? pino({ name: "github-source" });
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const createClient = options.createClient ?? createGitHubClient;
+  const now = options.now ?? Date.now;
   const clients = new Map<string, GitHubClient>();
   // Only facts about GitHub are kept: the last head per branch (for If-None-Match) and content-addressed listings
   // and blobs. What was applied is the caller's `known`, so nothing here can make a failed apply look done.
@@ -112,6 +115,7 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
         retry: options.retry ?? defaultRetryPolicy,
         ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
         ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+        ...(options.now === undefined ? {} : { now: options.now }),
       });
       clients.set(key, client);
     }
@@ -129,6 +133,7 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
       services: subset,
       what,
       secrets: repository.token === undefined ? [] : [repository.token],
+      now: now(),
     });
     const failed = (error: SourceError): PollResult => {
       log.warn({ repository: label, code: error.code }, error.message);
@@ -244,6 +249,7 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
       services: [service.name],
       what,
       secrets: repository.token === undefined ? [] : [repository.token],
+      now: now(),
     });
     const blobsRead = await blobs.read({ client: clientFor(repository), repository, plans: [plan], context });
     const error = plan.files
