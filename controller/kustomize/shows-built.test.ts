@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { execa } from "execa";
 import yaml from "js-yaml";
 import pino from "pino";
@@ -99,5 +101,60 @@ describe("a kustomization under --dry-run and --diff", () => {
     expect(stderr).toMatch(/web \(.*\): 0 configured, 0 created, 2 unchanged, 0 failed/);
     expect(code).toBe(0);
     expect(summary(seen)).toEqual(await built("web"));
+  });
+
+  // Issue 29: a builtin PatchTransformer pointing at 127.0.0.1 was fetched on every sync, --dry-run included.
+  it.each([
+    [
+      "in a plugin configuration file",
+      (url: string) => ({
+        "web/kustomization.yaml": "resources: [deploy.yaml]\ntransformers: [leak.yaml]\n",
+        "web/leak.yaml": `apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: leak}\npath: ${url}\n`,
+      }),
+    ],
+    [
+      "inline",
+      (url: string) => ({
+        "web/kustomization.yaml": [
+          "resources: [deploy.yaml]",
+          "transformers:",
+          "- |",
+          "  apiVersion: builtin",
+          "  kind: PatchTransformer",
+          "  metadata: {name: leak}",
+          `  path: ${url}`,
+        ].join("\n"),
+      }),
+    ],
+  ])("--dry-run refuses a PatchTransformer loading from 127.0.0.1 %s, and opens no socket", async (_name, tree) => {
+    let connections = 0;
+    const server = createServer((_request, response) => response.end("kind: ConfigMap\n"));
+    server.on("connection", () => {
+      connections++;
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/patch`;
+      await loop.repo.commit(tree(url));
+      let printed = "";
+      const controller = loop.controllerWith(
+        createDryRunApplyer((text) => {
+          printed += text;
+        }),
+        loop.configFor(),
+        { dryRun: true },
+      );
+      const [web] = await controller.runOnce();
+      expect(connections).toBe(0);
+      expect([web?.service, web?.status, web?.files.failed.map((f) => f.code)]).toEqual([
+        "web",
+        "failed",
+        ["E_KUSTOMIZE_REMOTE"],
+      ]);
+      expect(web?.files.failed[0]?.error).toContain(url);
+      expect(printed).not.toContain("name: web");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
