@@ -20,8 +20,8 @@ export interface KustomizeClosure {
 type Entry = { readonly path: string };
 
 /**
- * kustomizeClosure is every repository path `kustomize build` of `serviceDir` may read, and the remote bases and
- * resources it names; undefined when the directory holds no kustomization. See {@link walkKustomization}.
+ * kustomizeClosure is every repository path `kustomize build` of `serviceDir` may read, and the remote references
+ * (URLs) it names; undefined when the directory holds no kustomization. See {@link walkKustomization}.
  */
 export async function kustomizeClosure(
   serviceDir: string,

@@ -63,7 +63,7 @@ const openapi: FieldWalk = (value, field, out, file) => {
  * KUSTOMIZATION_FIELDS is every field of a kustomization (api/types/kustomization.go), each with how kustomize
  * reads the files it names (api/internal/target/kusttarget.go, kusttarget_configplugin.go).
  */
-export const KUSTOMIZATION_FIELDS = fieldTable({
+const KUSTOMIZATION_FIELDS = fieldTable({
   apiVersion: null,
   kind: null,
   metadata: null,

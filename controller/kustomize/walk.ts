@@ -195,7 +195,7 @@ function visitKey(dir: string, anchor: string | undefined): string {
 }
 
 /** resolve is `value` relative to `dir`, from the repository root; undefined when it leaves the repository. */
-export function resolve(dir: string, value: string): string | undefined {
+function resolve(dir: string, value: string): string | undefined {
   if (value.startsWith("/")) return undefined;
   const joined = posix.normalize(posix.join(dir, value)).replace(/\/+$/, "");
   if (joined === ".." || joined.startsWith("../")) return undefined;
