@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { Timers } from "../clock.js";
 import type { Secret } from "../config/secret.js";
 import type { Config } from "../config/types.js";
 import type { ControllerState } from "../state/state.js";
@@ -68,12 +69,15 @@ export interface ServerOptions {
   /** timeouts bound how long a client may take; see {@link ServerTimeouts} for the defaults. */
   readonly timeouts?: Partial<ServerTimeouts>;
   readonly clock?: () => Date;
+  /** timers schedule the webhook's body deadlines and coalesced polls; tests pass manual time. */
+  readonly timers?: Timers;
   readonly log: Logger;
 }
 
 /** RouteContext is what every route group gets: the options with their defaults filled in. */
 export interface RouteContext extends ServerOptions {
   readonly clock: () => Date;
+  readonly timers: Timers;
   readonly resolvedTimeouts: ServerTimeouts;
 }
 
@@ -100,19 +104,37 @@ export const DEFAULT_TIMEOUTS: ServerTimeouts = {
   bodyStallMs: 10_000,
 };
 
-/** WebhookLimits cap what deliveries not yet verified may cost, whoever sends them. */
+/** WebhookLimits cap what deliveries not yet verified may cost, whoever sends them, and how often they repeat. */
 export interface WebhookLimits {
-  /** maxInFlight: bodies being received and verified at once; one more is answered 503 with Retry-After. */
+  /**
+   * maxInFlight: bodies being received and verified at once. When all are taken, a newcomer takes the slot of the
+   * oldest body read for longer than `bodyGraceMs` (which gets 503); without one, the newcomer gets 503.
+   */
   readonly maxInFlight: number;
+  /** maxInFlightPerAddress: of those, how many one client address (an IPv6 /64) may hold; one more gets 503. */
+  readonly maxInFlightPerAddress: number;
   /** maxBufferedBytes: bytes all unverified bodies together may hold; a delivery that would pass it gets 503. */
   readonly maxBufferedBytes: number;
-  /** rememberDeliveries: how many recent `X-GitHub-Delivery` ids are kept to answer a repeat as a duplicate. */
+  /** bodyGraceMs: time any body has before `minBodyBytesPerSecond` applies. */
+  readonly bodyGraceMs: number;
+  /** minBodyBytesPerSecond: after the grace, a body slower than this on average is answered 408 and closed. */
+  readonly minBodyBytesPerSecond: number;
+  /** rememberDeliveries: how many recent `X-GitHub-Delivery` ids and body digests are kept to spot a repeat. */
   readonly rememberDeliveries: number;
+  /** replayWindowMs: a verified body seen again within this, whatever its delivery id, is a duplicate. */
+  readonly replayWindowMs: number;
 }
 
-/** DEFAULT_WEBHOOK_LIMITS: 8 bodies, 4 MiB in all, the last 1000 delivery ids. */
+/**
+ * DEFAULT_WEBHOOK_LIMITS: 8 bodies, 2 per address, 4 MiB in all; 2 s plus 64 KiB/s (a 1 MiB body in 18 s; GitHub
+ * itself gives up on a delivery after 10 s); the last 1000 deliveries, a body repeated within 10 minutes.
+ */
 export const DEFAULT_WEBHOOK_LIMITS: WebhookLimits = {
   maxInFlight: 8,
+  maxInFlightPerAddress: 2,
   maxBufferedBytes: 4 * 1024 * 1024,
+  bodyGraceMs: 2_000,
+  minBodyBytesPerSecond: 64 * 1024,
   rememberDeliveries: 1000,
+  replayWindowMs: 10 * 60_000,
 };

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
+import { systemTimers } from "../clock.js";
 import { errorCodeFor, HttpError, sendError } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { registerManualSync } from "./manual-sync.js";
@@ -29,6 +30,7 @@ export function createServer(options: ServerOptions): GitOpsServer {
   const ctx: RouteContext = {
     ...options,
     clock: options.clock ?? (() => new Date()),
+    timers: options.timers ?? systemTimers,
     resolvedTimeouts: timeouts,
   };
   const app = Fastify({

@@ -1,80 +1,44 @@
 import type { IncomingMessage } from "node:http";
-import type { WebhookLimits } from "./options.js";
+import type { Timers } from "../clock.js";
+import type { BodySlot } from "./webhook-budget.js";
 import type { SignatureVerifier } from "./webhook-signature.js";
-
-/** BodySlot is one unverified delivery's share of the in-flight budget; release it once the body is verified. */
-export interface BodySlot {
-  /** hold counts `bytes` more as buffered; false when that would pass the shared byte budget. */
-  hold(bytes: number): boolean;
-  release(): void;
-}
-
-/**
- * BodyBudget caps what deliveries not yet verified may cost together: how many are read at once and how many bytes
- * they hold. Without it, anyone who can reach the port could park many large bodies in memory.
- */
-export class BodyBudget {
-  #inFlight = 0;
-  #bytes = 0;
-
-  constructor(private readonly limits: Pick<WebhookLimits, "maxInFlight" | "maxBufferedBytes">) {}
-
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  /** enter takes a slot and reserves the declared length, or answers undefined when either limit is reached. */
-  enter(declaredBytes: number): BodySlot | undefined {
-    if (this.#inFlight >= this.limits.maxInFlight) return undefined;
-    if (this.#bytes + declaredBytes > this.limits.maxBufferedBytes) return undefined;
-    this.#inFlight += 1;
-    this.#bytes += declaredBytes;
-    let reserved = declaredBytes;
-    let held = 0;
-    let released = false;
-    return {
-      hold: (bytes) => {
-        held += bytes;
-        if (held <= reserved) return true;
-        const extra = held - reserved;
-        if (this.#bytes + extra > this.limits.maxBufferedBytes) return false;
-        this.#bytes += extra;
-        reserved = held;
-        return true;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#inFlight -= 1;
-        this.#bytes -= reserved;
-      },
-    };
-  }
-}
 
 /** BodyRead is how reading a delivery ended. */
 export type BodyRead =
   | { readonly kind: "complete"; readonly body: Buffer }
-  | { readonly kind: "too_large" | "over_budget" | "stalled" | "aborted" };
+  | { readonly kind: "too_large" | "over_budget" | "preempted" | "stalled" | "too_slow" | "aborted" };
+
+/** BodyPace is how fast an unverified body must arrive: its allowance grows with every byte that comes. */
+export interface BodyPace {
+  /** stallMs: a body that sends nothing for this long is given up. */
+  readonly stallMs: number;
+  /** graceMs: the time any body has before the rate floor applies (headers done, first bytes in flight). */
+  readonly graceMs: number;
+  /** minBytesPerSecond: after the grace, at least this many bytes per second since the start must have come. */
+  readonly minBytesPerSecond: number;
+}
 
 /**
  * readBody reads a request body chunk by chunk into the verifier, holding the bytes only within `limit` and the
- * slot's budget, and gives up when nothing arrives for `stallMs`. It never waits for more than the client sends.
+ * slot's budget. It gives up when nothing arrives for `stallMs`, and when fewer bytes than `graceMs` plus
+ * `minBytesPerSecond` allow have come, declared length or chunked alike: a 1 000-byte body sent a byte a second
+ * is cut after about the grace, not held for the whole request timeout. It never waits for more than the client
+ * sends.
  */
 export function readBody(
   stream: IncomingMessage,
-  options: { limit: number; stallMs: number; slot: BodySlot; verifier: SignatureVerifier },
+  options: BodyPace & { limit: number; slot: BodySlot; verifier: SignatureVerifier; timers: Timers },
 ): Promise<BodyRead> {
+  const { timers } = options;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let timer: NodeJS.Timeout | undefined;
+    let paced = 0;
+    let cancelStall = () => {};
+    let cancelPace = () => {};
     const finish = (result: BodyRead) => {
-      clearTimeout(timer);
+      cancelStall();
+      cancelPace();
       stream.off("data", onData);
       stream.off("end", onEnd);
       stream.off("close", onClose);
@@ -85,9 +49,17 @@ export function readBody(
       }
       resolve(result);
     };
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish({ kind: "stalled" }), options.stallMs);
+    const armStall = () => {
+      cancelStall();
+      cancelStall = timers.after(() => finish({ kind: "stalled" }), options.stallMs);
+    };
+    // Due when the bytes counted so far are all the floor allows for: the bytes that came since move it on by
+    // their share of a second, so no clock is read.
+    const pace = () => {
+      if (size === paced) return finish({ kind: "too_slow" });
+      const delay = ((size - paced) * 1000) / options.minBytesPerSecond;
+      paced = size;
+      cancelPace = timers.after(pace, delay);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -95,7 +67,7 @@ export function readBody(
       if (!options.slot.hold(chunk.length)) return finish({ kind: "over_budget" });
       options.verifier.update(chunk);
       chunks.push(chunk);
-      arm();
+      armStall();
     };
     const onEnd = () => finish({ kind: "complete", body: Buffer.concat(chunks, size) });
     const onClose = () => finish({ kind: "aborted" });
@@ -103,11 +75,13 @@ export function readBody(
       resolve({ kind: "complete", body: Buffer.alloc(0) });
       return;
     }
+    options.slot.onPreempt(() => finish({ kind: "preempted" }));
     stream.on("data", onData);
     stream.once("end", onEnd);
     stream.once("close", onClose);
     stream.once("error", onClose);
-    arm();
+    armStall();
+    cancelPace = timers.after(pace, options.graceMs);
     stream.resume();
   });
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
+import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { json, type RunningServer, startTestServer } from "./test-harness.js";
 import { UNAUTHORIZED } from "./webhook.js";
 import { signBody, verifySignature } from "./webhook-signature.js";
+import { deliver, rawRequest, webhookHead } from "./webhook-test-client.js";
 
 interface Example {
   readonly name: string;
@@ -60,10 +62,11 @@ describe("verifySignature", () => {
 
 describe("POST /v1/gitops/webhook/github", () => {
   let t: RunningServer;
-  beforeAll(async () => {
+  // A server per case: pushes to one repository within a poll interval would coalesce.
+  beforeEach(async () => {
     t = await startTestServer({ webhookBodyLimit: 64 * 1024 });
   });
-  afterAll(() => t.server.close());
+  afterEach(() => t.server.close());
 
   interface Case {
     name: string;
@@ -232,25 +235,6 @@ describe("POST /v1/gitops/webhook/github", () => {
   });
 });
 
-/** deliver posts one delivery; `secret` null sends no signature, `signature` overrides the computed one. */
-async function deliver(
-  url: string,
-  payload: unknown,
-  options: { event?: string; secret?: string | null; delivery?: string; signature?: string } = {},
-): Promise<{ status: number; text: string }> {
-  const body = JSON.stringify(payload);
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "x-github-event": options.event ?? "push",
-    "x-github-delivery": options.delivery ?? randomUUID(),
-  };
-  const secret = options.secret === undefined ? "hello-secret" : options.secret;
-  if (options.signature !== undefined) headers["x-hub-signature-256"] = options.signature;
-  else if (secret !== null) headers["x-hub-signature-256"] = signBody(secret, body);
-  const res = await fetch(`${url}/v1/gitops/webhook/github`, { method: "POST", headers, body });
-  return { status: res.status, text: await res.text() };
-}
-
 describe("deliveries that are not verified all get one answer", () => {
   let t: RunningServer;
   let bare: RunningServer;
@@ -395,5 +379,84 @@ describe("X-GitHub-Delivery de-duplication", () => {
     } finally {
       await small.server.close();
     }
+  });
+});
+
+describe("refused deliveries in the log", () => {
+  type Step =
+    | { readonly send: "unsigned" | "wrong"; readonly from: string; readonly times?: number }
+    | number;
+  const unsigned = "no well-formed X-Hub-Signature-256 header";
+  const wrong = "X-Hub-Signature-256 does not match any configured secret";
+  const cases: {
+    name: string;
+    steps: Step[];
+    lines: { client: string; reason: string; suppressed: number }[];
+  }[] = [
+    {
+      name: "one client repeating a refused delivery writes one line",
+      steps: [{ send: "wrong", from: "127.0.0.1", times: 20 }],
+      lines: [{ client: "127.0.0.1", reason: wrong, suppressed: 0 }],
+    },
+    {
+      name: "two clients write a line each",
+      steps: [
+        { send: "wrong", from: "127.0.0.1", times: 3 },
+        { send: "wrong", from: "127.0.0.2", times: 3 },
+      ],
+      lines: [
+        { client: "127.0.0.1", reason: wrong, suppressed: 0 },
+        { client: "127.0.0.2", reason: wrong, suppressed: 0 },
+      ],
+    },
+    {
+      name: "two reasons write a line each",
+      steps: [
+        { send: "wrong", from: "127.0.0.1", times: 3 },
+        { send: "unsigned", from: "127.0.0.1", times: 3 },
+      ],
+      lines: [
+        { client: "127.0.0.1", reason: wrong, suppressed: 0 },
+        { client: "127.0.0.1", reason: unsigned, suppressed: 0 },
+      ],
+    },
+    {
+      name: "a minute later the next line counts what was held back",
+      steps: [
+        { send: "unsigned", from: "127.0.0.1", times: 5 },
+        60_000,
+        { send: "unsigned", from: "127.0.0.1" },
+      ],
+      lines: [
+        { client: "127.0.0.1", reason: unsigned, suppressed: 0 },
+        { client: "127.0.0.1", reason: unsigned, suppressed: 4 },
+      ],
+    },
+  ];
+  it.each(cases)("$name", async ({ steps, lines }) => {
+    let now = Date.UTC(2026, 0, 1);
+    const logged: { client: string; reason: string; suppressed: number }[] = [];
+    const t = await startTestServer({
+      clock: () => new Date(now),
+      log: pino({ level: "warn" }, { write: (line: string) => void logged.push(JSON.parse(line)) }),
+    });
+    try {
+      for (const step of steps) {
+        if (typeof step === "number") {
+          now += step;
+          continue;
+        }
+        const body = JSON.stringify(pushToMaster);
+        const signature = step.send === "wrong" ? `sha256=${"0".repeat(64)}` : "";
+        const head = webhookHead(t.url, body.length, signature, "Connection: close");
+        for (let i = 0; i < (step.times ?? 1); i++) {
+          const exchange = await rawRequest(t.url, head, body, step.from);
+          expect(await exchange.closed).toMatch(/^HTTP\/1\.1 401 /);
+        }
+      }
+    } finally {
+      await t.server.close();
+    }
+    expect(logged.map(({ client, reason, suppressed }) => ({ client, reason, suppressed }))).toEqual(lines);
   });
 });

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { RepoConfig } from "../config/types.js";
+import type { FastifyInstance } from "fastify";
 import { LruCache } from "../source/lru.js";
 import { sendError } from "./errors.js";
 import { DEFAULT_WEBHOOK_LIMITS, type RouteContext } from "./options.js";
-import { BodyBudget, readBody } from "./webhook-body.js";
-import { parseSignature, SignatureVerifier } from "./webhook-signature.js";
+import { WarnThrottle } from "./warn-throttle.js";
+import { BodyBudget, clientKey } from "./webhook-budget.js";
+import { closing, header, receiveVerified } from "./webhook-receive.js";
 
 /** WEBHOOK_BODY_LIMIT is the default cap on a delivery's size; a push payload is far smaller in practice. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -38,27 +38,18 @@ function parsePayload(body: Buffer, contentType: string | undefined): GitHubPayl
   }
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** closing marks the reply as the last on its connection: the rest of an unread body is not waited for. */
-function closing(reply: FastifyReply): FastifyReply {
-  reply.raw.once("finish", () => reply.request.raw.socket?.destroySoon());
-  return reply.header("connection", "close");
-}
-
 /**
  * registerWebhook adds `POST /v1/gitops/webhook/github`. The body is verified as it streams, against every
- * configured secret at once, under a cap on concurrent unverified bodies and their bytes; nothing in it is parsed,
- * let alone acted on, until a secret verifies the bytes. A delivery id seen before is answered as a duplicate.
+ * configured secret at once, under a cap on concurrent unverified bodies (and on each client's share of them),
+ * their bytes and their pace; nothing in it is parsed, let alone acted on, until a secret verifies the bytes. A
+ * delivery id seen before is answered as a duplicate.
  */
 export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
   const bodyLimit = ctx.webhookBodyLimit ?? WEBHOOK_BODY_LIMIT;
   const limits = { ...DEFAULT_WEBHOOK_LIMITS, ...ctx.webhookLimits };
-  const budget = new BodyBudget(limits);
+  const budget = new BodyBudget(limits, ctx.timers);
   const seen = new LruCache<string, true>({ maxWeight: limits.rememberDeliveries });
-  const stallMs = ctx.resolvedTimeouts.bodyStallMs;
+  const warns = new WarnThrottle(() => ctx.clock().getTime());
 
   app.register(async (scope) => {
     // The route reads the raw bytes itself (the signature covers them), so no parser may touch the stream.
@@ -70,60 +61,30 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
     scope.post("/v1/gitops/webhook/github", async (request, reply) => {
       const event = header(request.headers["x-github-event"]) ?? "";
       const delivery = header(request.headers["x-github-delivery"]) ?? "";
+      // The socket's own address: a forwarding header is the client's word, and it is not verified yet.
+      const client = clientKey(request.raw.socket?.remoteAddress);
+      // One line a minute per client and reason: a client repeating a refused delivery cannot flood the log.
+      const warn = (fields: Record<string, unknown>, message: string) => {
+        const suppressed = warns.admit(`${client} ${message} ${String(fields.reason ?? "")}`);
+        if (suppressed !== undefined)
+          ctx.log.warn({ delivery, event, client, ...fields, suppressed }, message);
+      };
       const refuse = (reason: string, fields: Record<string, unknown> = {}) => {
-        ctx.log.warn({ delivery, event, reason, ...fields }, "webhook rejected: signature not verified");
+        warn({ reason, ...fields }, "webhook rejected: signature not verified");
         return sendError(closing(reply), 401, UNAUTHORIZED.error, UNAUTHORIZED.message);
       };
+      const received = await receiveVerified(request, reply, {
+        ctx,
+        bodyLimit,
+        limits,
+        budget,
+        client,
+        refuse,
+        warn,
+      });
+      if (received.reply) return received.reply;
 
-      // Refused before a byte of the body is read: nothing can verify it.
-      const signature = parseSignature(header(request.headers["x-hub-signature-256"]));
-      if (!signature) return refuse("no well-formed X-Hub-Signature-256 header");
-      const secrets = configuredSecrets(ctx);
-      if (secrets.length === 0) {
-        const variables = unique(ctx.config.repos.map((r) => r.webhookSecretEnv));
-        return refuse(`no webhook secret is configured: set ${variables || "webhook_secret_env"}`);
-      }
-      const declared = Number(header(request.headers["content-length"]) ?? 0);
-      if (declared > bodyLimit) return tooLarge(reply, bodyLimit);
-
-      const slot = budget.enter(Number.isFinite(declared) ? declared : 0);
-      if (!slot) {
-        ctx.log.warn(
-          { delivery, event, inFlight: budget.inFlight, bufferedBytes: budget.bytes },
-          "webhook refused: too many unverified deliveries in flight",
-        );
-        return busy(reply);
-      }
-      const verifier = new SignatureVerifier(secrets);
-      let read: Awaited<ReturnType<typeof readBody>>;
-      try {
-        read = await readBody(request.raw, { limit: bodyLimit, stallMs, slot, verifier });
-      } finally {
-        slot.release();
-      }
-      if (read.kind === "too_large") return tooLarge(reply, bodyLimit);
-      if (read.kind === "over_budget") return busy(reply);
-      if (read.kind === "stalled") {
-        ctx.log.warn({ delivery, event, stallMs }, "webhook refused: the body stalled");
-        return sendError(
-          closing(reply),
-          408,
-          "request_timeout",
-          `no part of the body arrived for ${stallMs} ms`,
-        );
-      }
-      if (read.kind !== "complete") {
-        // The client went away mid-body: there is no one to answer.
-        request.raw.socket?.destroy();
-        return reply.hijack();
-      }
-
-      const matched = verifier.matches(signature);
-      const verifiedSecrets = new Set(secrets.filter((_, i) => matched[i]));
-      if (verifiedSecrets.size === 0)
-        return refuse("X-Hub-Signature-256 does not match any configured secret");
-
-      const payload = parsePayload(read.body, header(request.headers["content-type"]));
+      const payload = parsePayload(received.body, header(request.headers["content-type"]));
       if (!payload) return sendError(reply, 400, "bad_request", "the payload is not a JSON object");
 
       const fullName = typeof payload.repository?.full_name === "string" ? payload.repository.full_name : "";
@@ -132,7 +93,7 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
       );
       const verified = candidates.filter((r) => {
         const secret = ctx.webhookSecrets(r.key);
-        return secret !== undefined && verifiedSecrets.has(secret);
+        return secret !== undefined && received.secrets.has(secret);
       });
       // Signed with a tracked repository's secret, so the sender is ours: it may learn what is not tracked.
       if (candidates.length > 0 && verified.length === 0) {
@@ -174,25 +135,6 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
       return answer(202, { status: "accepted", event, repos: answers });
     });
   });
-}
-
-/** configuredSecrets are the distinct non-empty webhook secrets of the tracked repositories. */
-function configuredSecrets(ctx: RouteContext): string[] {
-  const secrets = ctx.config.repos.map((repo: RepoConfig) => ctx.webhookSecrets(repo.key));
-  return [...new Set(secrets.filter((s): s is string => typeof s === "string" && s !== ""))];
-}
-
-function tooLarge(reply: FastifyReply, limit: number): FastifyReply {
-  return sendError(closing(reply), 413, "payload_too_large", `a delivery may be at most ${limit} bytes`);
-}
-
-function busy(reply: FastifyReply): FastifyReply {
-  return sendError(
-    closing(reply).header("retry-after", "1"),
-    503,
-    "unavailable",
-    "too many webhook deliveries are being received; retry shortly",
-  );
 }
 
 function unique(values: readonly string[]): string {
