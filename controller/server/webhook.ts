@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
-import { LruCache } from "../source/lru.js";
 import { sendError } from "./errors.js";
 import { DEFAULT_WEBHOOK_LIMITS, type RouteContext } from "./options.js";
 import { WarnThrottle } from "./warn-throttle.js";
 import { BodyBudget, clientKey } from "./webhook-budget.js";
+import { type PollAnswer, WebhookPolls } from "./webhook-coalesce.js";
 import { closing, header, receiveVerified } from "./webhook-receive.js";
+import { DeliveryMemory } from "./webhook-replay.js";
 
 /** WEBHOOK_BODY_LIMIT is the default cap on a delivery's size; a push payload is far smaller in practice. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -42,16 +43,29 @@ function parsePayload(body: Buffer, contentType: string | undefined): GitHubPayl
  * registerWebhook adds `POST /v1/gitops/webhook/github`. The body is verified as it streams, against every
  * configured secret at once, under a cap on concurrent unverified bodies (and on each client's share of them),
  * their bytes and their pace; nothing in it is parsed, let alone acted on, until a secret verifies the bytes. A
- * delivery id seen before is answered as a duplicate.
+ * delivery id or body seen before is answered as a duplicate, and pushes to one repository ask for at most one
+ * poll per poll interval.
  */
 export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
   const bodyLimit = ctx.webhookBodyLimit ?? WEBHOOK_BODY_LIMIT;
   const limits = { ...DEFAULT_WEBHOOK_LIMITS, ...ctx.webhookLimits };
   const budget = new BodyBudget(limits, ctx.timers);
-  const seen = new LruCache<string, true>({ maxWeight: limits.rememberDeliveries });
+  const memory = new DeliveryMemory({
+    remember: limits.rememberDeliveries,
+    windowMs: limits.replayWindowMs,
+    now: () => ctx.clock().getTime(),
+  });
   const warns = new WarnThrottle(() => ctx.clock().getTime());
+  const intervalMs = ctx.config.pollIntervalSeconds * 1000;
+  const polls = new WebhookPolls({
+    intervalMs,
+    timers: ctx.timers,
+    requestSync: (repoKey) => ctx.requestSync({ trigger: "webhook", repoKey }),
+    log: ctx.log,
+  });
 
   app.register(async (scope) => {
+    scope.addHook("onClose", async () => polls.close());
     // The route reads the raw bytes itself (the signature covers them), so no parser may touch the stream.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_request, payload, done) => {
@@ -100,12 +114,14 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
         return refuse("signed with another repository's secret", { repo: fullName });
       }
 
-      if (delivery !== "" && seen.get(delivery)) {
-        ctx.log.info({ delivery, event, repo: fullName }, "webhook duplicate delivery ignored");
-        return reply.code(200).send({ status: "duplicate", event, delivery });
+      const { repeat, remember } = memory.check(delivery, received.body);
+      if (repeat) {
+        ctx.log.info({ delivery, event, repo: fullName, repeat }, "webhook duplicate delivery ignored");
+        const why = repeat === "body" ? { reason: "the same body was delivered in the last minutes" } : {};
+        return reply.code(200).send({ status: "duplicate", event, delivery, ...why });
       }
       const answer = (status: number, body: object) => {
-        if (delivery !== "") seen.set(delivery, true);
+        remember();
         return reply.code(status).send(body);
       };
       const ignored = (reason: string) => answer(202, { status: "ignored", event, reason });
@@ -124,7 +140,7 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
       }
       const answers = targets.map((r) => ({
         repo_key: r.key,
-        ...ctx.requestSync({ trigger: "webhook", repoKey: r.key }),
+        ...described(polls.request(r.key), intervalMs),
       }));
       ctx.log.info({ delivery, repo: fullName, ref, answers }, "webhook push: sync requested");
       if (!answers.some((a) => a.accepted)) {
@@ -132,9 +148,20 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
         const reasons = unique(answers.map((a) => a.reason ?? "unknown reason"));
         return sendError(reply, 503, "unavailable", `sync not accepted: ${reasons}`);
       }
-      return answer(202, { status: "accepted", event, repos: answers });
+      const now = answers.some((a) => a.accepted && !a.coalesced);
+      return answer(202, { status: now ? "accepted" : "coalesced", event, repos: answers });
     });
   });
+}
+
+/** described adds why a coalesced push waits: a webhook already asked for this repository's poll lately. */
+function described(answer: PollAnswer, intervalMs: number): PollAnswer {
+  if (!answer.coalesced) return answer;
+  const seconds = Math.round(intervalMs / 1000);
+  return {
+    ...answer,
+    reason: `a webhook asked for a poll of this repository less than ${seconds} s ago; one more runs when those ${seconds} s end`,
+  };
 }
 
 function unique(values: readonly string[]): string {
