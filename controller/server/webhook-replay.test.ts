@@ -198,7 +198,12 @@ describe("webhook: replays and repeated pushes", () => {
         ],
       });
       const replayed = await deliver(t.url, BODIES.b);
-      expect(JSON.parse(replayed.text)).toMatchObject({ status: "duplicate", event: "push" });
+      expect(JSON.parse(replayed.text)).toEqual({
+        status: "duplicate",
+        event: "push",
+        delivery: expect.any(String),
+        reason: "the same body was delivered in the last 600 s",
+      });
     } finally {
       await t.server.close();
     }

@@ -117,7 +117,8 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
       const { repeat, remember } = memory.check(delivery, received.body);
       if (repeat) {
         ctx.log.info({ delivery, event, repo: fullName, repeat }, "webhook duplicate delivery ignored");
-        const why = repeat === "body" ? { reason: "the same body was delivered in the last minutes" } : {};
+        const window = `${Math.round(limits.replayWindowMs / 1000)} s`;
+        const why = repeat === "body" ? { reason: `the same body was delivered in the last ${window}` } : {};
         return reply.code(200).send({ status: "duplicate", event, delivery, ...why });
       }
       const answer = (status: number, body: object) => {
