@@ -115,15 +115,21 @@ describe("assessHealth", () => {
   });
 });
 
-function manualClock(): Clock & { slept: number[] } {
-  let now = 0;
+/** manualClock moves on as the wait sleeps; `stepWall` moves its wall clock alone, as an NTP step does. */
+function manualClock(): Clock & { slept: number[]; stepWall(ms: number): void } {
+  let elapsed = 0;
+  let wall = Date.UTC(2026, 0, 1);
   const slept: number[] = [];
   return {
     slept,
-    now: () => now,
+    now: () => wall + elapsed,
+    monotonic: () => elapsed,
     sleep: async (ms) => {
       slept.push(ms);
-      now += ms;
+      elapsed += ms;
+    },
+    stepWall: (ms) => {
+      wall += ms;
     },
   };
 }
@@ -167,6 +173,27 @@ describe("waitForHealthy", () => {
     expect(result.objects[0]?.message).toBe("timed out after 2500ms: 1 of 2 updated replicas available");
     expect(result.objects[0]?.conditions[0]?.reason).toBe("MinimumReplicasUnavailable");
     expect(clock.slept).toEqual([1000, 1000, 500]);
+  });
+
+  it.each([
+    ["forward by an hour", 3_600_000],
+    ["back by an hour", -3_600_000],
+    ["forward by a year", 365 * 86_400_000],
+  ])("waits its timeout, no less and no more, when the wall clock steps %s mid-wait", async (_name, step) => {
+    const clock = manualClock();
+    let reads = 0;
+    const result = await waitForHealthy({
+      refs: [ref],
+      read: async () => {
+        if (++reads === 2) clock.stepWall(step);
+        return deployment({ ...done, availableReplicas: 0 });
+      },
+      timeoutMs: 5000,
+      intervalMs: 1000,
+      clock,
+    });
+    expect(result.objects[0]?.message).toMatch(/^timed out after 5000ms/);
+    expect(clock.slept.reduce((sum, ms) => sum + ms, 0)).toBe(5000);
   });
 
   it("stops early when a workload failed for good", async () => {

@@ -19,15 +19,22 @@ export interface ObjectHealth extends ObjectRef {
   conditions: Condition[];
 }
 
-/** Clock is the time source of the wait; tests pass a manual one. */
+/** Clock is the time source of the wait and of the loop; tests pass a manual one. */
 export interface Clock {
+  /** now is wall-clock time (epoch ms), for times people read: when a sync ran, when a limit ends. */
   now(): number;
+  /**
+   * monotonic is milliseconds from an arbitrary origin that a wall-clock step (NTP, a changed date) never moves:
+   * for deadlines and elapsed time, never shown as a date.
+   */
+  monotonic(): number;
   sleep(ms: number): Promise<void>;
 }
 
 /** systemClock is the production {@link Clock}. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, timerDelay(ms))),
 };
 
@@ -136,7 +143,7 @@ export async function waitForHealthy(
   opts: HealthWaitOptions,
 ): Promise<{ healthy: boolean; objects: ObjectHealth[] }> {
   const { read, timeoutMs, intervalMs = 2000, clock = systemClock } = opts;
-  const deadline = clock.now() + timeoutMs;
+  const deadline = clock.monotonic() + timeoutMs;
   const pending = new Map(
     opts.refs.filter(hasHealth).map((ref) => [ref, undefined as ObjectHealth | undefined]),
   );
@@ -148,7 +155,7 @@ export async function waitForHealthy(
     }
     const all = [...pending.values()] as ObjectHealth[];
     const settled = all.every((h) => h.status === "ready") || all.some((h) => h.status === "failed");
-    if (settled || clock.now() >= deadline) {
+    if (settled || clock.monotonic() >= deadline) {
       const why = settled
         ? "stopped waiting after another workload failed"
         : `timed out after ${timeoutMs}ms`;
@@ -157,7 +164,7 @@ export async function waitForHealthy(
       );
       return { healthy: objects.every((h) => h.status === "ready"), objects };
     }
-    await clock.sleep(Math.min(intervalMs, Math.max(0, deadline - clock.now())));
+    await clock.sleep(Math.min(intervalMs, Math.max(0, deadline - clock.monotonic())));
   }
 }
 

@@ -101,7 +101,7 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
   }
 
   async function waitEstablished(crds: readonly ObjectApplyResult[], signal?: AbortSignal): Promise<void> {
-    const deadline = clock.now() + (options.crdEstablishedTimeoutMs ?? 60_000);
+    const deadline = clock.monotonic() + (options.crdEstablishedTimeoutMs ?? 60_000);
     for (const crd of crds) {
       for (let attempt = 0; ; attempt++) {
         const res = await request(
@@ -114,7 +114,7 @@ export function createKubeApiApplyer(options: KubeApiApplyerOptions): Applyer {
           (res.body as KubeObject).status as { conditions?: { type: string; status: string }[] }
         )?.conditions;
         if (conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-        if (clock.now() >= deadline) {
+        if (clock.monotonic() >= deadline) {
           // Not fatal here: its custom resources fail with the server's own reason.
           log.warn({ applyer: name, crd: crd.name }, "CRD not established in time");
           return;

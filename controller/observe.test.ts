@@ -43,6 +43,25 @@ health_timeout: 2m`,
     });
   });
 
+  it.each([
+    ["forward by an hour", 3_600_000],
+    ["back by an hour", -3_600_000],
+    ["forward by a year", 365 * 86_400_000],
+  ])("measures progress on the monotonic clock when the wall clock steps %s", async (_name, step) => {
+    const { time, tracker } = trackerWithLog();
+    void tracker.track("apply of 3 objects of service web (kubectl)", never);
+    await time.advance(30_000);
+    time.stepWall(step);
+    expect(tracker.liveness(true)).toMatchObject({ ok: true, sinceProgressSeconds: 30 });
+    await time.advance(571_000);
+    expect(tracker.liveness(true)).toEqual({
+      ok: false,
+      limitSeconds: 600,
+      sinceProgressSeconds: 601,
+      inFlight: [{ call: "apply of 3 objects of service web (kubectl)", seconds: 601 }],
+    });
+  });
+
   it("counts each call that ends as progress, and an idle loop as never stuck", async () => {
     const { time, tracker } = trackerWithLog();
     for (let i = 0; i < 3; i++) {

@@ -99,19 +99,19 @@ export function createProgressTracker(deps: ProgressDeps): ProgressTracker {
   const { clock, log } = deps;
   const inFlight = new Map<number, { what: string; since: number }>();
   let nextId = 0;
-  let lastProgress = clock.now();
+  let lastProgress = clock.monotonic();
 
   return {
     async track(what, call) {
       const id = nextId++;
-      const since = clock.now();
+      const since = clock.monotonic();
       lastProgress = since;
       inFlight.set(id, { what, since });
       let cancel = () => {};
       const warnLater = () => {
         cancel = deps.timers.after(() => {
           log.warn(
-            { call: what, seconds: Math.round((clock.now() - since) / 1000) },
+            { call: what, seconds: Math.round((clock.monotonic() - since) / 1000) },
             `slow call: ${what} is still running`,
           );
           warnLater();
@@ -123,11 +123,11 @@ export function createProgressTracker(deps: ProgressDeps): ProgressTracker {
       } finally {
         cancel();
         inFlight.delete(id);
-        lastProgress = clock.now();
+        lastProgress = clock.monotonic();
       }
     },
     liveness(running) {
-      const now = clock.now();
+      const now = clock.monotonic();
       // An idle loop waits for its timer by design; only a run that stopped moving is wedged.
       if (!running) lastProgress = now;
       const sinceProgress = now - lastProgress;

@@ -19,7 +19,7 @@ function world(answers: PostOutcome[] = [], options: { maxQueue?: number; attemp
   const sent: { state: string; context: string; at: number }[] = [];
   const queue = createStatusQueue({
     post: async (posted) => {
-      sent.push({ state: posted.state, context: posted.context, at: time.now() });
+      sent.push({ state: posted.state, context: posted.context, at: time.monotonic() });
       return answers.shift() ?? { ok: true };
     },
     clock: time,
@@ -59,6 +59,15 @@ describe("commit status queue", () => {
     await settle();
     await time.advance(60_000);
     expect(sent.map((entry) => entry.at - (sent[0]?.at ?? 0))).toEqual([0, 7000]);
+  });
+
+  it("retries after its backoff when the wall clock steps an hour back meanwhile", async () => {
+    const { queue, time, sent } = world([retryable]);
+    queue.enqueue(status("success"));
+    await settle();
+    time.stepWall(-3_600_000);
+    await time.advance(60_000);
+    expect(sent.map((entry) => entry.at - (sent[0]?.at ?? 0))).toEqual([0, 1000]);
   });
 
   it("does not retry a refusal that asking again cannot change", async () => {

@@ -101,9 +101,9 @@ export function createStatusQueue(options: StatusQueueOptions): StatusQueue {
     // A newer state for the same commit and context arrived meanwhile: it replaces this one.
     if (jobs.some((queued) => queued.key === job.key)) return;
     const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (job.attempts - 1));
-    job.notBefore = clock.now() + Math.max(backoff, outcome.retryAfterMs ?? 0);
+    job.notBefore = clock.monotonic() + Math.max(backoff, outcome.retryAfterMs ?? 0);
     log.warn(
-      { ...where, attempt: job.attempts, retryInMs: job.notBefore - clock.now() },
+      { ...where, attempt: job.attempts, retryInMs: job.notBefore - clock.monotonic() },
       `commit status not set, will retry: ${outcome.reason}`,
     );
     jobs.push(job);
@@ -111,7 +111,7 @@ export function createStatusQueue(options: StatusQueueOptions): StatusQueue {
 
   async function drain(): Promise<void> {
     while (jobs.length > 0 && !aborter.signal.aborted) {
-      const now = clock.now();
+      const now = clock.monotonic();
       const due = jobs.find((job) => job.notBefore <= now);
       if (due === undefined) {
         await pause(Math.min(...jobs.map((job) => job.notBefore)) - now, true);
@@ -129,7 +129,7 @@ export function createStatusQueue(options: StatusQueueOptions): StatusQueue {
       if (aborter.signal.aborted) return;
       const key = statusKey(status);
       jobs = jobs.filter((job) => job.key !== key);
-      jobs.push({ status, key, attempts: 0, notBefore: clock.now() });
+      jobs.push({ status, key, attempts: 0, notBefore: clock.monotonic() });
       if (jobs.length > maxQueue) {
         const [dropped] = jobs.splice(0, 1);
         log.warn({ context: dropped?.status.context }, "commit status queue full; dropped the oldest");

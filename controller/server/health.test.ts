@@ -141,6 +141,20 @@ describe("/healthz with the loop's liveness", () => {
   });
   afterAll(() => t.server.close());
 
+  it("stays live mid-apply when the wall clock steps", async () => {
+    let finish = () => {};
+    const apply = tracker.track(
+      "apply of 2 objects of service web (kubectl)",
+      () => new Promise<void>((resolve) => (finish = resolve)),
+    );
+    for (const step of [3_600_000, -7_200_000, 365 * 86_400_000]) {
+      time.stepWall(step);
+      expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    }
+    finish();
+    await apply;
+  });
+
   it("fails with what is stuck and for how long once a run made no progress past the limit", async () => {
     void tracker.track("apply of 2 objects of service etcd (kubectl)", () => new Promise(() => {}));
     await time.advance(599_000);
