@@ -7,13 +7,21 @@ const log = pino({ level: "silent" });
 const PATH = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/simple-gitops-leader";
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
-/** manualClock only moves when a test advances it; timers fire in order, with pending promises settled between. */
+/**
+ * manualClock only moves when a test advances it; timers fire in order, with pending promises settled between.
+ * `stepWall` moves the wall clock alone, as an NTP step does.
+ */
 function manualClock() {
-  let now = 1_700_000_000_000;
+  let now = 0;
+  let wall = 1_700_000_000_000;
   let timers: { at: number; fire: () => void }[] = [];
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const clock: LeaderClock & { advance(ms: number): Promise<void> } = {
-    now: () => now,
+  const clock: LeaderClock & { advance(ms: number): Promise<void>; stepWall(ms: number): void } = {
+    now: () => wall + now,
+    monotonic: () => now,
+    stepWall: (ms) => {
+      wall += ms;
+    },
     sleep(ms, signal) {
       return new Promise<void>((resolve) => {
         if (signal?.aborted) return resolve();
@@ -194,6 +202,53 @@ describe("leader elector timing", () => {
     expect(a.isLeader()).toBe(false);
     expect(events).toEqual(["a started", "a stopped"]);
     expect(clock.now() - renewed).toBeLessThan(TIMING.leaseDurationMs);
+  });
+
+  it("stops at its renew deadline when the wall clock steps back meanwhile", async () => {
+    const clock = manualClock();
+    const api = fakeLeaseApi();
+    const a = candidate("a", api, clock);
+    a.start();
+    await clock.advance(0);
+    api.mode = "fail";
+    clock.stepWall(-3_600_000);
+    await clock.advance(TIMING.renewDeadlineMs - 1);
+    expect(a.isLeader()).toBe(true);
+    await clock.advance(1);
+    expect(a.isLeader()).toBe(false);
+  });
+
+  it("takes an abandoned Lease one lease duration on when the wall clock steps back meanwhile", async () => {
+    const clock = manualClock();
+    const api = fakeLeaseApi();
+    const a = candidate("a", api, clock);
+    const b = candidate("b", api, clock);
+    a.start();
+    await clock.advance(0);
+    b.start();
+    await clock.advance(10_000);
+    await a.stop({ release: false });
+    clock.stepWall(-3_600_000);
+    await clock.advance(14_000);
+    expect(b.isLeader()).toBe(false);
+    await clock.advance(2 * TIMING.retryPeriodMs);
+    expect(b.isLeader()).toBe(true);
+  });
+
+  it("keeps leading, and a follower keeps following, when the wall clock steps forward", async () => {
+    const clock = manualClock();
+    const api = fakeLeaseApi();
+    const a = candidate("a", api, clock);
+    const b = candidate("b", api, clock);
+    a.start();
+    await clock.advance(0);
+    b.start();
+    await clock.advance(1_000);
+    clock.stepWall(3_600_000);
+    expect(a.isLeader()).toBe(true);
+    await clock.advance(60_000);
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(api.lease?.spec).toMatchObject({ holderIdentity: "a", leaseTransitions: 0 });
   });
 
   it("stops leading at once when another holder took the Lease", async () => {

@@ -10,13 +10,17 @@ import { timerDelay } from "../kube/timer-delay.js";
  * that `stop()` does not wait out a retry period; a clock that ignores the signal (applyers/health.ts) also works.
  */
 export interface LeaderClock {
+  /** now is wall-clock time, written into the Lease (`renewTime`) for people and other candidates to read. */
   now(): number;
+  /** monotonic times the renew deadline and a Lease's expiry: a wall-clock step must not extend or end either. */
+  monotonic(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** systemLeaderClock is the production {@link LeaderClock}. */
 export const systemLeaderClock: LeaderClock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) => delay(timerDelay(ms), undefined, { signal }).catch(() => undefined),
 };
 
@@ -142,17 +146,18 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     };
   }
 
-  function expired(live: Lease, now: number): boolean {
+  function expired(live: Lease, started: number): boolean {
     const seen =
       observed && observed.version === live.metadata.resourceVersion
         ? observed
-        : { version: live.metadata.resourceVersion, at: now };
+        : { version: live.metadata.resourceVersion, at: started };
     observed = seen;
     const seconds = live.spec?.leaseDurationSeconds ?? leaseSeconds;
-    return now >= seen.at + seconds * 1000;
+    return started >= seen.at + seconds * 1000;
   }
 
-  async function attempt(now: number): Promise<Outcome> {
+  async function attempt(started: number): Promise<Outcome> {
+    const now = clock.now();
     if (leading && lease) {
       const renewed = await send("PUT", path, { ...lease, spec: spec(lease.spec, now) });
       if (renewed.status === 200) return { kind: "leading", lease: renewed.body as Lease };
@@ -177,7 +182,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     if (got.status !== 200) return { kind: "error", message: `read: ${statusMessage(got)}` };
     const live = got.body as Lease;
     const holder = live.spec?.holderIdentity;
-    if (holder && holder !== identity && !expired(live, now))
+    if (holder && holder !== identity && !expired(live, started))
       return { kind: "following", lease: live, holder };
     const taken = await send("PUT", path, { ...live, spec: spec(live.spec, now) });
     if (taken.status === 200) return { kind: "leading", lease: taken.body as Lease };
@@ -232,7 +237,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       if (leading) lose(`the Lease is now held by ${outcome.holder ?? "another candidate"}`);
     } else {
       log.warn({ ...context, reason: outcome.message }, "leader election attempt failed");
-      if (leading && clock.now() >= lastRenew + renewDeadlineMs) {
+      if (leading && clock.monotonic() >= lastRenew + renewDeadlineMs) {
         lose(`no renewal within the ${renewDeadlineMs} ms renew deadline: ${outcome.message}`);
       }
     }
@@ -240,7 +245,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
 
   async function campaign(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const started = clock.now();
+      const started = clock.monotonic();
       const budget = leading ? lastRenew + renewDeadlineMs - started : renewDeadlineMs;
       const outcome: Outcome =
         budget <= 0
@@ -249,7 +254,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       settle(outcome, started);
       if (signal.aborted) break;
       const pause = leading
-        ? Math.min(retryPeriodMs, Math.max(0, lastRenew + renewDeadlineMs - clock.now()))
+        ? Math.min(retryPeriodMs, Math.max(0, lastRenew + renewDeadlineMs - clock.monotonic()))
         : retryPeriodMs * (1 + JITTER * random());
       await clock.sleep(pause, signal);
     }
@@ -304,7 +309,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     },
 
     isLeader() {
-      return leading && clock.now() < lastRenew + renewDeadlineMs;
+      return leading && clock.monotonic() < lastRenew + renewDeadlineMs;
     },
   };
 }
