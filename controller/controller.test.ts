@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GitRepo } from "../test/github-server/git-repo.js";
@@ -6,8 +9,10 @@ import { createLoopWorld, type LoopWorld } from "../test/loop-harness.js";
 import { recordingApplyer } from "../test/recording-applyer.js";
 import type { ManualTime } from "./clock.js";
 import { createController } from "./controller.js";
+import { serviceView } from "./server/views.js";
 import { createGitHubSource } from "./source/github.js";
 import { createFileStateStore } from "./state/file.js";
+import { createReleaseProbe } from "./sync/release-probe.js";
 
 let loop: LoopWorld;
 let world: GitHubWorld;
@@ -261,3 +266,47 @@ describe("the controller loop", () => {
     ]);
   });
 });
+
+describe("stateless: auto", () => {
+  it("records per service whether the bootstrap applied and why, and the status API shows it", async () => {
+    const releaseDir = await mkdtemp(join(tmpdir(), "release-"));
+    try {
+      await mkdir(join(releaseDir, "scripts", "web"), { recursive: true });
+      await writeFile(join(releaseDir, "scripts", "web", "init.sh"), "echo web\n");
+      await repo.commit({ "web/deploy.yaml": workload("web"), "db/deploy.yaml": workload("db") });
+      const config = configFor().services.map((service) => ({ ...service, stateless: "auto" as const }));
+      const recorder = recordingApplyer();
+      const controller = controllerWith(
+        recorder.applyer,
+        { ...configFor(), services: config },
+        { releaseProbe: createReleaseProbe({ releaseDir }) },
+      );
+      await controller.runOnce();
+      const views = Object.fromEntries(
+        configFor().services.map((service) => [
+          service.name,
+          serviceView(configFor(), service, controller.getState()).stateless,
+        ]),
+      );
+      expect(views).toEqual({
+        web: { bootstrap: true, reason: "the release tree has scripts/web/init.sh" },
+        db: {
+          bootstrap: false,
+          reason:
+            "no release: no scripts/db/init.sh in the release tree and no download_base_url to look for one",
+        },
+      });
+      const initOf = (name: string) =>
+        JSON.stringify(recorder.applied.flat().find((object) => object.metadata.name === name)).includes(
+          "simple-gitops-bootstrap",
+        );
+      expect([initOf("web"), initOf("db")]).toEqual([true, false]);
+    } finally {
+      await rm(releaseDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function workload(name: string): string {
+  return `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}}\nspec: {selector: {matchLabels: {app: ${name}}}, template: {metadata: {labels: {app: ${name}}}, spec: {containers: [{name: c, image: busybox}]}}}\n`;
+}

@@ -12,6 +12,7 @@ import type { Source } from "./source/source.js";
 import type { ControllerState, Trigger } from "./state/state.js";
 import type { StateStore } from "./state/store.js";
 import { createParseCache } from "./sync/desired-set.js";
+import type { ReleaseProbe } from "./sync/release-probe.js";
 import { type SyncStart, syncRepository } from "./sync/repo-sync.js";
 import type { SyncResult } from "./sync/result.js";
 import type { ServiceSyncDeps } from "./sync/service-sync.js";
@@ -50,6 +51,8 @@ export interface ControllerDeps {
     status: "changed" | "unchanged" | "failed";
     durationMs: number;
   }) => void;
+  /** releaseProbe decides `stateless: auto` (see render-set.ts); without it such services are applied as written. */
+  readonly releaseProbe?: ReleaseProbe;
   /** random for the poll jitter; injected so tests are exact. */
   readonly random?: () => number;
 }
@@ -174,6 +177,7 @@ export function createController(deps: ControllerDeps): Controller {
           ...(config.clusterKinds ? { clusterKinds: config.clusterKinds } : {}),
           ...(deps.installNamespace ? { installNamespace: deps.installNamespace } : {}),
           ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
+          ...(deps.releaseProbe ? { releaseProbe: deps.releaseProbe } : {}),
         },
       );
       const outcome = {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -52,7 +52,7 @@ const CONFIG = (server: string, dir = "apps/web") => `
 github_configs:
   gitops: { repo_owner: org, repo_name: gitops, token_env: GH_TOKEN, api_url: "${server}" }
 services:
-  - { name: web, github: gitops, k8s_yaml_dir: ${dir}, namespace: shop }
+  - { name: web, github: gitops, k8s_yaml_dir: ${dir}, namespace: shop, stateless: true }
 download_base_url: http://releases.example.com
 `;
 
@@ -77,6 +77,62 @@ describe("npm run controller", { timeout: 60_000 }, () => {
       .map((line) => JSON.parse(line) as { msg: string });
     expect(logs.map((line) => line.msg)).toContain("sync applied");
     expect(result.stderr).not.toContain("t0ken");
+  });
+
+  it.each([
+    { name: "no release tree", release: false },
+    { name: "a release tree without the service's init.sh", release: true },
+  ])("prints a service's manifests as written by default when it has no release ($name)", async ({
+    release,
+  }) => {
+    const releaseDir = join(dir, `release-${release}`);
+    if (release) {
+      await mkdir(join(releaseDir, "scripts", "other"), { recursive: true });
+      await writeFile(join(releaseDir, "scripts", "other", "init.sh"), "echo other\n");
+    }
+    const config = CONFIG(world.server.url)
+      .replace(", stateless: true", "")
+      .replace(
+        "download_base_url: http://releases.example.com\n",
+        release ? `release_dir: ${releaseDir}\n` : "",
+      );
+    const result = await runMain(config, ["--once", "--dry-run"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const deployment = (yaml.loadAll(result.stdout) as { kind: string; spec: unknown }[]).find(
+      (object) => object.kind === "Deployment",
+    );
+    const summary = result.stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; bootstrap?: { bootstrap: boolean; reason: string } })
+      .find((line) => line.msg === "sync applied");
+    expect(summary?.bootstrap).toMatchObject({
+      bootstrap: false,
+      reason: expect.stringMatching(/^no release/),
+    });
+    // The pod template exactly as git has it: no init container, the command not wrapped, nothing mounted.
+    expect(deployment?.spec).toEqual({
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "web", image: "nginx", command: ["nginx", "-g", "daemon off;"] }] },
+      },
+    });
+  });
+
+  it("bootstraps a service by default once the release tree has its init.sh", async () => {
+    const releaseDir = join(dir, "release-web");
+    await mkdir(join(releaseDir, "scripts", "web"), { recursive: true });
+    await writeFile(join(releaseDir, "scripts", "web", "init.sh"), "echo web\n");
+    const config = CONFIG(world.server.url)
+      .replace(", stateless: true", "")
+      .replace(
+        "download_base_url: http://releases.example.com\n",
+        `release_dir: ${releaseDir}\ndownload_base_url: http://releases.example.com\n`,
+      );
+    const result = await runMain(config, ["--once", "--dry-run"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain("simple-gitops-bootstrap");
   });
 
   it("exits 1 with --once when a service fails", async () => {

@@ -27,6 +27,7 @@ import { resolveInstallNamespace } from "./render/own-names.js";
 import { startServing } from "./serve.js";
 import { createGitHubSource } from "./source/github.js";
 import { describeConfig, prepareStartup, startWithRetry } from "./startup.js";
+import { createReleaseProbe } from "./sync/release-probe.js";
 import { buildApplyer, buildCommitStatuses, buildStateStore, defaultWorkspace } from "./wiring.js";
 
 // The edge of the process: the only place that reads argv, the environment and the config file.
@@ -50,6 +51,8 @@ const kube = lazyKubeRequest();
 const serverDiff = createServerDiff({ request: kube });
 // The controller's own namespace: git may not touch the install's objects there.
 const installNamespace = resolveInstallNamespace(process.env, (path) => readFileSync(path, "utf8"));
+// stateless: auto gives the bootstrap to services that have a release (release_dir, else download_base_url).
+const releaseProbe = createReleaseProbe(config.releaseDir ? { releaseDir: config.releaseDir } : {});
 // --diff compares git with the cluster and exits: nothing is applied, no state is read or recorded, nothing served.
 if (options.diff) {
   // Imported only here: the diff library is not worth its memory in a process that never diffs.
@@ -62,6 +65,7 @@ if (options.diff) {
     stderr: (text) => process.stderr.write(text),
     log: log.child({ component: "diff" }),
     installNamespace,
+    releaseProbe,
   });
   process.exit(exitCode);
 }
@@ -133,6 +137,7 @@ const controller = createController({
   log,
   dryRun: options.dryRun,
   installNamespace,
+  releaseProbe,
   healthTimeoutMs: config.healthTimeoutSeconds * 1000,
   // Live objects are read for health checks and before every prune; a dry run reads and prunes nothing.
   ...(options.dryRun

@@ -45,6 +45,7 @@ export function logSyncResult(log: Logger, result: SyncResult): void {
     status: result.status,
     durationMs: result.durationMs,
     files: result.files,
+    ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
   };
   if (result.status === "failed") log.error({ ...summary, error: result.error }, "sync failed");
   else log.info(summary, result.status === "unchanged" ? "service: no change" : "sync applied");

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../controller/config/load.js";
@@ -12,6 +12,7 @@ import {
   type SourcedObject,
 } from "../controller/render/index.js";
 import { comparePaths, isManifestPath } from "../controller/source/order.js";
+import { initScriptPath } from "../controller/sync/release-probe.js";
 
 /** EXAMPLES_DIR is this directory: the example config, GitOps repository and release tree. */
 export const EXAMPLES_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -80,7 +81,12 @@ export function renderExample(
     objects,
     configFiles,
     defaultNamespace: namespace,
-    stateless: service.stateless,
+    // `auto` as the controller decides it from the example's release tree (release_dir is relative to the checkout).
+    stateless:
+      service.stateless === "auto"
+        ? config.releaseDir !== undefined &&
+          existsSync(join(EXAMPLES_DIR, "..", config.releaseDir, initScriptPath(service.name)))
+        : service.stateless,
     ...(downloadBaseUrl ? { downloadBaseUrl } : {}),
     ...(policy
       ? { policy: { ...policy, ...(config.clusterKinds ? { clusterKinds: config.clusterKinds } : {}) } }

@@ -46,7 +46,7 @@ describe("parseConfig", () => {
         name: "etcd",
         repoKey: "nokube",
         dir: "examples/etcd",
-        stateless: true,
+        stateless: "auto",
         reconcileIntervalSeconds: 600,
         drift: "correct",
       },

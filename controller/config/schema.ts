@@ -94,7 +94,10 @@ export const serviceSchema = z.strictObject({
   github: z.string().min(1).optional(),
   repo: z.string().min(1).optional(),
   k8s_yaml_dir: relativeDir,
-  stateless: z.boolean().default(true),
+  // "auto": the bootstrap only for a service that has a release; everything else is applied as written.
+  stateless: z
+    .union([z.boolean(), z.literal("auto")], { error: 'expected true, false or "auto"' })
+    .default("auto"),
   namespace: dnsLabel("namespace").optional(),
   schedule: z.string().min(1).optional(),
   reconcile_interval: reconcileInterval.optional(),

@@ -34,7 +34,11 @@ export interface ServiceConfig {
   readonly name: string;
   readonly repoKey: string;
   readonly dir: string;
-  readonly stateless: boolean;
+  /**
+   * Whether pod templates get the stateless bootstrap: always, never, or (`auto`) only when the service has a release
+   * (scripts/{service}/init.sh in the release tree, or answering at its download base URL).
+   */
+  readonly stateless: boolean | "auto";
   readonly namespace?: string;
   readonly schedule?: string;
   /** How often the whole set is applied again between changes (its own, else the top-level one); 0 = never. */

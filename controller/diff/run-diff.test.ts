@@ -42,7 +42,7 @@ const config = () =>
 github_configs:
   gitops: { repo_owner: org, repo_name: gitops, api_url: "${world.server.url}" }
 services:
-  - { name: web, github: gitops, k8s_yaml_dir: apps/web, namespace: shop }
+  - { name: web, github: gitops, k8s_yaml_dir: apps/web, namespace: shop, stateless: true }
   - { name: api, github: gitops, k8s_yaml_dir: apps/api, stateless: false }
   - { name: broken, github: gitops, k8s_yaml_dir: apps/broken }
   - { name: gone, github: gitops, k8s_yaml_dir: apps/gone }

@@ -4,6 +4,7 @@ import type { Config, ServiceConfig } from "../config/types.js";
 import { kustomizeOptions } from "../kustomize/build.js";
 import type { DesiredFile, PollRequest, ServiceResult, Source } from "../source/source.js";
 import { createParseCache, type ParseCache } from "../sync/desired-set.js";
+import type { ReleaseProbe } from "../sync/release-probe.js";
 import { renderDesiredSet } from "../sync/render-set.js";
 import { repoLabel } from "../sync/result.js";
 import { sourceRepository } from "../sync/source-repository.js";
@@ -26,6 +27,8 @@ export interface DiffDeps {
   readonly signal?: AbortSignal;
   /** installNamespace is the controller's own namespace, guarded as a sync guards it. */
   readonly installNamespace?: string;
+  /** releaseProbe decides `stateless: auto` as a sync does. */
+  readonly releaseProbe?: ReleaseProbe;
 }
 
 type Poll = { commit: string; services: readonly ServiceResult[] } | { error: string };
@@ -104,6 +107,7 @@ async function diffService(
     ...(deps.config.downloadBaseUrl ? { downloadBaseUrl: deps.config.downloadBaseUrl } : {}),
     ...(deps.config.clusterKinds ? { clusterKinds: deps.config.clusterKinds } : {}),
     ...(deps.installNamespace ? { installNamespace: deps.installNamespace } : {}),
+    ...(deps.releaseProbe ? { releaseProbe: deps.releaseProbe } : {}),
   });
   if (rendered.failures.length > 0)
     return fail(rendered.failures.map((failure) => `${failure.path}: ${failure.error}`));

@@ -40,6 +40,11 @@ export interface ServiceView {
    * drift is the last reconcile's check: when, in which mode, and each object found different from git
    * (`configured`) or missing (`created`), put back when the mode is `correct`; null before the first reconcile.
    */
+  /**
+   * stateless says whether the last render gave the service's pod templates the stateless bootstrap (`bootstrap`)
+   * and why (`reason`: configured, or what `stateless: auto` found); null before the first render.
+   */
+  readonly stateless: { readonly bootstrap: boolean; readonly reason: string } | null;
   readonly drift: {
     readonly checked_at: string;
     readonly mode: "correct" | "report";
@@ -133,6 +138,9 @@ export function serviceView(config: Config, service: ServiceConfig, state: Contr
       .map(([path, sha]) => ({ path, sha }))
       .sort((a, b) => a.path.localeCompare(b.path)),
     objects: objectViews(current),
+    stateless: current?.bootstrap
+      ? { bootstrap: current.bootstrap.bootstrap, reason: current.bootstrap.reason }
+      : null,
     drift: current?.drift
       ? {
           checked_at: current.drift.checkedAt,

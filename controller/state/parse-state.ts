@@ -36,6 +36,7 @@ const serviceSchema = z
         objects: z.array(z.looseObject({ ...ref, action: z.enum(["created", "configured"]) })),
       })
       .optional(),
+    bootstrap: z.looseObject({ bootstrap: z.boolean(), reason: z.string() }).optional(),
   })
   .transform(({ configFiles: _configFiles, ...service }) => service);
 

@@ -1,6 +1,12 @@
 import type { ObjectApplyResult } from "../../applyers/applyer.js";
 import type { ObjectRef } from "../render/types.js";
 
+/** BootstrapDecision says whether a service's pod templates get the stateless bootstrap, and why. */
+export interface BootstrapDecision {
+  readonly bootstrap: boolean;
+  readonly reason: string;
+}
+
 /** ServiceError is the last failure of a service, kept until a sync of that service succeeds. */
 export interface ServiceError {
   readonly message: string;
@@ -41,6 +47,8 @@ export interface ServiceState {
   readonly retryAfter?: string;
   /** The last reconcile's drift check, once one ran. */
   readonly drift?: DriftReport;
+  /** Whether the last render gave its pod templates the stateless bootstrap, and why. */
+  readonly bootstrap?: BootstrapDecision;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/apply
 import type { ObjectHealth } from "../../applyers/health.js";
 import type { RepoConfig } from "../config/types.js";
 import type { ObjectRef } from "../render/types.js";
-import type { DriftReport, Trigger } from "../state/state.js";
+import type { BootstrapDecision, DriftReport, Trigger } from "../state/state.js";
 
 /**
  * SyncStatus is the closed set of outcomes of one service's sync: its whole set was applied, landed and is healthy
@@ -50,6 +50,8 @@ export interface SyncResult {
   readonly orphaned: readonly ObjectRef[];
   /** What a reconcile found changed in the cluster, and whether it was put back; absent for other syncs. */
   readonly drift?: DriftReport;
+  /** Whether the set's pod templates got the stateless bootstrap, and why; absent when it was not rendered. */
+  readonly bootstrap?: BootstrapDecision;
   readonly error?: { readonly code: string; readonly message: string };
 }
 

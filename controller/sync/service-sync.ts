@@ -22,6 +22,7 @@ import type { ParseCache } from "./desired-set.js";
 import { checkHealth, describeUnhealthy } from "./health-check.js";
 import { attemptedState, landedState, withFailure } from "./next-state.js";
 import { pruneSet } from "./prune-set.js";
+import type { ReleaseProbe } from "./release-probe.js";
 import { renderDesiredSet } from "./render-set.js";
 import { type FileFailure, resultBase, type SyncResult } from "./result.js";
 
@@ -64,6 +65,8 @@ export interface ServiceSyncDeps {
    * an object belongs to one service, so a second one declaring it fails instead of applying over it.
    */
   readonly ownerOf?: (ref: ObjectRef) => { readonly service: string; readonly path?: string } | undefined;
+  /** releaseProbe decides whether a `stateless: auto` service gets the bootstrap (see render-set.ts). */
+  readonly releaseProbe?: ReleaseProbe;
 }
 
 /** ServiceSyncInput is one service's whole desired set at one commit, and what was deployed before. */
@@ -143,6 +146,7 @@ export async function syncService(
     unhealthy,
     orphaned,
     ...(drift ? { drift } : {}),
+    ...(rendered.bootstrap ? { bootstrap: rendered.bootstrap } : {}),
     ...(error ? { error } : {}),
   };
   const synced = complete
@@ -154,7 +158,14 @@ export async function syncService(
         now: deps.clock.now(),
       })
     : withFailure(attemptedState(input.state, applied, objects), result, deps);
-  return { result, state: drift ? { ...synced, drift } : synced };
+  return {
+    result,
+    state: {
+      ...synced,
+      ...(drift ? { drift } : {}),
+      ...(rendered.bootstrap ? { bootstrap: rendered.bootstrap } : {}),
+    },
+  };
 }
 
 /**
