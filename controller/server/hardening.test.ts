@@ -85,39 +85,54 @@ describe("HTTP server limits", () => {
     expect(exchange.socket.destroyed).toBe(true);
   });
 
-  it("caps the unverified bodies in flight: one more is answered 503 with Retry-After", async () => {
-    // One address may hold all of them here, and none yields its slot: only the cap on all bodies is left.
+  it("caps the unverified bodies in flight: a newcomer takes the oldest one's slot, which gets 503 and Retry-After", async () => {
+    // One address may hold all of them here: only the cap on all bodies is left.
     const t = await start({
       webhookLimits: { maxInFlight: 2, maxInFlightPerAddress: 8, bodyGraceMs: 60_000 },
     });
+    const held = [];
     for (let i = 0; i < 2; i++) {
-      const held = await rawRequest(t.url, webhookHead(t.url, 1000, wrongSignature), "{");
-      sockets.push(held.socket);
+      held.push(await rawRequest(t.url, webhookHead(t.url, 1000, wrongSignature), "{"));
+      sockets.push(held[i]?.socket as Socket);
     }
-    let last: Response | undefined;
-    const refused = await until(async () => {
-      last = await postWebhook(t.url, pushBody, wrongSignature);
-      return last.status === 503;
+    const oldest = held[0]?.closed ?? Promise.resolve("");
+    // Until both are being read, a newcomer finds a free slot; each is answered 401 as its body verifies as nothing.
+    const taken = await until(async () => {
+      expect((await postWebhook(t.url, pushBody, wrongSignature)).status).toBe(401);
+      return (
+        (await Promise.race([oldest, new Promise((r) => setImmediate(() => r(undefined)))])) !== undefined
+      );
     });
-    expect(refused).toBe(true);
-    expect(last?.headers.get("retry-after")).toBe("1");
-    expect(await last?.json()).toMatchObject({ error: "unavailable" });
-    // Once the held bodies go away, deliveries are read again.
-    for (const socket of sockets.splice(0)) socket.destroy();
-    expect(await until(async () => (await postWebhook(t.url, pushBody, goodSignature)).status === 202)).toBe(
-      true,
+    expect(taken).toBe(true);
+    const answer = await oldest;
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answer.toLowerCase()).toContain("retry-after: 1");
+    expect(answer).toContain('"error":"unavailable"');
+    expect(await Promise.race([held[1]?.closed, new Promise((r) => setImmediate(() => r("open")))])).toBe(
+      "open",
     );
+    expect((await postWebhook(t.url, pushBody, goodSignature)).status).toBe(202);
   });
 
   it("caps the bytes unverified bodies may hold together", async () => {
     const t = await start({ webhookLimits: { maxBufferedBytes: 1500, bodyGraceMs: 60_000 } });
+    // A declared length over the whole budget never fits: 503 before a byte is read.
+    const over = await rawRequest(t.url, webhookHead(t.url, 1501, wrongSignature), "{");
+    sockets.push(over.socket);
+    expect(await over.closed).toMatch(/^HTTP\/1\.1 503 /);
+    // 1000 declared bytes are reserved: a second body of 1000 only fits in place of the first.
     const held = await rawRequest(t.url, webhookHead(t.url, 1000, wrongSignature), "{");
     sockets.push(held.socket);
-    // 1000 declared bytes are reserved: a second body of 1000 does not fit, a small one does.
     const big = JSON.stringify({ padding: "x".repeat(990) });
-    const refused = await until(async () => (await postWebhook(t.url, big, wrongSignature)).status === 503);
-    expect(refused).toBe(true);
-    expect((await postWebhook(t.url, pushBody, goodSignature)).status).toBe(202);
+    const taken = await until(async () => {
+      expect((await postWebhook(t.url, big, wrongSignature)).status).toBe(401);
+      return (
+        (await Promise.race([held.closed, new Promise((r) => setImmediate(() => r(undefined)))])) !==
+        undefined
+      );
+    });
+    expect(taken).toBe(true);
+    expect(await held.closed).toMatch(/^HTTP\/1\.1 503 /);
   });
 
   it("refuses a chunked body over the limit while it streams", async () => {

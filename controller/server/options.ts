@@ -106,14 +106,14 @@ export const DEFAULT_TIMEOUTS: ServerTimeouts = {
 
 /** WebhookLimits cap what deliveries not yet verified may cost, whoever sends them, and how often they repeat. */
 export interface WebhookLimits {
-  /**
-   * maxInFlight: bodies being received and verified at once. When all are taken, a newcomer takes the slot of the
-   * oldest body read for longer than `bodyGraceMs` (which gets 503); without one, the newcomer gets 503.
-   */
+  /** maxInFlight: bodies being received and verified at once; a newcomer takes the oldest one's slot (it gets 503). */
   readonly maxInFlight: number;
   /** maxInFlightPerAddress: of those, how many one client address (an IPv6 /64) may hold; one more gets 503. */
   readonly maxInFlightPerAddress: number;
-  /** maxBufferedBytes: bytes all unverified bodies together may hold; a delivery that would pass it gets 503. */
+  /**
+   * maxBufferedBytes: bytes all unverified bodies together may hold; a newcomer that would pass it takes the oldest
+   * bodies' bytes, one declaring more than all of it gets 503.
+   */
   readonly maxBufferedBytes: number;
   /** bodyGraceMs: time any body has before `minBodyBytesPerSecond` applies. */
   readonly bodyGraceMs: number;

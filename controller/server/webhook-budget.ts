@@ -1,5 +1,4 @@
 import { isIPv6 } from "node:net";
-import type { Timers } from "../clock.js";
 import type { WebhookLimits } from "./options.js";
 
 /** BodySlot is one unverified delivery's share of the in-flight budget; release it once the body is verified. */
@@ -14,21 +13,20 @@ export interface BodySlot {
 /** Entry is a delivery's slot, or which limit refused it one. */
 export type Entry =
   | { readonly slot: BodySlot; readonly refused?: undefined }
-  | { readonly refused: "address_share" | "in_flight" | "bytes"; readonly slot?: undefined };
+  | { readonly refused: "address_share" | "bytes"; readonly slot?: undefined };
 
 interface Held {
   readonly client: string;
   reserved: number;
-  /** true once the body has been read for longer than the grace: a newcomer may take its slot */
-  late: boolean;
   preempt: () => void;
 }
 
 /**
  * BodyBudget caps what deliveries not yet verified may cost together: how many are read at once, how many of those
  * come from one client, and how many bytes they hold. Without it, anyone who can reach the port could park many
- * large bodies in memory. A body read for longer than the grace yields its slot to a newcomer when all are taken,
- * so clients that open many slow bodies from many addresses cannot keep a real delivery out.
+ * large bodies in memory. When all slots are taken, a newcomer takes the slot of the oldest body: slow bodies
+ * opened from many addresses cannot keep out a real delivery, which arrives in milliseconds, while a real delivery
+ * is only taken over if as many newer ones as there are slots arrive while it is read.
  */
 export class BodyBudget {
   readonly #held = new Set<Held>();
@@ -37,9 +35,8 @@ export class BodyBudget {
   constructor(
     private readonly limits: Pick<
       WebhookLimits,
-      "maxInFlight" | "maxInFlightPerAddress" | "maxBufferedBytes" | "bodyGraceMs"
+      "maxInFlight" | "maxInFlightPerAddress" | "maxBufferedBytes"
     >,
-    private readonly timers: Timers,
   ) {}
 
   get inFlight(): number {
@@ -58,39 +55,27 @@ export class BodyBudget {
   }
 
   /**
-   * enter takes a slot for `client` and reserves the declared length, taking the slots of the oldest late bodies
-   * when the budget is full; it refuses when the client already holds its share or no late body can make room.
+   * enter takes a slot for `client` and reserves the declared length, taking the slots of the oldest bodies
+   * when the budget is full; it refuses when the client already holds its share or the length passes the budget.
    */
   enter(client: string, declaredBytes: number): Entry {
     if (this.heldBy(client) >= this.limits.maxInFlightPerAddress) return { refused: "address_share" };
     if (declaredBytes > this.limits.maxBufferedBytes) return { refused: "bytes" };
-    let count = this.#held.size;
-    let bytes = this.#bytes;
-    const victims: Held[] = [];
-    // Only as many late bodies as it takes, oldest first (a Set iterates in insertion order).
+    // Only as many bodies as it takes, oldest first (a Set iterates in insertion order).
     for (const held of this.#held) {
-      if (count < this.limits.maxInFlight && bytes + declaredBytes <= this.limits.maxBufferedBytes) break;
-      if (!held.late) continue;
-      victims.push(held);
-      count -= 1;
-      bytes -= held.reserved;
+      const full = this.#held.size >= this.limits.maxInFlight;
+      if (!full && this.#bytes + declaredBytes <= this.limits.maxBufferedBytes) break;
+      held.preempt();
     }
-    if (count >= this.limits.maxInFlight) return { refused: "in_flight" };
-    if (bytes + declaredBytes > this.limits.maxBufferedBytes) return { refused: "bytes" };
-    for (const victim of victims) victim.preempt();
     return { slot: this.#admit(client, declaredBytes) };
   }
 
   #admit(client: string, declaredBytes: number): BodySlot {
     let listener: (() => void) | undefined;
     let held = 0;
-    const entry: Held = { client, reserved: declaredBytes, late: false, preempt: () => {} };
-    const cancelGrace = this.timers.after(() => {
-      entry.late = true;
-    }, this.limits.bodyGraceMs);
+    const entry: Held = { client, reserved: declaredBytes, preempt: () => {} };
     const release = () => {
       if (!this.#held.delete(entry)) return;
-      cancelGrace();
       this.#bytes -= entry.reserved;
     };
     entry.preempt = () => {

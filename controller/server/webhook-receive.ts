@@ -81,7 +81,7 @@ export async function receiveVerified(
     case "over_budget":
       return { reply: busy(reply) };
     case "preempted":
-      warn({ graceMs: pace.graceMs }, "webhook refused: a newer delivery took its slot");
+      warn({}, "webhook refused: a newer delivery took its slot");
       return { reply: busy(reply) };
     case "stalled":
       warn({ stallMs: pace.stallMs }, "webhook refused: the body stalled");

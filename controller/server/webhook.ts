@@ -49,7 +49,7 @@ function parsePayload(body: Buffer, contentType: string | undefined): GitHubPayl
 export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
   const bodyLimit = ctx.webhookBodyLimit ?? WEBHOOK_BODY_LIMIT;
   const limits = { ...DEFAULT_WEBHOOK_LIMITS, ...ctx.webhookLimits };
-  const budget = new BodyBudget(limits, ctx.timers);
+  const budget = new BodyBudget(limits);
   const memory = new DeliveryMemory({
     remember: limits.rememberDeliveries,
     windowMs: limits.replayWindowMs,
