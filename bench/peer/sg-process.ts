@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -144,7 +144,13 @@ export async function startController(options: {
       );
     },
     async push(owner, name) {
-      const body = JSON.stringify({ ref: "refs/heads/main", repository: { full_name: `${owner}/${name}` } });
+      // Each push names its own head, as GitHub's do: the webhook answers a body it has seen as a duplicate.
+      const after = randomBytes(20).toString("hex");
+      const body = JSON.stringify({
+        ref: "refs/heads/main",
+        after,
+        repository: { full_name: `${owner}/${name}` },
+      });
       const response = await fetch(`${url}/v1/gitops/webhook/github`, {
         method: "POST",
         body,
