@@ -1,3 +1,11 @@
+import {
+  asArray,
+  asRecord,
+  effectiveServiceAccount,
+  type Json,
+  podSpecOf,
+  secretReferencePath,
+} from "../../kube/pod-spec.js";
 import { RenderError } from "./errors.js";
 import {
   APPLY_ROLE_NAME,
@@ -8,14 +16,6 @@ import {
   SECRET_NAME,
   STATE_CONFIG_MAP_NAME,
 } from "./own-names.js";
-import {
-  asArray,
-  asRecord,
-  effectiveServiceAccount,
-  type Json,
-  podSpecOf,
-  secretReferencePath,
-} from "./pod-spec.js";
 import { rulesReach } from "./rbac-reach.js";
 import type { ScopeLookup } from "./scope.js";
 import { describeRef, groupOf, type KubeObject, refOf, SOURCE_PATH_ANNOTATION } from "./types.js";

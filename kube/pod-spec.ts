@@ -1,4 +1,4 @@
-import { groupOf, type KubeObject } from "./types.js";
+import { groupOf, type KubeObject } from "./objects.js";
 
 /** Json is a JSON object read from git: nothing about its fields is trusted. */
 export type Json = Record<string, unknown>;
