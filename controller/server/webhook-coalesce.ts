@@ -12,6 +12,18 @@ interface Window {
 }
 
 /**
+ * COALESCE_WINDOW_MS caps the window pushes of one repository are coalesced in: replays cost at most one poll per
+ * window, and a real push after another waits at most this long, however long `poll_interval` is (users who rely
+ * on webhooks often poll rarely).
+ */
+export const COALESCE_WINDOW_MS = 10_000;
+
+/** coalesceWindowMs is the window for a poll interval: the interval, or COALESCE_WINDOW_MS when that is shorter. */
+export function coalesceWindowMs(pollIntervalSeconds: number): number {
+  return Math.min(pollIntervalSeconds * 1000, COALESCE_WINDOW_MS);
+}
+
+/**
  * WebhookPolls lets webhooks ask for at most one poll per repository per interval. The first push asks at once; a
  * push within the interval after it is coalesced into one poll when the interval ends, so replays of captured
  * deliveries cost at most one extra poll per interval, and no real push waits longer than one interval.

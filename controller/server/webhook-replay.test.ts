@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createManualTime } from "../clock.js";
 import { startTestServer } from "./test-harness.js";
+import { COALESCE_WINDOW_MS, coalesceWindowMs } from "./webhook-coalesce.js";
 import { deliver } from "./webhook-test-client.js";
 
 // The test config tracks Codertocat/Hello-World@master as "hello" and AI-Infra-Team/nokube@main as "nokube",
 // polled every 60 s.
-const INTERVAL = 60_000;
+// The coalescing window at the default 60 s poll interval: capped at COALESCE_WINDOW_MS.
+const INTERVAL = COALESCE_WINDOW_MS;
 const WINDOW = 10 * 60_000;
 const push = (repo: "hello" | "nokube", after: string) => ({
   ref: repo === "hello" ? "refs/heads/master" : "refs/heads/main",
@@ -193,7 +195,7 @@ describe("webhook: replays and repeated pushes", () => {
             accepted: true,
             coalesced: true,
             reason:
-              "a webhook asked for a poll of this repository less than 60 s ago; one more runs when those 60 s end",
+              "a webhook asked for a poll of this repository less than 10 s ago; one more runs when those 10 s end",
           },
         ],
       });
@@ -218,5 +220,16 @@ describe("webhook: replays and repeated pushes", () => {
     await time.advance(INTERVAL);
     expect(t.syncRequests).toHaveLength(1);
     expect(time.pending()).toBe(0);
+  });
+});
+
+describe("coalesceWindowMs", () => {
+  it.each([
+    { poll: 2, want: 2_000 },
+    { poll: 10, want: 10_000 },
+    { poll: 60, want: COALESCE_WINDOW_MS },
+    { poll: 3600, want: COALESCE_WINDOW_MS },
+  ])("is $want ms at a poll interval of $poll s", ({ poll, want }) => {
+    expect(coalesceWindowMs(poll)).toBe(want);
   });
 });

@@ -3,7 +3,7 @@ import { sendError } from "./errors.js";
 import { DEFAULT_WEBHOOK_LIMITS, type RouteContext } from "./options.js";
 import { WarnThrottle } from "./warn-throttle.js";
 import { BodyBudget, clientKey } from "./webhook-budget.js";
-import { type PollAnswer, WebhookPolls } from "./webhook-coalesce.js";
+import { coalesceWindowMs, type PollAnswer, WebhookPolls } from "./webhook-coalesce.js";
 import { closing, header, receiveVerified } from "./webhook-receive.js";
 import { DeliveryMemory } from "./webhook-replay.js";
 
@@ -56,7 +56,7 @@ export function registerWebhook(app: FastifyInstance, ctx: RouteContext): void {
     now: () => ctx.clock().getTime(),
   });
   const warns = new WarnThrottle(() => ctx.clock().getTime());
-  const intervalMs = ctx.config.pollIntervalSeconds * 1000;
+  const intervalMs = coalesceWindowMs(ctx.config.pollIntervalSeconds);
   const polls = new WebhookPolls({
     intervalMs,
     timers: ctx.timers,
