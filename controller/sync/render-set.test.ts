@@ -21,7 +21,7 @@ const configMap = (url: string) =>
 const file = (path: string, text: string) => ({
   path,
   sha: `sha-${path}-${text.length}`,
-  content: Buffer.from(text),
+  content: text,
 });
 const service = (stateless: ServiceConfig["stateless"]): ServiceConfig => ({
   name: "web",
