@@ -54,13 +54,19 @@ export function attemptedState(
   return { ...state, inventory: nextInventory({ previous: state.inventory, applied }), objects };
 }
 
-/** withFailure records a failed sync: the error, and when to try again (exponential backoff, capped). */
+/**
+ * withFailure records a failed sync: the error, and when to try again (exponential backoff, capped). The backoff
+ * belongs to the failing commit: a new commit that fails starts again from the first delay instead of inheriting
+ * the grown wait of the one it replaced.
+ */
 export function withFailure(
   state: ServiceState,
   result: Pick<SyncResult, "error" | "commit">,
   deps: { clock: Clock; retryBaseMs: number },
 ): ServiceState {
-  const failures = state.failures + 1;
+  const previous = state.lastError?.commit;
+  const newCommit = previous !== undefined && result.commit !== undefined && previous !== result.commit;
+  const failures = newCommit ? 1 : state.failures + 1;
   const delay = Math.min(deps.retryBaseMs * 2 ** (failures - 1), MAX_BACKOFF_MS);
   const now = deps.clock.now();
   return {
