@@ -17,6 +17,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY controller ./controller
 COPY applyers ./applyers
 COPY kube ./kube
+COPY common ./common
 RUN npx tsc -p tsconfig.build.json
 
 # --- prod-deps: production dependencies only, from the lockfile ----------------------------------------------------

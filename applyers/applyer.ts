@@ -1,4 +1,4 @@
-import { GitOpsError } from "../kube/errors.js";
+import { GitOpsError } from "../common/errors.js";
 import type { KubeObject, ObjectRef } from "../kube/objects.js";
 
 export type { KubeObject, ObjectRef } from "../kube/objects.js";

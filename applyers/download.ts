@@ -4,8 +4,8 @@ import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { timerDelay } from "../kube/timer-delay.js";
-import { formatTimeout } from "./run.js";
+import { formatTimeout } from "../common/run.js";
+import { timerDelay } from "../common/timer-delay.js";
 
 /**
  * HttpGet fetches one URL as a stream, without following redirects: a redirect comes back as its status with the

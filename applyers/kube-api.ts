@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "../common/clock.js";
+import { mapLimit } from "../common/map-limit.js";
 import { createDiscovery, type KubeRequest, objectPath, statusMessage } from "../kube/http.js";
 import { KubeConfigError, lazyKubeRequest } from "../kube/kubeconfig.js";
 import { describeRef, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
@@ -11,9 +13,7 @@ import {
   type ObjectDeleteResult,
 } from "./applyer.js";
 import { applyAction, FIELD_MANAGER } from "./change.js";
-import { type Clock, systemClock } from "./health.js";
 import { applyInPhases } from "./phases.js";
-import { mapLimit } from "./run.js";
 import { takenOver } from "./takeover.js";
 
 /** KubeApiApplyerOptions configure {@link createKubeApiApplyer}. */

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { KILL_GRACE_MS, type RunCommand, type RunResult, runProcess } from "../common/run.js";
 import type { KubeObject } from "../kube/objects.js";
 import { stillRunning } from "../test/still-running.js";
 import { ApplyerUnavailableError } from "./applyer.js";
 import { createKubectlApplyer } from "./kubectl.js";
-import { KILL_GRACE_MS, type RunCommand, type RunResult, runProcess } from "./run.js";
 
 const log = pino({ level: "silent" });
 

@@ -1,4 +1,15 @@
 import type { Logger } from "pino";
+import { mapLimit } from "../common/map-limit.js";
+import {
+  BASE_CHILD_ENV,
+  childEnv,
+  DEFAULT_RUN_TIMEOUT_MS,
+  type EnvSource,
+  formatTimeout,
+  type RunCommand,
+  type RunResult,
+  runProcess,
+} from "../common/run.js";
 import { createDiscovery, objectPath } from "../kube/http.js";
 import { describeRef, type KubeObject, refOf } from "../kube/objects.js";
 import {
@@ -15,17 +26,6 @@ import { applyAction, FIELD_MANAGER } from "./change.js";
 import { deleteOptions } from "./kube-api.js";
 import { objectIndex } from "./object-index.js";
 import { applyInPhases } from "./phases.js";
-import {
-  BASE_CHILD_ENV,
-  childEnv,
-  DEFAULT_RUN_TIMEOUT_MS,
-  type EnvSource,
-  formatTimeout,
-  mapLimit,
-  type RunCommand,
-  type RunResult,
-  runProcess,
-} from "./run.js";
 import { takenOver } from "./takeover.js";
 
 /** KubectlApplyerOptions configure {@link createKubectlApplyer}. */

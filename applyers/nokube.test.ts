@@ -9,12 +9,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import yaml from "js-yaml";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { KILL_GRACE_MS, type RunCommand, runProcess } from "../common/run.js";
 import type { KubeObject } from "../kube/objects.js";
 import { stillRunning } from "../test/still-running.js";
 import { ApplyerUnavailableError } from "./applyer.js";
 import type { HttpGet } from "./download.js";
 import { createNokubeApplyer } from "./nokube.js";
-import { KILL_GRACE_MS, type RunCommand, runProcess } from "./run.js";
 
 // A stand-in for the NoKube CLI: records its arguments and stdin, answers --help, and fails the way a CLI does
 // (stderr, exit 1) when it is sent an object named bad-*. Sent an object named hang-*, it starts a child that does

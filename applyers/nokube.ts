@@ -2,6 +2,14 @@ import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import type { Logger } from "pino";
+import {
+  childEnv,
+  DEFAULT_RUN_TIMEOUT_MS,
+  type EnvSource,
+  formatTimeout,
+  type RunCommand,
+  runProcess,
+} from "../common/run.js";
 import { type KubeObject, refOf } from "../kube/objects.js";
 import {
   type ApplyAction,
@@ -11,14 +19,6 @@ import {
   type ApplyResult,
 } from "./applyer.js";
 import { DownloadError, downloadExecutable, type HttpGet, sha256File, undiciGet } from "./download.js";
-import {
-  childEnv,
-  DEFAULT_RUN_TIMEOUT_MS,
-  type EnvSource,
-  formatTimeout,
-  type RunCommand,
-  runProcess,
-} from "./run.js";
 
 /** NokubeApplyerOptions configure {@link createNokubeApplyer}; they mirror `applyer_nokube` in the config. */
 export interface NokubeApplyerOptions {

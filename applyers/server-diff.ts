@@ -1,3 +1,4 @@
+import { mapLimit } from "../common/map-limit.js";
 import {
   createDiscovery,
   type KubeRequest,
@@ -8,7 +9,6 @@ import {
 import { KubeConfigError } from "../kube/kubeconfig.js";
 import { groupOf, type KubeObject, type ObjectRef, refOf } from "../kube/objects.js";
 import { applyAction } from "./change.js";
-import { mapLimit } from "./run.js";
 
 /** DiffAction is what applying an object would do: create it, change it, nothing, or it could not be compared. */
 export type DiffAction = "created" | "configured" | "unchanged" | "failed";

@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import type { Applyer } from "../applyers/applyer.js";
-import { systemClock, systemTimers } from "../controller/clock.js";
+import { systemClock, systemTimers } from "../common/clock.js";
 import { parseConfig } from "../controller/config/load.js";
-import { createController } from "../controller/controller.js";
+import { createController } from "../controller/loop/controller.js";
+import { createFileStateStore } from "../controller/record/state/file.js";
 import { createGitHubSource } from "../controller/source/github.js";
-import { createFileStateStore } from "../controller/state/file.js";
 import { refOf } from "../kube/objects.js";
 import type { FootprintJob, FootprintSample } from "./footprint.js";
 

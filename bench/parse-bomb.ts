@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { aliasBomb, harmlessOfSize } from "../controller/render/hostile-yaml.js";
+import { aliasBomb, harmlessOfSize } from "../controller/desired/render/hostile-yaml.js";
 import { createGitHubWorld, manifest } from "../test/github-server/harness.js";
 import { type Row, withBaseline } from "./row.js";
 import { median } from "./stats.js";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { startTestServer } from "../controller/server/test-harness.js";
+import { startTestServer } from "../test/server/test-harness.js";
 import { type Row, withBaseline } from "./row.js";
 import { median } from "./stats.js";
 

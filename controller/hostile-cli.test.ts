@@ -5,7 +5,7 @@ import { execa } from "execa";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitHubWorld, type GitHubWorld, manifest } from "../test/github-server/harness.js";
-import { aliasBomb } from "./render/hostile-yaml.js";
+import { aliasBomb } from "./desired/render/hostile-yaml.js";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 let world: GitHubWorld;

@@ -1,18 +1,20 @@
 #!/usr/bin/env -S npx tsx
 import { readFileSync } from "node:fs";
 import cron from "node-cron";
-import { systemClock } from "../applyers/health.js";
 import { createKubeObjectReader } from "../applyers/kube-api.js";
 import { createServerDiff } from "../applyers/server-diff.js";
+import { systemClock, systemTimers } from "../common/clock.js";
+import { createLogger } from "../common/log.js";
 import { lazyKubeRequest } from "../kube/kubeconfig.js";
 import { describeRef } from "../kube/objects.js";
-import { systemTimers } from "./clock.js";
-import { createController } from "./controller.js";
-import { createLeaderElector, type LeaderElector } from "./leader.js";
-import { createLogger } from "./log.js";
-import { createMetrics } from "./metrics.js";
-import { createNotifyDispatcher } from "./notify/dispatcher.js";
-import { notifyTargets } from "./notify/targets.js";
+import { createReleaseProbe } from "./desired/release-probe.js";
+import { resolveInstallNamespace } from "./desired/render/own-names.js";
+import { createController } from "./loop/controller.js";
+import { createLeaderElector, type LeaderElector } from "./loop/leader.js";
+import { createMetrics } from "./report/metrics.js";
+import { createNotifyDispatcher } from "./report/notify/dispatcher.js";
+import { notifyTargets } from "./report/notify/targets.js";
+import { createGitHubSource } from "./source/github.js";
 import {
   createProgressTracker,
   livenessLimitMs,
@@ -22,13 +24,10 @@ import {
   trackedFetch,
   trackedSource,
   trackedStore,
-} from "./observe.js";
-import { resolveInstallNamespace } from "./render/own-names.js";
-import { startServing } from "./serve.js";
-import { createGitHubSource } from "./source/github.js";
-import { describeConfig, prepareStartup, startWithRetry } from "./startup.js";
-import { createReleaseProbe } from "./sync/release-probe.js";
-import { buildApplyer, buildCommitStatuses, buildStateStore, defaultWorkspace } from "./wiring.js";
+} from "./start/observe.js";
+import { startServing } from "./start/serve.js";
+import { describeConfig, prepareStartup, startWithRetry } from "./start/startup.js";
+import { buildApplyer, buildCommitStatuses, buildStateStore, defaultWorkspace } from "./start/wiring.js";
 
 // The edge of the process: the only place that reads argv, the environment and the config file.
 const startup = prepareStartup(process.argv.slice(2), {
@@ -56,7 +55,7 @@ const releaseProbe = createReleaseProbe(config.releaseDir ? { releaseDir: config
 // --diff compares git with the cluster and exits: nothing is applied, no state is read or recorded, nothing served.
 if (options.diff) {
   // Imported only here: the diff library is not worth its memory in a process that never diffs.
-  const { runDiff } = await import("./diff/run-diff.js");
+  const { runDiff } = await import("./report/diff/run-diff.js");
   const exitCode = await runDiff(options.services ?? [], {
     config,
     source: createGitHubSource({ log: log.child({ component: "source" }) }),

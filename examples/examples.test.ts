@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { execa, execaSync } from "execa";
 import yaml from "js-yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type KubeObject, MANAGED_BY_LABEL, parseManifests } from "../controller/render/index.js";
-import { BOOTSTRAP_CONTAINER } from "../controller/render/stateless.js";
+import { type KubeObject, MANAGED_BY_LABEL, parseManifests } from "../controller/desired/render/index.js";
+import { BOOTSTRAP_CONTAINER } from "../controller/desired/render/stateless.js";
 import {
   EXAMPLE_REPO_DIR,
   EXAMPLES_DIR,

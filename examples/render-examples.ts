@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../controller/config/load.js";
 import type { Config, ServiceConfig } from "../controller/config/types.js";
+import { initScriptPath } from "../controller/desired/release-probe.js";
 import {
   type ConfigFile,
   type KubeObject,
@@ -10,9 +11,8 @@ import {
   parseManifests,
   renderService,
   type SourcedObject,
-} from "../controller/render/index.js";
+} from "../controller/desired/render/index.js";
 import { comparePaths, isManifestPath } from "../controller/source/order.js";
-import { initScriptPath } from "../controller/sync/release-probe.js";
 
 /** EXAMPLES_DIR is this directory: the example config, GitOps repository and release tree. */
 export const EXAMPLES_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -53,7 +53,7 @@ export interface RenderExampleOptions {
 }
 
 /**
- * renderExample parses and renders one service of the example config with controller/render, the same inputs the
+ * renderExample parses and renders one service of the example config with controller/desired/render, the same inputs the
  * controller's sync passes: the service's namespace (else "default"), its stateless flag, the config's
  * download_base_url and namespace allowlist.
  */

@@ -3,7 +3,7 @@ import {
   clusterRoleName,
   SELF_ROLE_NAME,
   STATE_CONFIG_MAP_NAME,
-} from "../controller/render/own-names.js";
+} from "../controller/desired/render/own-names.js";
 import { type InstallOptions, metadata, NAME } from "./options.js";
 
 const WRITE = ["get", "list", "watch", "create", "update", "patch", "delete"];

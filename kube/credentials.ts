@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { childEnv, type EnvSource } from "./child-env.js";
+import { childEnv, type EnvSource } from "../common/child-env.js";
 import type { ExecConfig, UserEntry } from "./kubeconfig-file.js";
 
 /** Credentials are a target's changing part: read per request, dropped after a 401. */

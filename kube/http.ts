@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
+import { timerDelay } from "../common/timer-delay.js";
 import type { KubeTarget } from "./kubeconfig.js";
-import { timerDelay } from "./timer-delay.js";
 
 /** KubeResponse is a raw apiserver answer: status code and parsed JSON body (or text when not JSON). */
 export interface KubeResponse {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { EnvSource } from "./child-env.js";
+import type { EnvSource } from "../common/child-env.js";
 import { type CredentialDeps, credentialsFor } from "./credentials.js";
 import { KubeConfigError } from "./errors.js";
 import { createKubeRequest, type KubeRequest } from "./http.js";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bootstrapScript } from "../controller/render/bootstrap-script.js";
+import { bootstrapScript } from "../controller/desired/render/bootstrap-script.js";
 import { collectEntries, main, packRelease } from "./pack-release.js";
 import { gzipReproducible, tarArchive } from "./release/tar.js";
 

@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import type { Applyer } from "../applyers/applyer.js";
-import { createManualTime, type ManualTime } from "../controller/clock.js";
 import { parseConfig } from "../controller/config/load.js";
 import type { Config } from "../controller/config/types.js";
-import { type Controller, type ControllerDeps, createController } from "../controller/controller.js";
+import { type Controller, type ControllerDeps, createController } from "../controller/loop/controller.js";
+import { createFileStateStore } from "../controller/record/state/file.js";
 import { createGitHubSource } from "../controller/source/github.js";
-import { createFileStateStore } from "../controller/state/file.js";
 import type { GitRepo } from "./github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "./github-server/harness.js";
+import { createManualTime, type ManualTime } from "./manual-time.js";
 
 /** LoopWorld is a controller's surroundings for the loop's tests: the GitHub test server with one real git repository,
  * manual time and a state directory. */

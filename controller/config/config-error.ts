@@ -1,4 +1,4 @@
-import { GitOpsError } from "../../kube/errors.js";
+import { GitOpsError } from "../../common/errors.js";
 
 /** ConfigIssue is one problem in a config file: where (`services[2].github`) and what was expected. */
 export interface ConfigIssue {

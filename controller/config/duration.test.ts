@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_TIMER_DELAY_MS } from "../../kube/timer-delay.js";
+import { MAX_TIMER_DELAY_MS } from "../../common/timer-delay.js";
 import { ConfigError } from "./config-error.js";
 import { checkDuration, DURATION_BOUNDS, formatDuration } from "./duration.js";
 import { parseConfig } from "./load.js";

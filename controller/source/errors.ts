@@ -1,5 +1,5 @@
-import { GitOpsError } from "../../kube/errors.js";
-import type { KustomizeErrorCode } from "../kustomize/errors.js";
+import { GitOpsError } from "../../common/errors.js";
+import type { KustomizeErrorCode } from "../desired/kustomize/errors.js";
 
 /** SourceErrorCode is the closed set of reasons a source can fail a repository or a service. */
 export type SourceErrorCode =
@@ -13,7 +13,7 @@ export type SourceErrorCode =
   | "E_SOURCE_DIR_EMPTY"
   | "E_SOURCE_FILE_UNUSABLE"
   | "E_SOURCE_PROTOCOL"
-  /** A kustomization whose closure (the files its build reads) cannot be made, as controller/kustomize names it. */
+  /** A kustomization whose closure (the files its build reads) cannot be made, as controller/desired/kustomize names it. */
   | KustomizeErrorCode;
 
 /**

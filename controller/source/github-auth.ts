@@ -1,5 +1,5 @@
 import { createAppAuth } from "@octokit/auth-app";
-import { GitOpsError } from "../../kube/errors.js";
+import { GitOpsError } from "../../common/errors.js";
 
 /** GitHubAppCredentials are a GitHub App installation's plain values, resolved from `github_app` by the caller. */
 export interface GitHubAppCredentials {

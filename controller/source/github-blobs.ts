@@ -1,10 +1,10 @@
+import { LruCache } from "../../common/lru.js";
 import { blobTextSize, decodeBlobText } from "./blob-text.js";
 import { SourceError } from "./errors.js";
 import type { GitHubClient } from "./github-client.js";
 import { type RequestContext, toSourceError } from "./github-errors.js";
 import { MAX_TARBALL_BYTES, readTarball, TarballError } from "./github-tarball.js";
 import type { SourceLogger } from "./log.js";
-import { LruCache } from "./lru.js";
 import { type BlobText, blobsToRead, type PlannedFile, type ServicePlan, type TreeEntry } from "./plan.js";
 import type { ServiceFailure, SourceRepository } from "./source.js";
 

@@ -9,9 +9,9 @@ import {
   requestKind,
   serviceFiles,
 } from "../../test/github-server/harness.js";
+import { okService } from "../../test/source-support.js";
 import { createGitHubSource } from "./github.js";
 import type { KnownState, PollRequest, SourceService } from "./source.js";
-import { okService } from "./test-support.js";
 
 const TOKEN = "ghp_countstesttoken000000000000000000000";
 const FAST = { retries: 2, rateLimitRetries: 2, maxRetryAfterSeconds: 60, baseMs: 1 };

@@ -1,4 +1,4 @@
-import { redactUrl } from "../redact-url.js";
+import { redactUrl } from "../../common/redact-url.js";
 import { SourceError, type SourceErrorCode } from "./errors.js";
 import { GitHubAppAuthError } from "./github-auth.js";
 import { scrubSecrets } from "./log.js";

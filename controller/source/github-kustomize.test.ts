@@ -9,12 +9,12 @@ import {
   requestKind,
   serviceFiles,
 } from "../../test/github-server/harness.js";
-import { DEFAULT_KUSTOMIZE_OPTIONS, kustomizeBuild } from "../kustomize/build.js";
-import type { KustomizeError } from "../kustomize/errors.js";
-import { rejection } from "../kustomize/test-support.js";
+import { rejection } from "../../test/kustomize-support.js";
+import { FAST_RETRY, okService } from "../../test/source-support.js";
+import { DEFAULT_KUSTOMIZE_OPTIONS, kustomizeBuild } from "../desired/kustomize/build.js";
+import type { KustomizeError } from "../desired/kustomize/errors.js";
 import { createGitHubSource, type GitHubSourceOptions } from "./github.js";
 import type { KnownState, PollRequest, SourceService } from "./source.js";
-import { FAST_RETRY, okService } from "./test-support.js";
 
 const TOKEN = "ghp_kustomizetesttoken00000000000000000";
 

@@ -1,14 +1,14 @@
 import { basename, posix } from "node:path";
-import { kustomizationFileIn, kustomizeClosure } from "../kustomize/closure.js";
-import { KustomizeError } from "../kustomize/errors.js";
-import { KUSTOMIZATION_NAMES } from "../kustomize/references.js";
+import { normalizeDir } from "../../common/repo-path.js";
+import { kustomizationFileIn, kustomizeClosure } from "../desired/kustomize/closure.js";
+import { KustomizeError } from "../desired/kustomize/errors.js";
+import { KUSTOMIZATION_NAMES } from "../desired/kustomize/references.js";
 import { SourceError } from "./errors.js";
 import type { BlobsRead } from "./github-blobs.js";
 import type { RepoListing } from "./github-tree.js";
 import {
   type BlobText,
   isRegularFile,
-  normalizeDir,
   type PlannedFile,
   planEntries,
   planFailure,

@@ -10,9 +10,9 @@ import {
   serviceFiles,
 } from "../../test/github-server/harness.js";
 import type { InjectedFailure } from "../../test/github-server/server.js";
+import { FAST_RETRY, okService } from "../../test/source-support.js";
 import { createGitHubSource, type GitHubSourceOptions } from "./github.js";
 import type { KnownState, PollRequest, PollResult, SourceService } from "./source.js";
-import { FAST_RETRY, okService } from "./test-support.js";
 
 const TOKEN = "ghp_tarballtesttoken00000000000000000000";
 const TARBALL = /\/tarball\//;

@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/rest";
-import { timerDelay } from "../../kube/timer-delay.js";
-import { redactUrl } from "../redact-url.js";
+import { redactUrl } from "../../common/redact-url.js";
+import { timerDelay } from "../../common/timer-delay.js";
 import type { SourceLogger } from "./log.js";
 
 /** Deadline makes the signal that ends one request after `ms`; injected so tests time out on a manual clock. */

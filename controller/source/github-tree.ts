@@ -1,4 +1,5 @@
-import { type DirListing, isUnderDir, normalizeDir, type TreeEntry } from "./plan.js";
+import { normalizeDir } from "../../common/repo-path.js";
+import { type DirListing, isUnderDir, type TreeEntry } from "./plan.js";
 
 /** GitTree is one answer of `GET /repos/{o}/{r}/git/trees/{sha}`, with paths relative to that tree. */
 export interface GitTree {

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { pino } from "pino";
+import { LruCache } from "../../common/lru.js";
+import { normalizeDir } from "../../common/repo-path.js";
 import { repositoryLabel, type SourceError } from "./errors.js";
 import { createBlobReader, TARBALL_MIN_BLOBS } from "./github-blobs.js";
 import {
@@ -14,9 +16,8 @@ import { planPoll } from "./github-kustomize.js";
 import type { Deadline } from "./github-transport.js";
 import { type GitTree, listServiceDirs, type RepoListing } from "./github-tree.js";
 import type { SourceLogger } from "./log.js";
-import { LruCache } from "./lru.js";
 import { comparePaths } from "./order.js";
-import { completeService, normalizeDir, type ServicePlan } from "./plan.js";
+import { completeService, type ServicePlan } from "./plan.js";
 import type {
   PollRequest,
   PollResult,

@@ -1,4 +1,4 @@
-import { redactUrlsIn } from "../redact-url.js";
+import { redactUrlsIn } from "../../common/redact-url.js";
 
 /** LogFn is one pino-style level: an optional object of fields, then a message. */
 export type LogFn = (fieldsOrMessage: unknown, message?: string) => void;

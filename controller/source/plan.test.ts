@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { normalizeDir } from "../../common/repo-path.js";
 import { decodeBlobText } from "./blob-text.js";
 import {
   type BlobText,
@@ -6,7 +7,6 @@ import {
   completeService,
   type DirListing,
   isUnderDir,
-  normalizeDir,
   planService,
   type TreeEntry,
 } from "./plan.js";

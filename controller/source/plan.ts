@@ -1,6 +1,8 @@
+import { normalizeDir } from "../../common/repo-path.js";
+import type { DesiredFile } from "../desired/files.js";
 import { SourceError } from "./errors.js";
 import { comparePaths, isManifestPath } from "./order.js";
-import type { DesiredFile, KnownState, ServiceFailure, ServiceFiles, SourceService } from "./source.js";
+import type { KnownState, ServiceFailure, ServiceFiles, SourceService } from "./source.js";
 
 /** TreeEntry is one entry of a git tree listing, with its path from the repository root. */
 export interface TreeEntry {
@@ -35,14 +37,6 @@ export interface ServicePlan {
 
 /** BlobText is a blob as a source keeps it: decoded UTF-8 text, or the fact that it is not text. */
 export type BlobText = { readonly kind: "text"; readonly text: string } | { readonly kind: "binary" };
-
-/** normalizeDir turns `./a/b/`, `/a//b` and `a/b` into `a/b`, and `.`, `/` or `` into `` (the repository root). */
-export function normalizeDir(dir: string): string {
-  return dir
-    .split("/")
-    .filter((part) => part !== "" && part !== ".")
-    .join("/");
-}
 
 /** isUnderDir says whether a repository path lies anywhere below a normalized directory. */
 export function isUnderDir(path: string, dir: string): boolean {

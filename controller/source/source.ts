@@ -1,3 +1,4 @@
+import type { DesiredFile } from "../desired/files.js";
 import type { SourceError } from "./errors.js";
 import type { GitHubAppCredentials } from "./github-auth.js";
 
@@ -38,18 +39,6 @@ export interface PollRequest {
   readonly services: readonly SourceService[];
   /** Known state per service name; a service missing here is treated as never applied. */
   readonly known: Readonly<Record<string, KnownState>>;
-}
-
-/**
- * DesiredFile is one manifest of a service at the new head, with its text. `changed` says whether its blob SHA
- * differs from the known one (or it is new): it is reported, but the whole set is what gets applied.
- */
-export interface DesiredFile {
-  readonly path: string;
-  readonly sha: string;
-  readonly size: number;
-  readonly changed: boolean;
-  readonly content: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyServiceState, type ServiceState, type Trigger } from "../state/state.js";
+import { emptyServiceState, type ServiceState, type Trigger } from "../record/state/state.js";
 import { attemptNote, heldCommit } from "./backoff.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");

@@ -1,6 +1,6 @@
 import type { ServiceConfig } from "../config/types.js";
+import type { ServiceState, Trigger } from "../record/state/state.js";
 import type { KnownState } from "../source/source.js";
-import type { ServiceState, Trigger } from "../state/state.js";
 
 /**
  * heldCommit names the failed commit a poll must not apply yet: the service's last sync of it failed and its backoff

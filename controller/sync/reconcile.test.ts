@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { manifest } from "../../test/github-server/harness.js";
 import { createLoopWorld, type LoopWorld } from "../../test/loop-harness.js";
 import { recordingApplyer } from "../../test/recording-applyer.js";
-import type { Controller } from "../controller.js";
+import type { Controller } from "../loop/controller.js";
 
 let loop: LoopWorld;
 beforeEach(async () => {

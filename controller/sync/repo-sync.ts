@@ -1,10 +1,15 @@
-import { GitOpsError } from "../../kube/errors.js";
+import { GitOpsError } from "../../common/errors.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
+import { withFailure } from "../record/next-state.js";
+import { resultBase, type SyncResult } from "../record/result.js";
+import {
+  emptyServiceState,
+  type RepoWaiting,
+  type ServiceState,
+  type Trigger,
+} from "../record/state/state.js";
 import type { PollResult, ServiceFiles, Source } from "../source/source.js";
-import { emptyServiceState, type RepoWaiting, type ServiceState, type Trigger } from "../state/state.js";
 import { attemptNote, knownForPoll } from "./backoff.js";
-import { withFailure } from "./next-state.js";
-import { resultBase, type SyncResult } from "./result.js";
 import { type ServiceSyncDeps, syncService } from "./service-sync.js";
 import { sourceRepository } from "./source-repository.js";
 

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { manifest } from "../../test/github-server/harness.js";
 import { createLoopWorld, type LoopWorld } from "../../test/loop-harness.js";
 import { recordingApplyer } from "../../test/recording-applyer.js";
-import type { Controller } from "../controller.js";
-import type { KubeObject } from "../render/types.js";
-import type { SyncResult } from "./result.js";
+import type { KubeObject } from "../desired/render/types.js";
+import type { Controller } from "../loop/controller.js";
+import type { SyncResult } from "../record/result.js";
 
 let loop: LoopWorld;
 beforeEach(async () => {

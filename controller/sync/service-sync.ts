@@ -5,9 +5,12 @@ import {
   type ObjectApplyResult,
   type ObjectDeleteResult,
 } from "../../applyers/applyer.js";
-import type { Clock, ObjectHealth } from "../../applyers/health.js";
+import type { Clock } from "../../common/clock.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
-import type { KustomizeOptions } from "../kustomize/build.js";
+import type { ParseCache } from "../desired/desired-set.js";
+import type { FileFailure } from "../desired/files.js";
+import type { KustomizeOptions } from "../desired/kustomize/build.js";
+import type { ReleaseProbe } from "../desired/release-probe.js";
 import {
   describeRef,
   type KubeObject,
@@ -15,16 +18,15 @@ import {
   refKey,
   refOf,
   SOURCE_PATH_ANNOTATION,
-} from "../render/types.js";
+} from "../desired/render/types.js";
+import { renderDesiredSet } from "../desired/render-set.js";
+import type { ObjectHealth } from "../health/health.js";
+import { checkHealth, describeUnhealthy } from "../health/health-check.js";
+import { pruneSet } from "../prune/prune-set.js";
+import { attemptedState, landedState, withFailure } from "../record/next-state.js";
+import { resultBase, type SyncResult } from "../record/result.js";
+import type { DriftReport, ObjectStatus, ServiceState, Trigger } from "../record/state/state.js";
 import type { ServiceFiles } from "../source/source.js";
-import type { DriftReport, ObjectStatus, ServiceState, Trigger } from "../state/state.js";
-import type { ParseCache } from "./desired-set.js";
-import { checkHealth, describeUnhealthy } from "./health-check.js";
-import { attemptedState, landedState, withFailure } from "./next-state.js";
-import { pruneSet } from "./prune-set.js";
-import type { ReleaseProbe } from "./release-probe.js";
-import { renderDesiredSet } from "./render-set.js";
-import { type FileFailure, resultBase, type SyncResult } from "./result.js";
 
 /** ServiceSyncDeps are the collaborators and settings shared by every service's sync. */
 export interface ServiceSyncDeps {

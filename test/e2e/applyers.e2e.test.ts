@@ -1,9 +1,9 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Applyer } from "../../applyers/applyer.js";
-import { waitForHealthy } from "../../applyers/health.js";
 import { createKubeApiApplyer, createKubeObjectReader } from "../../applyers/kube-api.js";
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
+import { waitForHealthy } from "../../controller/health/health.js";
 import { createKubeRequest } from "../../kube/http.js";
 import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
 import type { KubeObject } from "../../kube/objects.js";

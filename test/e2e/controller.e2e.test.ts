@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signBody } from "../../controller/server/webhook-signature.js";
-import type { AuditEvent } from "../../controller/state/state.js";
+import type { AuditEvent } from "../../controller/record/state/state.js";
+import { signBody } from "../../controller/report/server/webhook-signature.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import {

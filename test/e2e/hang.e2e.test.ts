@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServiceView } from "../../controller/server/views.js";
+import type { ServiceView } from "../../controller/report/server/views.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace, waitFor } from "./cluster.js";

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webDeployment } from "../../controller/kustomize/test-support.js";
 import type { KubeObject } from "../../kube/objects.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
+import { webDeployment } from "../kustomize-support.js";
 import { createTestNamespace, kubeconfigPath, kubectlJson, type TestNamespace, waitFor } from "./cluster.js";
 import { type ControllerProcess, startController } from "./controller-process.js";
 

@@ -1,6 +1,6 @@
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createLeaderElector, type LeaderElector } from "../../controller/leader.js";
+import { createLeaderElector, type LeaderElector } from "../../controller/loop/leader.js";
 import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
 import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
 import {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ControllerState } from "../../controller/state/state.js";
+import type { ControllerState } from "../../controller/record/state/state.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { createTestNamespace, kubeconfigPath, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../controller/state/state.js";
+import type { AuditEvent } from "../../controller/record/state/state.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServiceView } from "../../controller/server/views.js";
-import type { AuditEvent } from "../../controller/state/state.js";
+import type { AuditEvent } from "../../controller/record/state/state.js";
+import type { ServiceView } from "../../controller/report/server/views.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace, waitFor } from "./cluster.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ControllerState } from "../../controller/state/state.js";
+import type { ControllerState } from "../../controller/record/state/state.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { createTestNamespace, kubeconfigPath, kubectlJson, type TestNamespace, waitFor } from "./cluster.js";

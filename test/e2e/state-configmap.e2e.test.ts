@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConfigMapStateStore, STATE_KEY } from "../../controller/state/configmap.js";
+import { createConfigMapStateStore, STATE_KEY } from "../../controller/record/state/configmap.js";
 import {
   type AuditEvent,
   type ControllerState,
   emptyServiceState,
   emptyState,
   MAX_EVENTS,
-} from "../../controller/state/state.js";
+} from "../../controller/record/state/state.js";
 import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
 import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";

@@ -1,0 +1,80 @@
+import { randomUUID } from "node:crypto";
+import type { SyncResult } from "./result.js";
+import type { AuditEvent } from "./state/state.js";
+
+/**
+ * auditEvents turns one SyncResult into the audit trail's entries: one for the apply, with every object and its
+ * action (and why, for a failed or skipped one), one for the prune when something was pruned, and one per object a
+ * reconcile found drifted (put back or only reported). A sync that had nothing to do leaves no entry.
+ */
+export function auditEvents(result: SyncResult): AuditEvent[] {
+  const drift = driftEvents(result);
+  if (result.status === "unchanged") return drift;
+  const base = {
+    time: result.startedAt,
+    trigger: result.trigger,
+    service: result.service,
+    repo: result.repo,
+    commit: result.commit ?? "",
+    durationMs: result.durationMs,
+  };
+  const events: AuditEvent[] = [
+    {
+      ...base,
+      id: randomUUID(),
+      kind: "apply",
+      result: result.status === "failed" ? "failed" : "succeeded",
+      objects: result.objects.map(eventObject),
+      ...(result.error ? { error: result.error.message } : {}),
+    },
+  ];
+  if (result.pruned.length > 0) {
+    events.push({
+      ...base,
+      id: randomUUID(),
+      kind: "prune",
+      result: result.pruned.some((object) => object.action === "failed") ? "failed" : "succeeded",
+      objects: result.pruned.map(eventObject),
+    });
+  }
+  return [...events, ...drift];
+}
+
+/** DRIFT_ACTIONS name what a reconcile did about a drifted object, by drift mode and what the server found. */
+const DRIFT_ACTIONS = {
+  correct: { configured: "corrected", created: "re-created" },
+  report: { configured: "differs from git", created: "missing" },
+} as const;
+
+function driftEvents(result: SyncResult): AuditEvent[] {
+  const drift = result.drift;
+  if (!drift) return [];
+  return drift.objects.map((object) => ({
+    id: randomUUID(),
+    time: drift.checkedAt,
+    trigger: result.trigger,
+    kind: "drift",
+    service: result.service,
+    repo: result.repo,
+    commit: result.commit ?? "",
+    result: result.status === "failed" ? "failed" : "succeeded",
+    objects: [eventObject({ ...object, action: DRIFT_ACTIONS[drift.mode][object.action] })],
+    durationMs: result.durationMs,
+  }));
+}
+
+function eventObject(object: {
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: string;
+  message?: string;
+}): AuditEvent["objects"][number] {
+  return {
+    kind: object.kind,
+    name: object.name,
+    action: object.action,
+    ...(object.namespace ? { namespace: object.namespace } : {}),
+    ...(object.message && object.action !== "deleted" ? { message: object.message } : {}),
+  };
+}

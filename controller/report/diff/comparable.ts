@@ -1,0 +1,34 @@
+import type { KubeObject } from "../../../kube/objects.js";
+
+/**
+ * IGNORED_ANNOTATIONS are written by others, never by git: a Deployment's rollout revision (its controller bumps
+ * it), and client-side `kubectl apply`'s copy of the last applied object, which on a Secret holds its values.
+ */
+export const IGNORED_ANNOTATIONS: readonly string[] = [
+  "deployment.kubernetes.io/revision",
+  "kubectl.kubernetes.io/last-applied-configuration",
+];
+
+const IGNORED_METADATA = [
+  "managedFields",
+  "resourceVersion",
+  "generation",
+  "uid",
+  "creationTimestamp",
+  "selfLink",
+] as const;
+
+/**
+ * comparable is an object as a diff shows it: a copy without its status and the bookkeeping the server and other
+ * controllers keep in its metadata, none of which git decides.
+ */
+export function comparable(object: KubeObject): KubeObject {
+  const { status: _status, ...rest } = structuredClone(object);
+  const metadata = rest.metadata;
+  for (const key of IGNORED_METADATA) delete metadata[key];
+  if (metadata.annotations) {
+    for (const key of IGNORED_ANNOTATIONS) delete metadata.annotations[key];
+    if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
+  }
+  return rest;
+}

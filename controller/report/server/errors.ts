@@ -1,0 +1,57 @@
+import type { FastifyReply } from "fastify";
+import { GitOpsError } from "../../../common/errors.js";
+
+/** ErrorBody is the JSON every error response carries: a stable machine code and a sentence for people. */
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+}
+
+/** HttpError is an error a route throws on purpose; the server turns it into `{error, message}` with `status`. */
+export class HttpError extends GitOpsError {
+  readonly code = "E_HTTP";
+  readonly status: number;
+  readonly error: string;
+  readonly extra?: Readonly<Record<string, unknown>>;
+
+  constructor(status: number, error: string, message: string, extra?: Readonly<Record<string, unknown>>) {
+    super(message);
+    this.status = status;
+    this.error = error;
+    if (extra) this.extra = extra;
+  }
+}
+
+/** sendError replies with the JSON error body; `extra` fields are added beside `error` and `message`. */
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  message: string,
+  extra?: Readonly<Record<string, unknown>>,
+): FastifyReply {
+  return reply
+    .code(status)
+    .type("application/json; charset=utf-8")
+    .send({ error, message, ...extra });
+}
+
+const CODES: Readonly<Record<number, string>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  406: "not_acceptable",
+  412: "precondition_failed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  416: "range_not_satisfiable",
+  500: "internal",
+  503: "unavailable",
+};
+
+/** errorCodeFor names an HTTP status the way our error bodies do (`payload_too_large` for 413). */
+export function errorCodeFor(status: number): string {
+  return CODES[status] ?? (status >= 500 ? "internal" : "bad_request");
+}
