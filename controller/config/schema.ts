@@ -124,7 +124,7 @@ export const githubConfigSchema = z.strictObject({
   github_app: githubAppSchema.optional().meta({
     description:
       "authenticate as a GitHub App installation instead of with a token " +
-      "([GitHub App authentication](../README.md#github-app-authentication))",
+      "([GitHub App authentication](github.md#github-app-authentication))",
   }),
   // Off by default: posting statuses needs write access the read-only token of most setups does not have.
   commit_status: z
@@ -132,7 +132,7 @@ export const githubConfigSchema = z.strictObject({
     .default(false)
     .meta({
       description:
-        "set a commit status per service on each commit it syncs ([Commit statuses](../README.md#commit-statuses)); " +
+        "set a commit status per service on each commit it syncs ([Commit statuses](github.md#commit-statuses)); " +
         "needs a token or `github_app`",
     }),
   api_url: githubApiUrl.default("https://api.github.com").meta({
@@ -174,7 +174,7 @@ export const serviceSchema = z.strictObject({
   k8s_yaml_dir: relativeDir.meta({
     description:
       "the directory of `.yaml`/`.yml`/`.json` files, or of a kustomization (built with kustomize, see " +
-      "[Kustomize](../README.md#kustomize))",
+      "[Kustomize](kustomize.md))",
   }),
   // "auto": the bootstrap only for a service that has a release; everything else is applied as written.
   stateless: z
@@ -326,7 +326,7 @@ export const rawConfigSchema = z.strictObject({
     }),
   notifications: z.array(notificationSchema).default([]).meta({
     description:
-      "outgoing notifications ([Notifications](../README.md#notifications)), sent in the background after each sync",
+      "outgoing notifications ([Notifications](notifications.md)), sent in the background after each sync",
   }),
   // A bare port number means every interface, as most servers read it.
   listen: z
