@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real Kubernetes control plane on loopback for the e2e tests: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and KWOK (fake nodes and kubelets), all built from source through the Go module proxy and cached
-# by version outside the checkout.
+# by version outside the checkout; and, where the machine can run one, a real node (scripts/real-node.sh).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,6 +14,10 @@ ETCD_DIR="${CACHE_ROOT}/etcd-${ETCD_VERSION}"
 KWOK_DIR="${CACHE_ROOT}/kwok-${KWOK_VERSION}"
 RUN_DIR="${SIMPLE_GITOPS_CLUSTER_DIR:-${TMPDIR:-/tmp}/simple-gitops-cluster}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# The real node: its name is here because the cluster's CA issues its kubelet's identity, system:node:<name>.
+REAL_NODE_NAME=real-0
+# kubelet and kube-proxy run the real node (scripts/real-node.sh); one go build shares the compile work of all five.
+K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 log() { printf '[test-cluster] %s\n' "$*" >&2; }
 die() {
@@ -57,12 +61,12 @@ write_k8s_wrapper() {
 
 build_kubernetes() {
   local bin="${K8S_DIR}/bin" wrapper="${K8S_DIR}/wrapper" start minor
-  if [[ -x "${bin}/kube-apiserver" && -x "${bin}/kube-controller-manager" && -x "${bin}/kube-scheduler" ]]; then
-    return
-  fi
+  local component missing=0
+  for component in "${K8S_BINARIES[@]}"; do [[ -x "${bin}/${component}" ]] || missing=1; done
+  ((missing)) || return 0
   start="$(now)"
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler ${KUBERNETES_VERSION} into ${bin}" \
-    "(first run takes ~9 min on 2 cores; later runs use the cache)"
+  log "building ${K8S_BINARIES[*]} ${KUBERNETES_VERSION} into ${bin}" \
+    "(first run takes 10-20 min on 2 cores; later runs use the cache)"
   mkdir -p "$wrapper"
   # go mod download needs some module to run in; the real go.mod is written right after.
   printf 'module simple-gitops.local/k8s-build\n\ngo 1.25.0\n' >"${wrapper}/go.mod"
@@ -79,9 +83,7 @@ build_kubernetes() {
   rm -rf "${K8S_DIR}/bin.partial"
   mkdir -p "${K8S_DIR}/bin.partial"
   (cd "$wrapper" && go build -mod=mod -trimpath -ldflags "$ldflags" -o "${K8S_DIR}/bin.partial/" \
-    k8s.io/kubernetes/cmd/kube-apiserver \
-    k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler)
+    "${K8S_BINARIES[@]/#/k8s.io/kubernetes/cmd/}")
   rm -rf "$bin"
   mv "${K8S_DIR}/bin.partial" "$bin"
   log "built Kubernetes ${KUBERNETES_VERSION} in $(($(now) - start))s"
@@ -200,11 +202,31 @@ stop_components() {
   for component in "$@"; do rm -f "$(pid_file "$component")"; done
 }
 
-# Clients first, so nothing logs a lost apiserver or a lost etcd on its way out.
+# Runs scripts/real-node.sh with this cluster's directory, binaries and node name.
+real_node() {
+  SIMPLE_GITOPS_CLUSTER_DIR="$RUN_DIR" REAL_NODE_NAME="$REAL_NODE_NAME" REAL_NODE_BIN="${K8S_DIR}/bin" \
+    "${SCRIPT_DIR}/real-node.sh" "$@"
+}
+
+# Starts the real node when this machine can run one (root, the Debian packages .ci/run installs), else says why not.
+start_real_node() {
+  local why
+  if why="$(real_node check)"; then
+    real_node up
+  else
+    log "no real node ${REAL_NODE_NAME}: $(paste -sd ';' <<<"$why" | sed 's/;/; /g')"
+  fi
+}
+
+# Clients first, so nothing logs a lost apiserver or a lost etcd on its way out; the real node first of all, while
+# the apiserver can still tell its kubelet to stop the pods. Fails when the real node left the host changed.
 stop_all() {
+  local status=0
+  real_node down || status=$?
   stop_components kwok kube-scheduler kube-controller-manager
   stop_components kube-apiserver
   stop_components etcd
+  return "$status"
 }
 
 # Prints where every log is and the end of the failing component's log, stops what was started, and exits.
@@ -223,7 +245,7 @@ fail() {
   log "logs:"
   for c in "${RUN_DIR}"/*.log; do [[ -f "$c" ]] && log "  ${c}"; done
   log "stopping what was started; the logs stay in ${RUN_DIR} until \`$0 down\` or the next \`up\`"
-  stop_all
+  stop_all || true
   exit 1
 }
 
@@ -290,6 +312,11 @@ keyUsage=critical,digitalSignature,keyEncipherment"
     sign controller-manager /CN=system:kube-controller-manager extendedKeyUsage=clientAuth
     sign scheduler /CN=system:kube-scheduler extendedKeyUsage=clientAuth
     sign front-proxy-client /CN=front-proxy-client extendedKeyUsage=clientAuth
+    # The real node's kubelet and kube-proxy, as a real cluster names them (the Node authorizer and the bootstrap
+    # role system:node-proxier), and the apiserver's identity towards kubelets (logs, exec, port-forward).
+    sign kubelet "/O=system:nodes/CN=system:node:${REAL_NODE_NAME}" extendedKeyUsage=clientAuth
+    sign kube-proxy /CN=system:kube-proxy extendedKeyUsage=clientAuth
+    sign apiserver-kubelet-client /O=system:masters/CN=kube-apiserver-kubelet-client extendedKeyUsage=clientAuth
   )
 }
 
@@ -341,7 +368,8 @@ start_apiserver() {
   # --requestheader-*/--proxy-client-*: the aggregation layer's front proxy, set as kubeadm sets it; without it every
   # component that delegates authentication keeps logging a missing requestheader CA.
   # --endpoint-reconciler-type=none: the `kubernetes` Service may not point at a loopback address, so writing its
-  # endpoints would fail every 10s; nothing in the tests runs in-cluster.
+  # endpoints would fail every 10s; scripts/real-node.sh writes an EndpointSlice to a relay on its bridge instead.
+  # --kubelet-preferred-address-types=InternalIP: the real node's Hostname does not resolve; its InternalIP does.
   start kube-apiserver "${K8S_DIR}/bin/kube-apiserver" \
     --etcd-servers="$client" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
@@ -358,7 +386,10 @@ start_apiserver() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="${PKI_DIR}/front-proxy-client.crt" \
     --proxy-client-key-file="${PKI_DIR}/front-proxy-client.key" \
-    --endpoint-reconciler-type=none
+    --endpoint-reconciler-type=none \
+    --kubelet-client-certificate="${PKI_DIR}/apiserver-kubelet-client.crt" \
+    --kubelet-client-key="${PKI_DIR}/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types=InternalIP
 }
 
 cmd_up() {
@@ -366,6 +397,7 @@ cmd_up() {
   started="$(now)"
   if healthy; then
     log "already running from ${RUN_DIR}"
+    start_real_node || die "the real node ${REAL_NODE_NAME} did not come up"
     printf 'KUBECONFIG=%s\n' "$KUBECONFIG_PATH"
     return
   fi
@@ -374,7 +406,7 @@ cmd_up() {
   done
   if [[ -d "$RUN_DIR" ]]; then
     log "found a stopped or unhealthy cluster in ${RUN_DIR}: removing it"
-    stop_all
+    stop_all || true
     rm -rf "$RUN_DIR"
   fi
   build_all >&2
@@ -390,6 +422,8 @@ cmd_up() {
   write_kubeconfig "$KUBECONFIG_PATH" admin
   write_kubeconfig "${RUN_DIR}/controller-manager.kubeconfig" controller-manager
   write_kubeconfig "${RUN_DIR}/scheduler.kubeconfig" scheduler
+  write_kubeconfig "${RUN_DIR}/kubelet.kubeconfig" kubelet
+  write_kubeconfig "${RUN_DIR}/kube-proxy.kubeconfig" kube-proxy
 
   start_etcd
   wait_until etcd 60 "etcd health" etcd_healthy
@@ -427,6 +461,7 @@ cmd_up() {
   wait_until kwok 60 "nodes mgmt-0 and worker-0 Ready" nodes_ready
   wait_until kube-controller-manager 60 "the default ServiceAccount" default_service_account
   healthy || fail "" "a component exited during start-up"
+  start_real_node || fail "" "the real node ${REAL_NODE_NAME} did not come up"
   log "cluster up in $(($(now) - started))s; logs in ${RUN_DIR}"
   printf 'KUBECONFIG=%s\n' "$KUBECONFIG_PATH"
 }
@@ -473,9 +508,11 @@ cmd_down() {
     log "no cluster in ${RUN_DIR}"
     return
   fi
-  stop_all
+  local status=0
+  stop_all || status=$?
   rm -rf "$RUN_DIR"
   log "stopped and removed ${RUN_DIR}"
+  return "$status"
 }
 
 cmd_status() {
@@ -494,6 +531,7 @@ cmd_status() {
     printf '%-24s failing\n' readyz
     state=1
   fi
+  real_node status || state=1
   printf 'KUBECONFIG=%s\n' "$KUBECONFIG_PATH"
   return "$state"
 }
@@ -502,25 +540,35 @@ usage() {
   local me
   me="$(basename "$0")"
   cat <<USAGE
-Usage: ${me} up|down|env|status|build|pause|resume|kill|restart|--help
+Usage: ${me} up|down|env|status|build|pause|resume|kill|restart|real-node|--help
 
 A Kubernetes ${KUBERNETES_VERSION} control plane on 127.0.0.1 for the e2e tests: etcd ${ETCD_VERSION}, kube-apiserver,
 kube-controller-manager, kube-scheduler and KWOK ${KWOK_VERSION}, with fake nodes mgmt-0 (labelled
 node-role.nokube.io/management=true) and worker-0. Versions are pinned in scripts/test-cluster.versions.
+Where the machine can (root; Debian's runc containerd umoci containernetworking-plugins socat busybox-static gcc),
+also a real node ${REAL_NODE_NAME} (containerd, kubelet, kube-proxy; scripts/real-node.sh), labelled and tainted
+node.simple-gitops.io/real=true:NoSchedule so that only pods tolerating the taint run there.
 
   up       build what is missing into ${CACHE_ROOT} (the first build takes ~15 min on 2 cores),
            start the cluster on free ports, wait until it is ready, print KUBECONFIG=... on stdout.
-           A healthy cluster already running from the run directory is reported and left alone.
-  down     stop exactly the processes named by the pid files, then remove the run directory
+           A healthy cluster already running from the run directory is reported and left alone (its real node
+           is started if it is missing).
+  down     take the real node down and check the host is as it found it (exit 3 if not), stop exactly the
+           processes named by the pid files, then remove the run directory
   env      print KUBECONFIG=...  (export "\$(${me} env)")
-  status   print each component up or down and the kubeconfig path; exit 1 unless all are up
+  status   print each component up or down, the real node's state (or why this machine cannot run one) and the
+           kubeconfig path; exit 1 unless all are up
   build    only build and cache the binaries
   pause|resume COMPONENT   freeze (SIGSTOP) or thaw (SIGCONT) etcd or kube-apiserver, for the fault tests
   kill|restart COMPONENT   kill -9 etcd or kube-apiserver, or start it again with its flags and wait until ready
+  real-node check|up|down|status|import ARCHIVE REF...|snapshot|audit
+           the real node alone: whether this machine can run it, start or stop it, import an image built by
+           scripts/images/build.sh, print the host state it touches, compare that with before its last up
 
 Environment:
   SIMPLE_GITOPS_CLUSTER_DIR  run directory: pid files, <component>.log, certificates, kubeconfig
                              (now ${RUN_DIR})
+  SIMPLE_GITOPS_REAL_NODE=0  no real node, even where the machine could run one
   XDG_CACHE_HOME             binaries are cached under \${XDG_CACHE_HOME:-\$HOME/.cache}/simple-gitops
 USAGE
 }
@@ -535,6 +583,11 @@ up | down)
 env) printf 'KUBECONFIG=%s\n' "$KUBECONFIG_PATH" ;;
 status) cmd_status ;;
 build) build_all ;;
+real-node)
+  lock 9 "${RUN_DIR}.lock" "another up or down in ${RUN_DIR}"
+  shift
+  real_node "$@"
+  ;;
 pause | resume | kill | restart)
   lock 9 "${RUN_DIR}.lock" "another up or down in ${RUN_DIR}"
   cmd_fault "$1" "${2:-}"
