@@ -3,12 +3,11 @@ import { basename, dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LruCache } from "../../common/lru.js";
 import { normalizeDir } from "../../common/repo-path.js";
+import { DesiredSetError } from "./errors.js";
 import type { DesiredFile, FileFailure } from "./files.js";
 import { DEFAULT_KUSTOMIZE_OPTIONS, type KustomizeOptions, kustomizeBuild } from "./kustomize/build.js";
 import { kustomizationFileIn } from "./kustomize/closure.js";
-import { KustomizeError } from "./kustomize/errors.js";
 import { KUSTOMIZATION_NAMES } from "./kustomize/references.js";
-import { RenderError } from "./render/errors.js";
 import { formatMiB, type ParsedFile, parseManifests } from "./render/parse.js";
 import type { ConfigFile, SourcedObject } from "./render/types.js";
 
@@ -112,7 +111,7 @@ export async function buildDesiredSet(
     } catch (error: unknown) {
       failures.push({
         path: file.path,
-        ...(error instanceof RenderError
+        ...(error instanceof DesiredSetError
           ? { error: error.reason, code: error.code }
           : { error: (error as Error).message }),
       });
@@ -153,8 +152,7 @@ async function buildKustomized(
 
 /** kustomizeFailure is a kustomize or parse error as the failure of the file it names. */
 function kustomizeFailure(error: unknown): FileFailure {
-  if (error instanceof KustomizeError || error instanceof RenderError)
-    return { path: error.subject, code: error.code, error: error.reason };
+  if (error instanceof DesiredSetError) return { path: error.subject, code: error.code, error: error.reason };
   throw error;
 }
 

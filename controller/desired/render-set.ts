@@ -1,11 +1,11 @@
 import type { KubeObject } from "../../kube/objects.js";
 import type { ServiceConfig } from "../config/types.js";
 import { buildDesiredSet, type ParseCache } from "./desired-set.js";
+import { DesiredSetError } from "./errors.js";
 import type { DesiredFile, FileFailure } from "./files.js";
 import type { KustomizeOptions } from "./kustomize/build.js";
 import type { BootstrapDecision } from "./release-probe.js";
 import { type ReleaseProbe, ReleaseProbeError } from "./release-probe.js";
-import { RenderError } from "./render/errors.js";
 import { renderService, serviceConfigMapName } from "./render/render.js";
 import type { SourcedObject } from "./render/types.js";
 
@@ -76,7 +76,7 @@ export async function renderDesiredSet(
     });
     return { objects, failures: [], bootstrap };
   } catch (error: unknown) {
-    if (!(error instanceof RenderError)) throw error;
+    if (!(error instanceof DesiredSetError)) throw error;
     return { objects: [], failures: [{ path: error.subject, error: error.reason, code: error.code }] };
   }
 }

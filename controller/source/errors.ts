@@ -1,5 +1,5 @@
 import { GitOpsError } from "../../common/errors.js";
-import type { KustomizeErrorCode } from "../desired/kustomize/errors.js";
+import type { KustomizeErrorCode } from "../desired/errors.js";
 
 /** SourceErrorCode is the closed set of reasons a source can fail a repository or a service. */
 export type SourceErrorCode =

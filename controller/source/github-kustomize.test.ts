@@ -11,8 +11,8 @@ import {
 } from "../../test/github-server/harness.js";
 import { rejection } from "../../test/kustomize-support.js";
 import { FAST_RETRY, okService } from "../../test/source-support.js";
+import type { DesiredSetError } from "../desired/errors.js";
 import { DEFAULT_KUSTOMIZE_OPTIONS, kustomizeBuild } from "../desired/kustomize/build.js";
-import type { KustomizeError } from "../desired/kustomize/errors.js";
 import { createGitHubSource, type GitHubSourceOptions } from "./github.js";
 import type { KnownState, PollRequest, SourceService } from "./source.js";
 
@@ -197,7 +197,7 @@ describe("GitHub source: a kustomize service's files are its build's closure", (
     const names = [...built.text.matchAll(/^ {2}name: (\S+)$/gm)].map((match) => match[1]).sort();
     expect(names).toEqual(["prod-base-1", "prod-base-2", expect.stringMatching(/^prod-settings-/)]);
     expect(built.text).toContain('version: "8"');
-    const refused = await rejection<KustomizeError>(
+    const refused = await rejection<DesiredSetError>(
       kustomizeBuild("overlays/dev", okService(result, "dev").files, DEFAULT_KUSTOMIZE_OPTIONS),
     );
     expect([refused.code, refused.message]).toEqual(["E_KUSTOMIZE_REMOTE", expect.stringContaining(REMOTE)]);

@@ -1,7 +1,7 @@
 import { basename, posix } from "node:path";
 import { normalizeDir } from "../../common/repo-path.js";
+import { isKustomizeError } from "../desired/errors.js";
 import { kustomizationFileIn, kustomizeClosure } from "../desired/kustomize/closure.js";
-import { KustomizeError } from "../desired/kustomize/errors.js";
 import { KUSTOMIZATION_NAMES } from "../desired/kustomize/references.js";
 import { SourceError } from "./errors.js";
 import type { BlobsRead } from "./github-blobs.js";
@@ -209,7 +209,7 @@ function closureFailure(repository: string, service: SourceService, error: unkno
     error: cause,
   });
   if (error instanceof SourceError) return fail(error);
-  if (!(error instanceof KustomizeError)) throw error;
+  if (!isKustomizeError(error)) throw error;
   return fail(
     new SourceError(error.code, error.message, { repository, services: [service.name] }, { cause: error }),
   );

@@ -5,8 +5,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunCommand, runProcess } from "../../../common/run.js";
 import { rejection, webDeployment } from "../../../test/kustomize-support.js";
+import type { DesiredSetError } from "../errors.js";
 import { type KustomizeOptions, kustomizeBuild, MAX_BUILD_OUTPUT_BYTES } from "./build.js";
-import type { KustomizeError } from "./errors.js";
 import type { NetworkSandbox } from "./sandbox.js";
 
 // Real kubectl (the one the controller runs), real processes, a real temporary directory per test.
@@ -155,7 +155,7 @@ describe("kustomizeBuild", () => {
   it("refuses a remote base before running anything, naming the file, the entry, the URL and the switch", async () => {
     const { run, calls } = recording();
     const url = "github.com/org/repo//deploy?ref=v1";
-    const error = await rejection<KustomizeError>(
+    const error = await rejection<DesiredSetError>(
       kustomizeBuild(
         "overlays/dev",
         files({ ...overlayRepo, "overlays/dev/kustomization.yaml": `resources: [../../base, "${url}"]\n` }),
@@ -227,7 +227,7 @@ describe("kustomizeBuild", () => {
       ].join("\n"),
       "svc/fn.sh": `#!/bin/sh\ntouch ${marker}\ncat\n`,
     };
-    const error = await rejection<KustomizeError>(kustomizeBuild("svc", files(tree), options()));
+    const error = await rejection<DesiredSetError>(kustomizeBuild("svc", files(tree), options()));
     expect(error.code).toBe("E_KUSTOMIZE_INVALID");
     expect(error.reason).toContain(
       'document 1 (Evil): apiVersion "example.com/v1": only kustomize\'s builtin plugins run',
@@ -244,7 +244,7 @@ describe("kustomizeBuild", () => {
   });
 
   it("fails with kustomize's own message, in repository paths, naming the kustomization", async () => {
-    const error = await rejection<KustomizeError>(
+    const error = await rejection<DesiredSetError>(
       kustomizeBuild(
         "overlays/dev",
         files({
@@ -267,7 +267,7 @@ describe("kustomizeBuild", () => {
     const slow = join(scratch, "slow-kubectl");
     await writeFile(slow, "#!/bin/sh\nexec sleep 30\n");
     await chmod(slow, 0o755);
-    const error = await rejection<KustomizeError>(
+    const error = await rejection<DesiredSetError>(
       kustomizeBuild("svc", files({ "svc/kustomization.yaml": "" }), options({ bin: slow, timeoutMs: 200 })),
     );
     expect(error.code).toBe("E_KUSTOMIZE_BUILD");
@@ -297,7 +297,7 @@ describe("kustomizeBuild", () => {
   });
 
   it("stops a build whose output passes the budget", async () => {
-    const error = await rejection<KustomizeError>(
+    const error = await rejection<DesiredSetError>(
       kustomizeBuild("svc", files({ "svc/kustomization.yaml": "" }), options({ bin: "yes" })),
     );
     expect(error.reason).toBe(
@@ -306,7 +306,7 @@ describe("kustomizeBuild", () => {
   });
 
   it("says when kubectl cannot be started", async () => {
-    const error = await rejection<KustomizeError>(
+    const error = await rejection<DesiredSetError>(
       kustomizeBuild(
         "svc",
         files({ "svc/kustomization.yaml": "" }),

@@ -10,9 +10,9 @@ import {
   runProcess,
 } from "../../../common/run.js";
 import type { Config } from "../../config/types.js";
+import { DesiredSetError } from "../errors.js";
 import { formatMiB, MAX_EXPANDED_BYTES_PER_FILE } from "../render/parse.js";
 import { walkKustomization } from "./closure.js";
-import { KustomizeError } from "./errors.js";
 import { withCheckout } from "./materialise.js";
 import { kustomizeMessage } from "./message.js";
 import { createNetworkSandbox, type NetworkSandbox } from "./sandbox.js";
@@ -94,11 +94,11 @@ export async function kustomizeBuild(
 ): Promise<BuiltSet> {
   const texts = new Map(files.map((file) => [file.path, file.content]));
   const closure = await walkKustomization(dir, files, async (path) => texts.get(path) ?? "");
-  if (!closure) throw new KustomizeError("E_KUSTOMIZE_INVALID", dir, "the directory holds no kustomization");
+  if (!closure) throw new DesiredSetError("E_KUSTOMIZE_INVALID", dir, "the directory holds no kustomization");
   const { root } = closure;
   if (closure.remote.length > 0 && !options.allowRemote) {
     const refs = closure.remote.map((ref) => `${ref.file}: ${ref.field}: ${ref.url}`);
-    throw new KustomizeError(
+    throw new DesiredSetError(
       "E_KUSTOMIZE_REMOTE",
       closure.remote[0]?.file ?? root,
       `remote bases, resources and files are not fetched (${refs.join("; ")}); nothing of the service was applied. Vendor them into the repository, or set \`allow_remote_bases: true\` in the config to let kustomize fetch them.`,
@@ -125,7 +125,7 @@ export async function kustomizeBuild(
     });
     const failure = describeFailure(result, options);
     if (failure !== undefined)
-      throw new KustomizeError(
+      throw new DesiredSetError(
         "E_KUSTOMIZE_BUILD",
         root,
         `kustomize build failed: ${kustomizeMessage(failure, checkout)}`,

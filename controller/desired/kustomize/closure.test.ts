@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rejection } from "../../../test/kustomize-support.js";
+import type { DesiredSetError } from "../errors.js";
 import { aliasBomb } from "../render/hostile-yaml.js";
 import {
   kustomizeClosure,
@@ -7,7 +8,6 @@ import {
   MAX_KUSTOMIZATIONS,
   walkKustomization,
 } from "./closure.js";
-import type { KustomizeError } from "./errors.js";
 
 /** repo is a repository's tree as the source lists it, and a reader that records what was read. */
 function repo(files: Record<string, string>) {
@@ -490,7 +490,7 @@ describe("kustomizeClosure", () => {
     ],
   ])("refuses %s, naming the file and the entry", async (_name, tree, message) => {
     const r = repo({ "svc/a.yaml": cm, ...tree });
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.code).toBe("E_KUSTOMIZE_INVALID");
     expect(error.message).toContain(message);
   });
@@ -542,7 +542,7 @@ describe("kustomizeClosure", () => {
     ["an absolute directory", "resources: [/tmp]", 'resources[0]: "/tmp" is outside the repository'],
   ])("refuses %s, naming the file and the entry", async (_name, line, named) => {
     const r = repo({ "svc/kustomization.yaml": k([line]) });
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.code).toBe("E_KUSTOMIZE_INVALID");
     expect(error.message).toContain(`svc/kustomization.yaml: ${named}`);
   });
@@ -552,7 +552,7 @@ describe("kustomizeClosure", () => {
       "a/kustomization.yaml": k(["resources: [../b]"]),
       "b/kustomization.yaml": k(["resources: [../a]"]),
     });
-    const error = await rejection<KustomizeError>(kustomizeClosure("a", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("a", r.entries, r.readText));
     expect(error.code).toBe("E_KUSTOMIZE_INVALID");
     expect(error.message).toBe(
       'b/kustomization.yaml: resources[0]: "../a" makes a cycle (a/kustomization.yaml → b/kustomization.yaml → a/kustomization.yaml)',
@@ -561,9 +561,9 @@ describe("kustomizeClosure", () => {
 
   it("refuses a kustomization that names its own directory", async () => {
     const r = repo({ "a/kustomization.yaml": k(["resources: [.]"]) });
-    expect((await rejection<KustomizeError>(kustomizeClosure("a", r.entries, r.readText))).message).toContain(
-      "makes a cycle",
-    );
+    expect(
+      (await rejection<DesiredSetError>(kustomizeClosure("a", r.entries, r.readText))).message,
+    ).toContain("makes a cycle");
   });
 
   it("refuses bases nested deeper than the bound", async () => {
@@ -571,7 +571,7 @@ describe("kustomizeClosure", () => {
     for (let i = 0; i <= MAX_KUSTOMIZATION_DEPTH + 1; i++)
       files[`l${i}/kustomization.yaml`] = k([`resources: [../l${i + 1}]`]);
     const r = repo(files);
-    const error = await rejection<KustomizeError>(kustomizeClosure("l0", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("l0", r.entries, r.readText));
     expect(error.message).toContain(`deeper than ${MAX_KUSTOMIZATION_DEPTH} levels`);
     // The service's own kustomization, then MAX_KUSTOMIZATION_DEPTH levels of bases under it.
     expect(r.reads.length).toBe(MAX_KUSTOMIZATION_DEPTH + 1);
@@ -585,7 +585,7 @@ describe("kustomizeClosure", () => {
     };
     for (let i = 0; i < MAX_KUSTOMIZATIONS; i++) files[`b${i}/kustomization.yaml`] = k(["resources: []"]);
     const r = repo(files);
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.message).toContain(`at most ${MAX_KUSTOMIZATIONS} kustomizations`);
     expect(r.reads.length).toBe(MAX_KUSTOMIZATIONS);
   });
@@ -594,7 +594,7 @@ describe("kustomizeClosure", () => {
     const r = repo({
       "svc/kustomization.yaml": k(["helmCharts: [{name: redis, repo: https://charts.example.com}]"]),
     });
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.code).toBe("E_KUSTOMIZE_INVALID");
     expect(error.message).toMatch(/^svc\/kustomization\.yaml: helmCharts: helm charts are not supported/);
   });
@@ -603,14 +603,14 @@ describe("kustomizeClosure", () => {
   it("refuses an alias bomb in a kustomization without expanding it", async () => {
     const bomb = aliasBomb().replace("data: {bomb: *i}", "resources: *i");
     const r = repo({ "svc/kustomization.yaml": bomb });
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.code).toBe("E_KUSTOMIZE_INVALID");
     expect(error.message).toContain("nodes once aliases are expanded");
   });
 
   it("refuses a directory with two kustomization files", async () => {
     const r = repo({ "svc/kustomization.yaml": "", "svc/kustomization.yml": "" });
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.message).toContain("more than one kustomization file");
   });
 
@@ -619,7 +619,7 @@ describe("kustomizeClosure", () => {
       "svc/kustomization.yaml": k(["resources: [../base]"]),
       "base/kustomization.yaml": "resources: [\n",
     });
-    const error = await rejection<KustomizeError>(kustomizeClosure("svc", r.entries, r.readText));
+    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
     expect(error.message).toMatch(/^base\/kustomization\.yaml: invalid YAML/);
   });
 });

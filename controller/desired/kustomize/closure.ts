@@ -1,4 +1,4 @@
-import { KustomizeError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import { KUSTOMIZATION_NAMES } from "./references.js";
 import { type RemoteReference, walkFrom } from "./walk.js";
 
@@ -43,7 +43,7 @@ function fileIn(dir: string, files: ReadonlySet<string>): string | undefined {
     files.has(path),
   );
   if (found.length > 1)
-    throw new KustomizeError(
+    throw new DesiredSetError(
       "E_KUSTOMIZE_INVALID",
       dir === "" ? "." : dir,
       `more than one kustomization file (${found.join(", ")}); kustomize reads exactly one`,

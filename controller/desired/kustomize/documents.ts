@@ -1,7 +1,6 @@
 import yaml from "js-yaml";
-import { RenderError } from "../render/errors.js";
+import { DesiredSetError } from "../errors.js";
 import { MANIFEST_SCHEMA, measureExpanded } from "../render/parse.js";
-import { KustomizeError } from "./errors.js";
 import { isRecord, refusal } from "./fields.js";
 
 /**
@@ -14,7 +13,7 @@ export function loadDocuments(path: string, text: string): unknown[] {
     measureExpanded(path, docs);
     return docs;
   } catch (error: unknown) {
-    throw new KustomizeError("E_KUSTOMIZE_INVALID", path, yamlReason(error), { cause: error });
+    throw new DesiredSetError("E_KUSTOMIZE_INVALID", path, yamlReason(error), { cause: error });
   }
 }
 
@@ -45,6 +44,6 @@ export function inlineDocuments(
 
 /** yamlReason is why a YAML text could not be read: a budget passed, or js-yaml's reason. */
 export function yamlReason(error: unknown): string {
-  if (error instanceof RenderError) return error.reason;
+  if (error instanceof DesiredSetError) return error.reason;
   return `invalid YAML: ${error instanceof yaml.YAMLException ? error.reason : String(error)}`;
 }

@@ -1,4 +1,4 @@
-import { KustomizeError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 
 /**
  * ReferenceKind says how kustomize reads what an entry names: `target` a file or a directory (another
@@ -84,7 +84,7 @@ function listAt(value: unknown, field: string, file: string): readonly unknown[]
   return value;
 }
 
-function unknownField(file: string, field: string, key: string, table: FieldTable): KustomizeError {
+function unknownField(file: string, field: string, key: string, table: FieldTable): DesiredSetError {
   const meant = [...table.keys()].find((known) => known.toLowerCase() === key.toLowerCase());
   return refusal(
     file,
@@ -96,8 +96,8 @@ function unknownField(file: string, field: string, key: string, table: FieldTabl
 }
 
 /** refusal is the `E_KUSTOMIZE_INVALID` error of one field of a file. */
-export function refusal(file: string, field: string, reason: string): KustomizeError {
-  return new KustomizeError("E_KUSTOMIZE_INVALID", file, `${field}: ${reason}`);
+export function refusal(file: string, field: string, reason: string): DesiredSetError {
+  return new DesiredSetError("E_KUSTOMIZE_INVALID", file, `${field}: ${reason}`);
 }
 
 /** isRecord says whether a parsed YAML value is a mapping. */

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
-import { KustomizeError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 
 /**
  * withCheckout writes `files` at their repository paths under a fresh private directory of `parent` (mode 0700,
@@ -30,6 +30,6 @@ export async function withCheckout<T>(
 function checkedPath(path: string): string {
   const normal = posix.normalize(path);
   if (path === "" || path.startsWith("/") || normal !== path || normal.split("/").includes(".."))
-    throw new KustomizeError("E_KUSTOMIZE_INVALID", path, "not a plain path inside the repository");
+    throw new DesiredSetError("E_KUSTOMIZE_INVALID", path, "not a plain path inside the repository");
   return path;
 }

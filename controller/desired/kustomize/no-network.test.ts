@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunCommand, runProcess } from "../../../common/run.js";
 import { rejection } from "../../../test/kustomize-support.js";
+import type { DesiredSetError } from "../errors.js";
 import { type KustomizeOptions, kustomizeBuild } from "./build.js";
-import type { KustomizeError } from "./errors.js";
 import { createNetworkSandbox, type NetworkSandbox } from "./sandbox.js";
 
 // A real HTTP server on 127.0.0.1, which Go's HTTP client reaches whatever the proxy settings say, and real
@@ -210,7 +210,7 @@ async function unguardedRun(tree: Record<string, string>, sandbox: NetworkSandbo
 describe("a kustomize build opens no socket", () => {
   it.each(Object.entries(CASES))("refuses %s before kustomize runs", async (_name, each) => {
     // Outside the sandbox: the walk alone must stop it.
-    const error = await rejection<KustomizeError>(
+    const error = await rejection<DesiredSetError>(
       kustomizeBuild("svc", files(each.tree(`${base}/x`)), options({ sandbox: unsandboxed })),
     );
     expect(connections).toBe(0);

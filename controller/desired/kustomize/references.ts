@@ -1,7 +1,7 @@
 import yaml from "js-yaml";
+import { DesiredSetError } from "../errors.js";
 import { MANIFEST_SCHEMA, measureExpanded } from "../render/parse.js";
 import { yamlReason } from "./documents.js";
-import { KustomizeError } from "./errors.js";
 import {
   type FieldTable,
   type FieldWalk,
@@ -108,14 +108,18 @@ export function parseKustomization(path: string, text: string): Record<string, u
     doc = yaml.load(text, { schema: MANIFEST_SCHEMA, filename: path });
     measureExpanded(path, [doc]);
   } catch (error: unknown) {
-    throw new KustomizeError("E_KUSTOMIZE_INVALID", path, yamlReason(error), { cause: error });
+    throw new DesiredSetError("E_KUSTOMIZE_INVALID", path, yamlReason(error), { cause: error });
   }
   if (doc === null || doc === undefined) return {};
   if (!isRecord(doc))
-    throw new KustomizeError("E_KUSTOMIZE_INVALID", path, "expected a mapping (a kustomization), got a list");
+    throw new DesiredSetError(
+      "E_KUSTOMIZE_INVALID",
+      path,
+      "expected a mapping (a kustomization), got a list",
+    );
   for (const field of HELM_FIELDS)
     if (doc[field] !== undefined)
-      throw new KustomizeError(
+      throw new DesiredSetError(
         "E_KUSTOMIZE_INVALID",
         path,
         `${field}: helm charts are not supported (kustomize would run helm and fetch charts); render the chart into the repository instead`,

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
+import { DesiredSetError } from "../errors.js";
 import { inlineDocuments, loadDocuments } from "./documents.js";
-import { KustomizeError } from "./errors.js";
 import type { Reference } from "./fields.js";
 import { pluginConfigReferences } from "./plugin-configs.js";
 import { kustomizationReferences, parseKustomization } from "./references.js";
@@ -202,6 +202,6 @@ function resolve(dir: string, value: string): string | undefined {
   return joined === "." ? "" : joined;
 }
 
-function invalid(file: string, reason: string): KustomizeError {
-  return new KustomizeError("E_KUSTOMIZE_INVALID", file, reason);
+function invalid(file: string, reason: string): DesiredSetError {
+  return new DesiredSetError("E_KUSTOMIZE_INVALID", file, reason);
 }

@@ -1,4 +1,4 @@
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import { sourcePaths } from "./own-objects.js";
 import { kindKey, type ScopeLookup } from "./scope.js";
 import { describeRef, type KubeObject, refOf } from "./types.js";
@@ -61,7 +61,7 @@ export function checkNamespaces(
       ...(allowed ? [`namespaces: ${[...allowed].join(", ")}`] : []),
       `cluster_kinds: ${clusterKinds && clusterKinds.length > 0 ? clusterKinds.join(", ") : "none"}`,
     ];
-    throw new RenderError(
+    throw new DesiredSetError(
       "E_NAMESPACE_NOT_ALLOWED",
       sourcePaths(refused.map((r) => r.object)),
       `${refused.map((r) => `${describeRef(refOf(r.object))} refused: ${r.why}`).join("; ")} (allowed ${limits.join("; ")}); nothing was applied`,

@@ -1,4 +1,4 @@
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import { sourcePaths } from "./own-objects.js";
 import { BUILT_IN_GROUPS, crdKind } from "./scope.js";
 import { describeRef, type KubeObject, refOf } from "./types.js";
@@ -15,7 +15,7 @@ export function checkCrdGroups(objects: readonly KubeObject[]): void {
     return crd !== undefined && BUILT_IN_GROUPS.has(crd.group);
   });
   if (refused.length === 0) return;
-  throw new RenderError(
+  throw new DesiredSetError(
     "E_CRD_RESERVED_GROUP",
     sourcePaths(refused),
     `${refused

@@ -1,6 +1,5 @@
 export { checkNamespaces, type NamespacePolicy } from "./allowlist.js";
 export { bootstrapScript, commandWrapper } from "./bootstrap-script.js";
-export { RenderError, type RenderErrorCode } from "./errors.js";
 export { type ParsedFile, parseManifests } from "./parse.js";
 export { type RenderInput, renderService, serviceConfigMapName } from "./render.js";
 export { sortForApply } from "./sort.js";

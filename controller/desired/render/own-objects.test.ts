@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildInstall } from "../../../install/build-install.js";
 import { parseConfig } from "../../config/load.js";
 import { parseConfigYaml } from "../../config/parse-yaml.js";
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import {
   LEASE_NAME,
   resolveInstallNamespace,
@@ -30,15 +30,15 @@ function render(yamlText: string, overrides: Partial<RenderInput> = {}): KubeObj
   });
 }
 
-function refusal(run: () => unknown): RenderError {
+function refusal(run: () => unknown): DesiredSetError {
   let caught: unknown;
   try {
     run();
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(RenderError);
-  return caught as RenderError;
+  expect(caught).toBeInstanceOf(DesiredSetError);
+  return caught as DesiredSetError;
 }
 
 const deployment = (podSpec: string) => `
@@ -264,7 +264,7 @@ describe("checkOwnObjects (through renderService)", () => {
       expect(
         () => checkOwnObjects([object], namespace, scopeLookup([])),
         `${object.kind} ${object.metadata.name}`,
-      ).toThrow(RenderError);
+      ).toThrow(DesiredSetError);
     }
   });
 

@@ -6,7 +6,7 @@ import {
   podSpecOf,
   secretReferencePath,
 } from "../../../kube/pod-spec.js";
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import {
   APPLY_ROLE_NAME,
   CONFIG_MAP_NAME,
@@ -47,7 +47,7 @@ export function checkOwnObjects(
     if (why) refusals.push({ object, why });
   }
   if (refusals.length === 0) return;
-  throw new RenderError(
+  throw new DesiredSetError(
     "E_OWN_OBJECT",
     sourcePaths(refusals.map((r) => r.object)),
     `${refusals.map((r) => `${describeRef(refOf(r.object))}: ${r.why}`).join("; ")}; nothing was applied`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import { aliasBomb } from "./hostile-yaml.js";
 import { MAX_EXPANDED_BYTES_PER_FILE, MAX_NODES_PER_FILE, parseManifests } from "./parse.js";
 
@@ -104,9 +104,9 @@ describe("parseManifests", () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(RenderError);
-    expect((caught as RenderError).code).toBe(code);
-    expect((caught as RenderError).message).toMatch(message);
+    expect(caught).toBeInstanceOf(DesiredSetError);
+    expect((caught as DesiredSetError).code).toBe(code);
+    expect((caught as DesiredSetError).message).toMatch(message);
   });
 
   it("reads YAML as Kubernetes does: the 1.2 core schema with merge keys, so a date stays a string", () => {
@@ -144,19 +144,19 @@ describe("parseManifests", () => {
       const text = aliasBomb();
       expect(text.length).toBeLessThan(500);
       const caught = refusal("svc/bomb.yaml", text);
-      expect(caught).toBeInstanceOf(RenderError);
-      expect((caught as RenderError).code).toBe("E_MANIFEST_TOO_LARGE");
-      expect((caught as RenderError).subject).toBe("svc/bomb.yaml");
-      expect((caught as RenderError).message).toContain("svc/bomb.yaml: refused");
-      expect((caught as RenderError).message).toContain(MAX_NODES_PER_FILE.toLocaleString("en-US"));
-      expect((caught as RenderError).message).toContain("node budget per file");
+      expect(caught).toBeInstanceOf(DesiredSetError);
+      expect((caught as DesiredSetError).code).toBe("E_MANIFEST_TOO_LARGE");
+      expect((caught as DesiredSetError).subject).toBe("svc/bomb.yaml");
+      expect((caught as DesiredSetError).message).toContain("svc/bomb.yaml: refused");
+      expect((caught as DesiredSetError).message).toContain(MAX_NODES_PER_FILE.toLocaleString("en-US"));
+      expect((caught as DesiredSetError).message).toContain("node budget per file");
     });
 
     it("refuses a cycle (an alias inside its own anchor), which expands forever", () => {
       const text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop}\ndata: &d {self: *d}\n";
       const caught = refusal("svc/loop.yaml", text);
-      expect((caught as RenderError).code).toBe("E_MANIFEST_TOO_LARGE");
-      expect((caught as RenderError).message).toContain("svc/loop.yaml");
+      expect((caught as DesiredSetError).code).toBe("E_MANIFEST_TOO_LARGE");
+      expect((caught as DesiredSetError).message).toContain("svc/loop.yaml");
     });
 
     it("refuses a long string aliased many times, by the size budget", () => {
@@ -171,9 +171,9 @@ describe("parseManifests", () => {
       ].join("\n");
       expect(text.length).toBeLessThan(2 * big.length);
       const caught = refusal("svc/wide.yaml", text);
-      expect((caught as RenderError).code).toBe("E_MANIFEST_TOO_LARGE");
-      expect((caught as RenderError).message).toContain("32 MiB");
-      expect((caught as RenderError).message).toContain("size budget per file");
+      expect((caught as DesiredSetError).code).toBe("E_MANIFEST_TOO_LARGE");
+      expect((caught as DesiredSetError).message).toContain("32 MiB");
+      expect((caught as DesiredSetError).message).toContain("size budget per file");
     });
 
     it("still reads anchors, aliases and merge keys under the budget, and measures them expanded", () => {

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import yaml from "js-yaml";
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import type { ConfigFile, KubeObject, SourcedObject } from "./types.js";
 
 // js-yaml's default schema is YAML 1.1's, where `2024-01-01` becomes a Date and is applied as a timestamp string.
@@ -50,7 +50,7 @@ export function parseManifests(path: string, text: string): ParsedFile {
     const line = error instanceof yaml.YAMLException ? error.mark?.line : undefined;
     const where = line === undefined ? "" : ` (document ${documentIndexAt(text, line)}, line ${line + 1})`;
     const reason = error instanceof yaml.YAMLException ? error.reason : String(error);
-    throw new RenderError("E_MANIFEST_PARSE", path, `invalid YAML${where}: ${reason}`, { cause: error });
+    throw new DesiredSetError("E_MANIFEST_PARSE", path, `invalid YAML${where}: ${reason}`, { cause: error });
   }
   // Before anything walks the documents: an alias bomb is refused here, having cost only its (small) parse.
   const expanded = measureExpanded(path, docs);
@@ -68,7 +68,7 @@ function parseJson(path: string, text: string): ParsedFile {
   try {
     value = JSON.parse(text);
   } catch (error: unknown) {
-    throw new RenderError("E_MANIFEST_PARSE", path, `invalid JSON: ${(error as Error).message}`, {
+    throw new DesiredSetError("E_MANIFEST_PARSE", path, `invalid JSON: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -97,7 +97,7 @@ function isList(object: KubeObject): boolean {
 }
 
 function validate(path: string, doc: unknown, where: string): KubeObject {
-  const fail = (message: string) => new RenderError("E_MANIFEST_INVALID", path, `${where}: ${message}`);
+  const fail = (message: string) => new DesiredSetError("E_MANIFEST_INVALID", path, `${where}: ${message}`);
   if (!isRecord(doc))
     throw fail(`expected a Kubernetes object, got ${Array.isArray(doc) ? "a list" : typeof doc}`);
   if (typeof doc.apiVersion !== "string" || doc.apiVersion === "") throw fail("missing apiVersion");
@@ -140,14 +140,14 @@ export function measureExpanded(path: string, docs: readonly unknown[]): Expande
       }
     } else bytes += String(value).length;
     if (nodes > MAX_NODES_PER_FILE) {
-      throw new RenderError(
+      throw new DesiredSetError(
         "E_MANIFEST_TOO_LARGE",
         path,
         `refused: more than ${MAX_NODES_PER_FILE.toLocaleString("en-US")} nodes once aliases are expanded (the node budget per file); an alias bomb, or a file to split`,
       );
     }
     if (bytes > MAX_EXPANDED_BYTES_PER_FILE) {
-      throw new RenderError(
+      throw new DesiredSetError(
         "E_MANIFEST_TOO_LARGE",
         path,
         `refused: more than ${formatMiB(MAX_EXPANDED_BYTES_PER_FILE)} once aliases are expanded (the size budget per file)`,

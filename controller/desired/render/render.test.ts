@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RenderError } from "./errors.js";
+import { DesiredSetError } from "../errors.js";
 import { parseManifests } from "./parse.js";
 import { type RenderInput, renderService } from "./render.js";
 import { BOOTSTRAP_CONTAINER } from "./stateless.js";
@@ -172,15 +172,15 @@ describe("renderService", () => {
     expect(given).toEqual(before);
   });
 
-  function refusal(run: () => unknown): RenderError {
+  function refusal(run: () => unknown): DesiredSetError {
     let caught: unknown;
     try {
       run();
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(RenderError);
-    return caught as RenderError;
+    expect(caught).toBeInstanceOf(DesiredSetError);
+    return caught as DesiredSetError;
   }
 
   const ALL_CLUSTER_KINDS = ["ClusterRole", "CustomResourceDefinition", "example.com/Widget"];

@@ -1,6 +1,6 @@
+import { DesiredSetError } from "../errors.js";
 import { checkNamespaces, type NamespacePolicy } from "./allowlist.js";
 import { checkCrdGroups } from "./crd-groups.js";
-import { RenderError } from "./errors.js";
 import { DEFAULT_INSTALL_NAMESPACE } from "./own-names.js";
 import { checkOwnObjects } from "./own-objects.js";
 import { scopeLookup } from "./scope.js";
@@ -94,7 +94,7 @@ function withServiceConfigMap(sourced: SourcedObject[], input: RenderInput): Sou
   const data: Record<string, string> = {};
   for (const file of input.configFiles) {
     if (data[file.name] !== undefined) {
-      throw new RenderError("E_CONFIG_CONFLICT", file.path, `two config files are named ${file.name}`);
+      throw new DesiredSetError("E_CONFIG_CONFLICT", file.path, `two config files are named ${file.name}`);
     }
     data[file.name] = file.text;
   }
@@ -119,7 +119,7 @@ function withServiceConfigMap(sourced: SourcedObject[], input: RenderInput): Sou
   for (const key of Object.keys(data)) {
     // A rendered ConfigMap already carries the files; only a different value is a real conflict.
     if (own[key] !== undefined && own[key] !== data[key]) {
-      throw new RenderError(
+      throw new DesiredSetError(
         "E_CONFIG_CONFLICT",
         existing.path,
         `ConfigMap ${name} sets key ${key}, which config file ${key} also provides`,
@@ -152,7 +152,7 @@ function assertUnique(sourced: SourcedObject[]): void {
     const key = refKey(ref);
     const first = seen.get(key);
     if (first !== undefined) {
-      throw new RenderError(
+      throw new DesiredSetError(
         "E_MANIFEST_INVALID",
         path,
         `${describeRef(ref)} is also defined in ${first}; an object can be defined once per service`,
