@@ -1,20 +1,11 @@
 import { spawn } from "node:child_process";
 import { childEnv } from "./child-env.js";
+import { createGroupStopper } from "./process-group.js";
+import { collectOutput } from "./run-output.js";
+import { type RunResult, runResult, spawnFailure } from "./run-result.js";
 import { timerDelay } from "./timer-delay.js";
 
-/** RunResult is what a finished (or never started) process gave back. */
-export interface RunResult {
-  /** exitCode is undefined when the process never started or was killed. */
-  exitCode?: number;
-  stdout: string;
-  stderr: string;
-  /** spawnError is set ("ENOENT", "EACCES", …) when the binary could not be started at all. */
-  spawnError?: string;
-  /** timedOut is true when the run outlived its `timeoutMs` and its process group was killed. */
-  timedOut?: boolean;
-  /** stdoutOverflow is true when stdout passed `maxStdoutBytes`: the group was killed and stdout is cut short. */
-  stdoutOverflow?: boolean;
-}
+export type { RunResult } from "./run-result.js";
 
 /** RunOptions tune one run: stdin, the child's environment, and when to give up. */
 export interface RunOptions {
@@ -66,113 +57,77 @@ export const runProcess: RunCommand = (file, args, opts = {}) => {
       env: opts.env ?? childEnv(process.env),
       stdio: ["pipe", "pipe", "pipe"],
     });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stdoutOverflow = false;
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (stdoutOverflow) return;
-      stdoutBytes += chunk.length;
-      if (opts.maxStdoutBytes !== undefined && stdoutBytes > opts.maxStdoutBytes) {
-        stdoutOverflow = true;
-        stopGroup();
-      } else stdout.push(chunk);
+    const group = createGroupStopper(child, {
+      graceMs: KILL_GRACE_MS,
+      giveUpMs: GIVE_UP_MS,
+      onGiveUp: () => finish(),
     });
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    // A child that exits without reading its stdin makes the write fail with EPIPE; its exit says what happened.
-    child.stdin.on("error", () => undefined);
-
-    const timers: NodeJS.Timeout[] = [];
-    let killing = false;
-    let timedOut = false;
-    let exited = false;
+    const output = collectOutput(child, opts.maxStdoutBytes, () => group.stop());
+    const deadline = startDeadline(timeoutMs, () => group.stop());
+    const onAbort = () => group.stop();
     let exitCode: number | undefined;
+    let leftover: NodeJS.Timeout | undefined;
     let done = false;
-
-    const killGroup = (how: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, how);
-      } catch {
-        // ESRCH: the whole group is gone already.
-      }
-    };
-    const stopGroup = () => {
-      if (killing) return;
-      killing = true;
-      killGroup("SIGTERM");
-      // Never cleared, so what ignores SIGTERM dies even when the run is over; unref'd, so a group that is gone by
-      // then does not keep the controller alive.
-      setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS).unref();
-      // A process the kernel cannot kill (stuck in I/O) must not hang the run either.
-      timers.push(setTimeout(() => finish(), KILL_GRACE_MS + GIVE_UP_MS).unref());
-    };
-    const onAbort = () => stopGroup();
 
     function finish(spawnError?: NodeJS.ErrnoException) {
       if (done) return;
       done = true;
-      for (const timer of timers) clearTimeout(timer);
+      deadline.clear();
+      clearTimeout(leftover);
+      group.cancel();
       signal?.removeEventListener("abort", onAbort);
-      child.stdout.destroy();
-      child.stderr.destroy();
-      child.stdin.destroy();
+      for (const stream of [child.stdout, child.stderr, child.stdin]) stream.destroy();
       child.unref();
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const err = Buffer.concat(stderr).toString("utf8");
-      if (spawnError) {
-        resolve({
-          stdout: "",
-          stderr: err || spawnError.message,
-          spawnError: spawnError.code ?? spawnError.message,
-        });
-        return;
-      }
-      resolve({
-        ...(exitCode === undefined ? {} : { exitCode }),
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: timedOut
-          ? `${err}${err === "" || err.endsWith("\n") ? "" : "\n"}timed out after ${timeoutMs} ms`
-          : err,
-        ...(timedOut ? { timedOut: true } : {}),
-        ...(stdoutOverflow ? { stdoutOverflow: true } : {}),
-      });
+      if (signal?.aborted) return reject(signal.reason);
+      const out = output.read();
+      resolve(
+        spawnError
+          ? spawnFailure(out.stderr, spawnError)
+          : runResult({ ...out, exitCode, timedOut: deadline.past, timeoutMs }),
+      );
     }
 
-    const deadline =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            if (exited) return;
-            timedOut = true;
-            stopGroup();
-          }, timerDelay(timeoutMs));
-    if (deadline) timers.push(deadline);
     child.on("error", (error: NodeJS.ErrnoException) => {
       // Only a failed spawn leaves no pid; a failed kill of a running child is not an outcome of the run.
       if (child.pid === undefined) finish(error);
     });
     child.on("exit", (code) => {
-      exited = true;
       exitCode = code ?? undefined;
-      clearTimeout(deadline);
-      timers.push(
-        setTimeout(() => {
-          // Something the child started still holds its stdout or stderr: it is left over from this run.
-          stopGroup();
-          finish();
-        }, EXIT_DRAIN_MS),
-      );
+      deadline.clear();
+      leftover = setTimeout(() => {
+        // Something the child started still holds its stdout or stderr: it is left over from this run.
+        group.stop();
+        finish();
+      }, EXIT_DRAIN_MS);
     });
     child.on("close", () => finish());
-
+    // A child that exits without reading its stdin makes the write fail with EPIPE; its exit says what happened.
+    child.stdin.on("error", () => undefined);
     signal?.addEventListener("abort", onAbort, { once: true });
     child.stdin.end(opts.input ?? "");
   });
 };
+
+/**
+ * startDeadline calls `onPast` once `timeoutMs` has passed, unless cleared first (a child that exited is not timed
+ * out, however long its stdio stays open); without a timeout it never does.
+ */
+function startDeadline(timeoutMs: number | undefined, onPast: () => void) {
+  let past = false;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          past = true;
+          onPast();
+        }, timerDelay(timeoutMs));
+  return {
+    get past() {
+      return past;
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
 
 /** formatTimeout says a timeout the way messages name it: `300 s`, or `250 ms` when not whole seconds. */
 export function formatTimeout(ms: number): string {
