@@ -1,61 +1,18 @@
-import type { Logger } from "pino";
-import type { Applyer } from "../../applyers/applyer.js";
-import type { Clock, CronScheduler, Timers } from "../../common/clock.js";
-import { mapLimit } from "../../common/map-limit.js";
-import type { Config, ServiceConfig } from "../config/types.js";
 import { createParseCache } from "../desired/desired-set.js";
-import { kustomizeOptions } from "../desired/kustomize/build.js";
-import type { ReleaseProbe } from "../desired/release-probe.js";
-import type { KubeObject, ObjectRef } from "../desired/render/types.js";
 import { ownerLookup } from "../record/owners.js";
 import { createRecorder } from "../record/recorder.js";
 import type { SyncResult } from "../record/result.js";
-import type { ControllerState, Trigger } from "../record/state/state.js";
-import type { StateStore } from "../record/state/store.js";
-import type { Source } from "../source/source.js";
-import { type SyncStart, syncRepository } from "../sync/repo-sync.js";
-import type { ServiceSyncDeps } from "../sync/service-sync.js";
-import { createScheduler, type SyncRequest, strongestTrigger, triggerFor } from "./scheduler.js";
+import type { ControllerState } from "../record/state/state.js";
+import type { ControllerDeps } from "./controller-deps.js";
+import { inTurn } from "./in-turn.js";
+import { type Loop, loadState } from "./loop-state.js";
+import { runBatch } from "./run-batch.js";
+import { createScheduler, type SyncRequest } from "./scheduler.js";
+import { stopLoop } from "./stop-loop.js";
 
+export type { ControllerDeps } from "./controller-deps.js";
 export type { SyncRequest } from "./scheduler.js";
-
-/** POLL_CONCURRENCY bounds how many repositories are polled (and their services synced) at the same time. */
-export const POLL_CONCURRENCY = 8;
-
-/** ControllerDeps are the controller's collaborators; every side effect comes in through here. */
-export interface ControllerDeps {
-  readonly config: Config;
-  readonly source: Source;
-  readonly applyer: Applyer;
-  readonly store: StateStore;
-  readonly clock: Clock;
-  readonly timers: Timers;
-  readonly cron?: CronScheduler;
-  readonly log: Logger;
-  readonly dryRun?: boolean;
-  readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
-  readonly healthTimeoutMs?: number;
-  /** dryRunApply is a server-side dry-run apply, for `drift: report` (see ServiceSyncDeps). */
-  readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
-  /** isLeader gates applying: a follower serves status but never syncs. Default: always the leader. */
-  readonly isLeader?: () => boolean;
-  /** installNamespace is the controller's own namespace: git may not touch the install's objects there. */
-  readonly installNamespace?: string;
-  /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
-  readonly listeners?: readonly ((result: SyncResult) => void)[];
-  /** onSyncStart hears each service's sync of a commit begin, before its result (commit statuses). Must not throw. */
-  readonly onSyncStart?: (start: SyncStart) => void;
-  /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */
-  readonly onPoll?: (outcome: {
-    repoKey: string;
-    status: "changed" | "unchanged" | "failed";
-    durationMs: number;
-  }) => void;
-  /** releaseProbe decides `stateless: auto` (see render-set.ts); without it such services are applied as written. */
-  readonly releaseProbe?: ReleaseProbe;
-  /** random for the poll jitter; injected so tests are exact. */
-  readonly random?: () => number;
-}
+export { POLL_CONCURRENCY } from "./sync-repos.js";
 
 /** Controller is the running loop: it polls, applies, records, and answers sync requests one run at a time. */
 export interface Controller {
@@ -86,130 +43,20 @@ export interface Controller {
  */
 export function createController(deps: ControllerDeps): Controller {
   const { config, log, clock } = deps;
-  const listeners = deps.listeners ?? [];
-  const recorder = createRecorder({ store: deps.store, config, clock, log, listeners });
-  const parseCache = createParseCache();
-  const ownerOf = ownerLookup(() => recorder.state());
-  let firstSyncStarted = false;
-  let stopped = false;
-  // True while the in-memory state is what the store holds: after a load, and while this process leads and writes.
-  let stateFresh = false;
-  let inFlight: AbortController | undefined;
-  const intervalMs = config.pollIntervalSeconds * 1000;
-  // Repositories sync concurrently; their results are saved one at a time, so no save overtakes a later one.
-  let recording: Promise<void> = Promise.resolve();
-  const recordInTurn: typeof recorder.record = (...args) => {
-    const next = recording.then(() => recorder.record(...args));
-    recording = next.catch(() => undefined);
-    return next;
+  const recorder = createRecorder({ store: deps.store, config, clock, log, listeners: deps.listeners ?? [] });
+  const loop: Loop = {
+    deps,
+    recorder,
+    record: inTurn(recorder.record),
+    parseCache: createParseCache(),
+    ownerOf: ownerLookup(() => recorder.state()),
+    state: { firstSyncStarted: false, stateFresh: false, inFlight: undefined },
   };
-
-  async function loadState(): Promise<void> {
-    await recorder.load();
-    stateFresh = true;
-  }
-
-  async function runBatch(batch: readonly SyncRequest[], includeScheduled: boolean): Promise<SyncResult[]> {
-    if (deps.isLeader && !deps.isLeader()) {
-      // A follower applies nothing, but keeps its status API current with what the leader records.
-      await recorder
-        .load()
-        .catch((error: unknown) => log.warn({ err: error }, "follower: cannot read the state"));
-      // Another process writes the state while this one follows, so this copy goes stale at once.
-      stateFresh = false;
-      return [];
-    }
-    // Just became the leader: start from what the previous leader recorded, not from a stale copy.
-    if (!stateFresh) await loadState();
-    firstSyncStarted = true;
-    const aborter = new AbortController();
-    inFlight = aborter;
-    try {
-      return await syncRepos(batch, includeScheduled, aborter.signal);
-    } catch (error: unknown) {
-      if (!aborter.signal.aborted) throw error;
-      log.warn(
-        { reason: (aborter.signal.reason as Error).message },
-        "sync aborted; what it had not recorded will be synced again",
-      );
-      return [];
-    } finally {
-      inFlight = undefined;
-    }
-  }
-
-  async function syncRepos(
-    batch: readonly SyncRequest[],
-    includeScheduled: boolean,
-    signal: AbortSignal,
-  ): Promise<SyncResult[]> {
-    // Repositories are polled side by side, a few at a time: one whose poll hangs (GitHub slow for it, a long
-    // health wait) does not hold back the others. Results keep the config's order.
-    const perRepo = await mapLimit(config.repos, POLL_CONCURRENCY, async (repo): Promise<SyncResult[]> => {
-      const chosen = chosenServices(batch, repo.key, includeScheduled);
-      if (chosen.length === 0) return [];
-      const trigger = strongestTrigger(chosen.map((entry) => entry.trigger)) ?? "poll";
-      const pollStarted = clock.now();
-      const repoResults = await syncRepository(
-        { repo, services: chosen, states: recorder.state().services },
-        {
-          source: deps.source,
-          applyer: deps.applyer,
-          clock,
-          log,
-          parseCache,
-          kustomize: kustomizeOptions(config),
-          dryRun: deps.dryRun ?? false,
-          prune: config.prune,
-          healthTimeoutMs: deps.healthTimeoutMs ?? 0,
-          retryBaseMs: intervalMs,
-          record: recordInTurn,
-          wait: recorder.wait,
-          ownerOf,
-          signal,
-          announce: (result) => {
-            for (const listener of listeners) listener(result);
-          },
-          ...(deps.onSyncStart ? { onSyncStart: deps.onSyncStart } : {}),
-          ...(deps.readObject ? { readObject: deps.readObject } : {}),
-          ...(deps.dryRunApply ? { dryRunApply: deps.dryRunApply } : {}),
-          ...(config.namespaces ? { namespaces: config.namespaces } : {}),
-          ...(config.clusterKinds ? { clusterKinds: config.clusterKinds } : {}),
-          ...(deps.installNamespace ? { installNamespace: deps.installNamespace } : {}),
-          ...(config.downloadBaseUrl ? { downloadBaseUrl: config.downloadBaseUrl } : {}),
-          ...(deps.releaseProbe ? { releaseProbe: deps.releaseProbe } : {}),
-        },
-      );
-      const outcome = {
-        repoKey: repo.key,
-        status: pollStatus(repoResults),
-        durationMs: clock.now() - pollStarted,
-      };
-      log.info(
-        { repo: `${repo.owner}/${repo.name}@${repo.branch}`, trigger, ...outcome },
-        `poll: ${outcome.status}`,
-      );
-      deps.onPoll?.(outcome);
-      return repoResults;
-    });
-    return perRepo.flat();
-  }
-
-  function chosenServices(
-    batch: readonly SyncRequest[],
-    repoKey: string,
-    includeScheduled: boolean,
-  ): { service: ServiceConfig; trigger: Trigger }[] {
-    return config.services
-      .filter((service) => service.repoKey === repoKey)
-      .map((service) => ({ service, trigger: triggerFor(batch, service, includeScheduled) }))
-      .filter((entry): entry is { service: ServiceConfig; trigger: Trigger } => entry.trigger !== undefined);
-  }
-
+  let stopped = false;
   const scheduler = createScheduler<SyncResult>({
-    run: runBatch,
+    run: (batch, includeScheduled) => runBatch(loop, batch, includeScheduled),
     services: config.services,
-    intervalMs,
+    intervalMs: config.pollIntervalSeconds * 1000,
     clock,
     timers: deps.timers,
     log,
@@ -219,12 +66,12 @@ export function createController(deps: ControllerDeps): Controller {
 
   return {
     async start() {
-      await loadState();
+      await loadState(loop);
       scheduler.start();
       scheduler.request({ trigger: "startup" });
     },
     async runOnce() {
-      await loadState();
+      await loadState(loop);
       return scheduler.runNow({ trigger: "startup" }, true);
     },
     requestSync(request) {
@@ -238,30 +85,16 @@ export function createController(deps: ControllerDeps): Controller {
     getState: () => recorder.state(),
     status: () => ({
       stateStoreReachable: recorder.reachable(),
-      firstSyncStarted,
+      firstSyncStarted: loop.state.firstSyncStarted,
       running: scheduler.running(),
     }),
     idle: () => scheduler.idle(),
-    async stop(options = {}) {
+    stop(options = {}) {
       stopped = true;
-      const { abandoned } = await scheduler.stop(options.graceMs ?? 20_000);
-      if (abandoned) {
-        inFlight?.abort(new Error("shutting down"));
-        // Aborted calls end at once; only then may a new leader take over (main releases the Lease after this).
-        await scheduler.idle();
-        log.warn("shutdown: aborted the sync in progress; what it had not recorded will be retried");
-      }
-      return { abandoned };
+      return stopLoop(loop, scheduler, options.graceMs ?? 20_000);
     },
     abort(reason) {
-      inFlight?.abort(new Error(reason));
+      loop.state.inFlight?.abort(new Error(reason));
     },
   };
-}
-
-/** pollStatus sums up one repository's poll: a source failure, no change, or something to apply. */
-function pollStatus(results: readonly SyncResult[]): "changed" | "unchanged" | "failed" {
-  if (results.some((result) => result.status === "failed" && result.error?.code.startsWith("E_SOURCE")))
-    return "failed";
-  return results.every((result) => result.status === "unchanged") ? "unchanged" : "changed";
 }

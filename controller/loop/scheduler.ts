@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
-import type { Clock, CronScheduler, Timers } from "../../common/clock.js";
-import type { ServiceConfig } from "../config/types.js";
+import type { Clock } from "../../common/clock.js";
 import type { Trigger } from "../record/state/state.js";
+import { armSchedules, type ScheduleDeps } from "./arm-schedules.js";
+import { awaitGrace } from "./await-grace.js";
 
 /** SyncRequest asks for a sync: of everything, of one repository, or of one service. */
 export interface SyncRequest {
@@ -25,18 +26,11 @@ export interface Scheduler<T> {
 }
 
 /** SchedulerDeps are the batch runner and the time sources; `random` drives the poll jitter. */
-export interface SchedulerDeps<T> {
+export interface SchedulerDeps<T> extends ScheduleDeps {
   readonly run: (batch: readonly SyncRequest[], includeScheduled: boolean) => Promise<T[]>;
-  readonly services: readonly ServiceConfig[];
-  readonly intervalMs: number;
   readonly clock: Clock;
-  readonly timers: Timers;
-  readonly cron?: CronScheduler;
-  readonly random?: () => number;
   readonly log: Logger;
 }
-
-const JITTER = 0.1;
 
 /**
  * createScheduler runs batches of requests one at a time: runs never overlap, and requests that arrive during a run
@@ -47,8 +41,7 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
   let pending: SyncRequest[] = [];
   let current: Promise<T[]> | undefined;
   let stopped = false;
-  const cancels: (() => void)[] = [];
-  const cronTasks: { stop(): void }[] = [];
+  const disarms: (() => void)[] = [];
 
   async function loop(includeScheduled: boolean): Promise<T[]> {
     const all: T[] = [];
@@ -67,21 +60,6 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
     return current;
   }
 
-  /** every asks for `request` every `ms` (±10%) until the scheduler stops. */
-  function every(ms: number, request: SyncRequest): void {
-    const slot = cancels.length;
-    const arm = () => {
-      if (stopped) return;
-      const jitter = 1 + JITTER * (2 * (deps.random ?? Math.random)() - 1);
-      cancels[slot] = deps.timers.after(() => {
-        scheduler.request(request);
-        arm();
-      }, ms * jitter);
-    };
-    cancels.push(() => {});
-    arm();
-  }
-
   const scheduler: Scheduler<T> = {
     request(request) {
       if (stopped) return;
@@ -97,73 +75,21 @@ export function createScheduler<T>(deps: SchedulerDeps<T>): Scheduler<T> {
       while (current) await current.catch(() => undefined);
     },
     start() {
-      for (const service of deps.services) {
-        if (!service.schedule || !deps.cron) continue;
-        cronTasks.push(
-          deps.cron(service.schedule, () =>
-            scheduler.request({ trigger: "schedule", service: service.name }),
-          ),
-        );
-      }
-      every(deps.intervalMs, { trigger: "poll" });
-      for (const service of deps.services) {
-        if (service.reconcileIntervalSeconds > 0)
-          every(service.reconcileIntervalSeconds * 1000, { trigger: "reconcile", service: service.name });
-      }
+      disarms.push(
+        armSchedules(
+          deps,
+          (request) => scheduler.request(request),
+          () => stopped,
+        ),
+      );
     },
     async stop(graceMs) {
       stopped = true;
-      for (const cancel of cancels) cancel();
-      for (const task of cronTasks) task.stop();
+      for (const disarm of disarms) disarm();
       pending = [];
-      const running = current;
-      if (!running) return { abandoned: false };
-      let timedOut = false;
-      await Promise.race([
-        running.catch(() => undefined),
-        deps.clock.sleep(graceMs).then(() => {
-          timedOut = true;
-        }),
-      ]);
-      return { abandoned: timedOut };
+      if (!current) return { abandoned: false };
+      return { abandoned: await awaitGrace(current, deps.clock, graceMs) };
     },
   };
   return scheduler;
-}
-
-// A reconcile outranks a poll: asked for together, the service's whole set is applied at the head just read.
-const TRIGGER_PRIORITY: readonly Trigger[] = [
-  "manual",
-  "webhook",
-  "schedule",
-  "startup",
-  "reconcile",
-  "poll",
-];
-
-/** strongestTrigger is the trigger a sync reports when several asked for it: a person's request over a timer's. */
-export function strongestTrigger(triggers: readonly Trigger[]): Trigger | undefined {
-  return [...triggers].sort((a, b) => TRIGGER_PRIORITY.indexOf(a) - TRIGGER_PRIORITY.indexOf(b))[0];
-}
-
-/**
- * triggerFor says whether a batch of requests asks for a service, and with which trigger. A service with a
- * `schedule` syncs only on its schedule or when named (or in a run that includes scheduled services, `--once`).
- * A failed service is polled like the others: whether its failed commit waits for its backoff is decided once the
- * head is known (sync/backoff.ts), so a new head is never held back.
- */
-export function triggerFor(
-  batch: readonly SyncRequest[],
-  service: ServiceConfig,
-  includeScheduled: boolean,
-): Trigger | undefined {
-  const triggers: Trigger[] = [];
-  for (const request of batch) {
-    const named = request.service === service.name;
-    if (request.service !== undefined && !named) continue;
-    if (request.repoKey !== undefined && request.repoKey !== service.repoKey) continue;
-    if (service.schedule && !named && !includeScheduled && request.trigger !== "schedule") continue;
-    triggers.push(request.trigger);
-  }
-  return strongestTrigger(triggers);
 }

@@ -1,0 +1,46 @@
+import type { Logger } from "pino";
+import type { Applyer } from "../../applyers/applyer.js";
+import type { Clock, CronScheduler, Timers } from "../../common/clock.js";
+import type { Config } from "../config/types.js";
+import type { ReleaseProbe } from "../desired/release-probe.js";
+import type { KubeObject, ObjectRef } from "../desired/render/types.js";
+import type { SyncResult } from "../record/result.js";
+import type { StateStore } from "../record/state/store.js";
+import type { Source } from "../source/source.js";
+import type { SyncStart } from "../sync/repo-sync.js";
+import type { ServiceSyncDeps } from "../sync/service-sync.js";
+
+/** ControllerDeps are the controller's collaborators; every side effect comes in through here. */
+export interface ControllerDeps {
+  readonly config: Config;
+  readonly source: Source;
+  readonly applyer: Applyer;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly cron?: CronScheduler;
+  readonly log: Logger;
+  readonly dryRun?: boolean;
+  readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
+  readonly healthTimeoutMs?: number;
+  /** dryRunApply is a server-side dry-run apply, for `drift: report` (see ServiceSyncDeps). */
+  readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
+  /** isLeader gates applying: a follower serves status but never syncs. Default: always the leader. */
+  readonly isLeader?: () => boolean;
+  /** installNamespace is the controller's own namespace: git may not touch the install's objects there. */
+  readonly installNamespace?: string;
+  /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
+  readonly listeners?: readonly ((result: SyncResult) => void)[];
+  /** onSyncStart hears each service's sync of a commit begin, before its result (commit statuses). Must not throw. */
+  readonly onSyncStart?: (start: SyncStart) => void;
+  /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */
+  readonly onPoll?: (outcome: {
+    repoKey: string;
+    status: "changed" | "unchanged" | "failed";
+    durationMs: number;
+  }) => void;
+  /** releaseProbe decides `stateless: auto` (see render-set.ts); without it such services are applied as written. */
+  readonly releaseProbe?: ReleaseProbe;
+  /** random for the poll jitter; injected so tests are exact. */
+  readonly random?: () => number;
+}

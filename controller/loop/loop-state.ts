@@ -1,0 +1,32 @@
+import type { ParseCache } from "../desired/desired-set.js";
+import type { ObjectRef } from "../desired/render/types.js";
+import type { Owner } from "../record/owners.js";
+import type { Recorder } from "../record/recorder.js";
+import type { ControllerDeps } from "./controller-deps.js";
+
+/** LoopState is what the loop knows between runs; only the loop's own steps change it. */
+export interface LoopState {
+  /** firstSyncStarted turns true when this process, as the leader, starts its first run (for `/readyz`). */
+  firstSyncStarted: boolean;
+  /** stateFresh is true while the in-memory state is what the store holds: after a load, and while this leads. */
+  stateFresh: boolean;
+  /** inFlight aborts the run in progress, if any. */
+  inFlight: AbortController | undefined;
+}
+
+/** Loop is what the steps of the controller share: its collaborators, the recorder, caches, and its state. */
+export interface Loop {
+  readonly deps: ControllerDeps;
+  readonly recorder: Recorder;
+  /** record is the recorder's, one save at a time (see inTurn). */
+  readonly record: Recorder["record"];
+  readonly parseCache: ParseCache;
+  readonly ownerOf: (ref: ObjectRef) => Owner | undefined;
+  readonly state: LoopState;
+}
+
+/** loadState reads the stored state into the recorder; from then on the in-memory copy is fresh. */
+export async function loadState(loop: Loop): Promise<void> {
+  await loop.recorder.load();
+  loop.state.stateFresh = true;
+}
