@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { rawConfigSchema } from "../controller/config/schema.js";
@@ -9,16 +8,9 @@ import {
   EXAMPLE_CONFIG_PATH,
   REGENERATE,
 } from "./config-reference.js";
+import { brokenLinks, relativeLinks } from "./markdown-links.js";
 
 const example = readFileSync(EXAMPLE_CONFIG_PATH, "utf8");
-
-/** slug is the anchor GitHub gives a heading: lower case, punctuation dropped, spaces as dashes. */
-const slug = (heading: string) =>
-  heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N} _-]/gu, "")
-    .replaceAll(" ", "-");
 
 describe("configReference", () => {
   it("is what docs/configuration.md holds", () => {
@@ -34,17 +26,8 @@ describe("configReference", () => {
   });
 
   it("links only to files and headings that exist", () => {
-    const links = [...configReference(example).matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1] ?? "");
-    expect(links.length).toBeGreaterThan(0);
-    const broken = links.filter((link) => {
-      if (/^[a-z]+:/.test(link)) return false;
-      const [file = "", anchor] = link.split("#");
-      const target = resolve(dirname(CONFIG_REFERENCE_PATH), file);
-      if (!existsSync(target)) return true;
-      if (anchor === undefined) return false;
-      const headings = [...readFileSync(target, "utf8").matchAll(/^#+ (.+)$/gm)].map((h) => slug(h[1] ?? ""));
-      return !headings.includes(anchor);
-    });
-    expect(broken).toEqual([]);
+    const reference = configReference(example);
+    expect(relativeLinks(reference).length).toBeGreaterThan(0);
+    expect(brokenLinks(CONFIG_REFERENCE_PATH, reference)).toEqual([]);
   });
 });
