@@ -181,7 +181,7 @@ describe("cluster faults against a real controller process", () => {
     expect([await value(ns.name, "a-1"), await value(ns.name, "b-1")]).toEqual([String(step), String(step)]);
     expect(await names(ns.name)).toEqual(before);
     expect((await service(controller, "a")).state).toBe("deployed");
-    // The figures the README's Reliability section reports.
+    // The figures docs/reliability.md reports.
     console.info(`${fault.name}: broken ${brokenMs} ms; a: ${errors.a?.code} ${errors.a?.message}`);
   });
 });
