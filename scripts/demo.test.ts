@@ -35,6 +35,14 @@ describe("npm run demo", () => {
     ).toEqual(["Deployment/web"]);
   });
 
+  it("exits 2 on an unknown option, naming it, without a stack trace", async () => {
+    const result = await execa(process.execPath, ["--import", "tsx", DEMO, "--bogus"], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("--bogus");
+    expect(result.stderr).toContain("--exit-after-change");
+    expect(result.stderr).not.toMatch(/\bat .*demo\.ts:\d+/);
+  });
+
   it("prints its options", async () => {
     const result = await execa(process.execPath, ["--import", "tsx", DEMO, "--help"]);
     for (const option of ["--port", "--poll", "--exit-after-change", "KUBECONFIG"])

@@ -33,15 +33,24 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const TOKEN = "demo-token";
 const CHANGED_AT = "demo.simple-gitops.io/changed-at";
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: "8080" },
-    poll: { type: "string", default: "5" },
-    "exit-after-change": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-  strict: true,
-});
+/** parseDemoArgs reads the flags, or exits 2 naming the one it does not know (no stack trace). */
+function parseDemoArgs() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string", default: "8080" },
+        poll: { type: "string", default: "5" },
+        "exit-after-change": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+  } catch (error: unknown) {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}\n`);
+    process.exit(2);
+  }
+}
+const { values } = parseDemoArgs();
 if (values.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
