@@ -1,0 +1,19 @@
+import { type RepoRun, stateOf } from "./repo-run.js";
+
+/**
+ * heldBack says whether a service's failed commit, still the head, waits for its backoff (`held` comes from
+ * knownForPoll), and logs that it does.
+ */
+export function heldBack(
+  run: RepoRun,
+  held: Readonly<Record<string, string>>,
+  name: string,
+  head: string,
+): boolean {
+  if (held[name] !== head) return false;
+  run.deps.log.debug(
+    { service: name, commit: head, retryAfter: stateOf(run, name).retryAfter },
+    `commit ${head} failed; retried after its backoff`,
+  );
+  return true;
+}
