@@ -13,7 +13,7 @@ import { KILL_GRACE_MS, type RunCommand, runProcess } from "../common/run.js";
 import type { KubeObject } from "../kube/objects.js";
 import { stillRunning } from "../test/still-running.js";
 import { ApplyerUnavailableError } from "./applyer.js";
-import type { HttpGet } from "./download.js";
+import type { HttpGet } from "./http-get.js";
 import { createNokubeApplyer } from "./nokube.js";
 
 // A stand-in for the NoKube CLI: records its arguments and stdin, answers --help, and fails the way a CLI does

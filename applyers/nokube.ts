@@ -1,4 +1,3 @@
-import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import type { Logger } from "pino";
@@ -6,7 +5,7 @@ import {
   childEnv,
   DEFAULT_RUN_TIMEOUT_MS,
   type EnvSource,
-  formatTimeout,
+  killedMessage,
   type RunCommand,
   runProcess,
 } from "../common/run.js";
@@ -17,8 +16,10 @@ import {
   ApplyerUnavailableError,
   type ApplyOptions,
   type ApplyResult,
+  type ObjectApplyResult,
 } from "./applyer.js";
-import { DownloadError, downloadExecutable, type HttpGet, sha256File, undiciGet } from "./download.js";
+import { type HttpGet, undiciGet } from "./http-get.js";
+import { installNokube, NOKUBE_APPLYER, type NokubeBinary, nokubeInstalled } from "./nokube-install.js";
 
 /** NokubeApplyerOptions configure {@link createNokubeApplyer}; they mirror `applyer_nokube` in the config. */
 export interface NokubeApplyerOptions {
@@ -61,98 +62,65 @@ const REPORTED = /^([\w.-]+)\/([\w.:-]+)\s+(created|configured|unchanged)$/;
  * apply in flight (or stops the download) and rejects with the signal's reason, reporting nothing.
  */
 export function createNokubeApplyer(options: NokubeApplyerOptions): Applyer {
-  const { run = runProcess, get = undiciGet, log, timeoutMs = DEFAULT_RUN_TIMEOUT_MS } = options;
-  const name = "nokube";
-  const bin = join(options.workspace, "bin", "nokube");
-  const env = childEnv(options.env ?? process.env);
-
-  async function installed(): Promise<boolean> {
-    try {
-      await access(bin, constants.X_OK);
-    } catch {
-      return false;
-    }
-    return !options.sha256 || (await sha256File(bin)) === options.sha256.toLowerCase();
-  }
-
-  const killed = (command: string) =>
-    `nokube ${command} did not finish within ${formatTimeout(timeoutMs)} and was killed`;
-  const abortable = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
-
-  async function install(signal?: AbortSignal): Promise<void> {
-    if (!(await installed())) {
-      // The config refuses this too; a binary fetched over plain http and run unchecked is never run here.
-      if (!options.sha256 && !options.downloadUrl.startsWith("https://")) {
-        throw new ApplyerUnavailableError(
-          name,
-          `refusing to download ${options.downloadUrl} without sha256: use https, or set applyer_nokube.sha256`,
-        );
-      }
-      log.info({ applyer: name, url: options.downloadUrl, dest: bin }, "downloading the NoKube CLI");
-      try {
-        await downloadExecutable({
-          url: options.downloadUrl,
-          dest: bin,
-          sha256: options.sha256,
-          get,
-          ...(options.downloadTimeoutMs === undefined ? {} : { timeoutMs: options.downloadTimeoutMs }),
-          ...abortable(signal),
-        });
-      } catch (error: unknown) {
-        if (error instanceof DownloadError)
-          throw new ApplyerUnavailableError(name, error.message, { cause: error });
-        throw error;
-      }
-    }
-    const probe = await run(bin, ["--help"], { timeoutMs, env, ...abortable(signal) });
-    if (probe.spawnError || probe.exitCode !== 0) {
-      const why =
-        probe.spawnError ??
-        (probe.timedOut ? killed("--help") : `exit code ${probe.exitCode}: ${probe.stderr.trim()}`);
-      throw new ApplyerUnavailableError(name, `${bin} --help failed (${why})`);
-    }
-  }
+  const name = NOKUBE_APPLYER;
+  const nokube: NokubeBinary = {
+    bin: join(options.workspace, "bin", "nokube"),
+    downloadUrl: options.downloadUrl,
+    sha256: options.sha256,
+    downloadTimeoutMs: options.downloadTimeoutMs,
+    timeoutMs: options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+    env: childEnv(options.env ?? process.env),
+    run: options.run ?? runProcess,
+    get: options.get ?? undiciGet,
+    log: options.log,
+  };
+  const { bin, timeoutMs } = nokube;
 
   return {
     name,
-    ensureInstalled: () => install(),
+    ensureInstalled: () => installNokube(nokube),
 
     async apply(objects: readonly KubeObject[], opts: ApplyOptions = {}): Promise<ApplyResult> {
       const { signal } = opts;
       signal?.throwIfAborted();
       // The binary may have been removed from the workspace since install; fetch it again rather than fail.
-      if (!(await installed())) await install(signal);
+      if (!(await nokubeInstalled(nokube))) await installNokube(nokube, signal);
       const stream = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
-      const result = await run(bin, ["apply", "--cluster", options.clusterName], {
+      const result = await nokube.run(bin, ["apply", "--cluster", options.clusterName], {
         input: stream,
         timeoutMs,
-        env,
-        ...abortable(signal),
+        env: nokube.env,
+        ...(signal ? { signal } : {}),
       });
       if (result.spawnError)
         throw new ApplyerUnavailableError(name, `cannot start ${bin}: ${result.spawnError}`);
       if (result.exitCode !== 0) {
         const message = result.timedOut
-          ? killed("apply")
+          ? killedMessage("nokube apply", timeoutMs)
           : (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`).slice(0, 4000);
         return { applyer: name, objects: objects.map((o) => ({ ...refOf(o), action: "failed", message })) };
       }
-      const reported = new Map<string, ApplyAction>();
-      for (const line of result.stdout.split("\n")) {
-        const m = REPORTED.exec(line.trim());
-        if (m) reported.set(`${m[1]?.toLowerCase()}/${m[2]}`, m[3] as ApplyAction);
-      }
-      return {
-        applyer: name,
-        objects: objects.map((o) => ({
-          ...refOf(o),
-          action: reported.get(`${o.kind.toLowerCase()}/${o.metadata.name}`) ?? "configured",
-        })),
-      };
+      return { applyer: name, objects: reportedResults(objects, result.stdout) };
     },
 
     async delete() {
       throw new ApplyerUnavailableError(name, "the NoKube CLI has no delete command");
     },
   };
+}
+
+/**
+ * reportedResults reads what `nokube apply` printed: an object named in a `kind/name created|configured|unchanged`
+ * line gets that action, any other `configured`, since no change detection is possible from outside.
+ */
+function reportedResults(objects: readonly KubeObject[], stdout: string): ObjectApplyResult[] {
+  const reported = new Map<string, ApplyAction>();
+  for (const line of stdout.split("\n")) {
+    const m = REPORTED.exec(line.trim());
+    if (m) reported.set(`${m[1]?.toLowerCase()}/${m[2]}`, m[3] as ApplyAction);
+  }
+  return objects.map((o) => ({
+    ...refOf(o),
+    action: reported.get(`${o.kind.toLowerCase()}/${o.metadata.name}`) ?? "configured",
+  }));
 }

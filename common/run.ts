@@ -134,5 +134,10 @@ export function formatTimeout(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** killedMessage says a run was killed at its timeout: `kubectl apply did not finish within 300 s and was killed`. */
+export function killedMessage(command: string, timeoutMs: number): string {
+  return `${command} did not finish within ${formatTimeout(timeoutMs)} and was killed`;
+}
+
 /** DEFAULT_RUN_TIMEOUT_MS bounds an applyer's runs unless it is told otherwise (the config's `apply_timeout`). */
 export const DEFAULT_RUN_TIMEOUT_MS = 300_000;

@@ -133,11 +133,16 @@ export interface ApiResource {
   kind: string;
 }
 
+/** Discovery finds the REST resource of a kind; undefined when the server does not serve that kind. */
+export interface Discovery {
+  resource(apiVersion: string, kind: string): Promise<ApiResource | undefined>;
+}
+
 /**
  * createDiscovery maps apiVersion+kind to the REST resource and its scope, caching each group version's list and
  * fetching it again when a kind is missing (a CRD applied a moment ago).
  */
-export function createDiscovery(request: KubeRequest) {
+export function createDiscovery(request: KubeRequest): Discovery {
   const cache = new Map<string, ApiResource[]>();
   async function list(apiVersion: string): Promise<ApiResource[]> {
     const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
@@ -151,7 +156,7 @@ export function createDiscovery(request: KubeRequest) {
     return resources;
   }
   return {
-    async resource(apiVersion: string, kind: string): Promise<ApiResource | undefined> {
+    async resource(apiVersion, kind) {
       const cached = cache.get(apiVersion)?.find((r) => r.kind === kind);
       if (cached) return cached;
       return (await list(apiVersion)).find((r) => r.kind === kind);
