@@ -36,12 +36,19 @@ async function realNodeOf(kubeconfig: string): Promise<RealNodeAvailability> {
   const found = await findRealNode(kubeconfig);
   if (found) return found;
   const check = await execa(script, ["real-node", "check"], { reject: false });
-  return check.exitCode === 0
-    ? {
-        missing: "this machine can run a real node but the cluster has none: run scripts/test-cluster.sh up",
-        machineCanRun: true,
-      }
-    : { missing: check.stdout.trim().split("\n").join("; ") || check.stderr.trim(), machineCanRun: false };
+  const availability =
+    check.exitCode === 0
+      ? {
+          missing:
+            "this machine can run a real node but the cluster has none: run scripts/test-cluster.sh up",
+          machineCanRun: true,
+        }
+      : { missing: check.stdout.trim().split("\n").join("; ") || check.stderr.trim(), machineCanRun: false };
+  // Said once here, where the default reporter shows it; each test also carries it as its skip note or failure.
+  process.stderr.write(
+    `[e2e] no real node (${availability.missing}): the tests on real pods ${availability.machineCanRun ? "fail" : "are skipped"}\n`,
+  );
+  return availability;
 }
 
 /**
