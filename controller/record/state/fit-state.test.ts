@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitState } from "./configmap.js";
+import { fitState } from "./fit-state.js";
 import { type AuditEvent, type ControllerState, emptyServiceState, emptyState } from "./state.js";
 
 function event(id: number, padding = 0): AuditEvent {

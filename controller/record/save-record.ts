@@ -1,0 +1,57 @@
+import type { Logger } from "pino";
+import type { Clock } from "../../common/clock.js";
+import type { Config } from "../config/types.js";
+import type { SyncResult } from "./result.js";
+import type { AuditEvent, ControllerState, ServiceState } from "./state/state.js";
+import type { StateStore } from "./state/store.js";
+import { withResult } from "./with-result.js";
+
+/** RecorderHold is the recorder's state in memory and whether the store last answered. */
+export interface RecorderHold {
+  state: ControllerState;
+  reachable: boolean;
+}
+
+/** SaveDeps are the store a record is saved to and what laying a record over a fresher state needs. */
+export interface SaveDeps {
+  readonly store: StateStore;
+  readonly config: Pick<Config, "services">;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * saveRecord saves the state that holds a record. A save the store refused means another writer (a previous
+ * leader) may have saved since we loaded: its state is re-read and this service's record laid over it, once. If
+ * that fails too, the apply still happened: it stays in memory and is saved with the next record; a restart
+ * re-applies it, which server-side apply makes a no-op.
+ */
+export async function saveRecord(
+  hold: RecorderHold,
+  record: { result: SyncResult; serviceState: ServiceState; events: readonly AuditEvent[] },
+  deps: SaveDeps,
+): Promise<void> {
+  const { store, log } = deps;
+  try {
+    await store.save(hold.state);
+    hold.reachable = true;
+    return;
+  } catch (error: unknown) {
+    try {
+      const fresh = await store.load();
+      hold.state = withResult(fresh, record, deps.config, deps.clock.now());
+      await store.save(hold.state);
+      hold.reachable = true;
+      log.warn(
+        { err: error, store: store.name },
+        "the stored state had changed; merged this service into it",
+      );
+    } catch (retryError: unknown) {
+      hold.reachable = false;
+      log.error(
+        { err: retryError, store: store.name },
+        "cannot save the state; will retry with the next result",
+      );
+    }
+  }
+}
