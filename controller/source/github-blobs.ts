@@ -1,34 +1,12 @@
 import { LruCache } from "../../common/lru.js";
-import { blobTextSize, decodeBlobText } from "./blob-text.js";
-import { SourceError } from "./errors.js";
-import type { GitHubClient } from "./github-client.js";
-import { type RequestContext, toSourceError } from "./github-errors.js";
-import { MAX_TARBALL_BYTES, readTarball, TarballError } from "./github-tarball.js";
+import { blobTextSize } from "./blob-text.js";
+import type { SourceError } from "./errors.js";
+import { readFromBlobApi } from "./github-blob-api.js";
+import type { BlobReadInput, BlobsRead } from "./github-blob-input.js";
+import { readFromTarball } from "./github-blob-tarball.js";
+import { MAX_TARBALL_BYTES } from "./github-tarball.js";
 import type { SourceLogger } from "./log.js";
-import { type BlobText, blobsToRead, type PlannedFile, type ServicePlan, type TreeEntry } from "./plan.js";
-import type { ServiceFailure, SourceRepository } from "./source.js";
-
-/** BlobReadInput is one poll's plans and what is known of its commit. */
-export interface BlobReadInput {
-  readonly client: GitHubClient;
-  readonly repository: SourceRepository;
-  readonly plans: readonly (ServicePlan | ServiceFailure)[];
-  readonly context: (what: string, subset?: readonly string[]) => RequestContext;
-  /** The commit read, and its whole tree when GitHub sent it whole: what a tarball is asked for and sized by. */
-  readonly commit?: string;
-  readonly tree?: readonly TreeEntry[];
-  /**
-   * Files a later step will probably need (a kustomization's bases before its text is read): they count towards
-   * choosing a tarball and are kept from it, but are never read blob by blob.
-   */
-  readonly prefetch?: readonly PlannedFile[];
-}
-
-/** BlobsRead is every blob a poll needs, as text, or the error that kept one from being read. */
-export interface BlobsRead {
-  readonly texts: Map<string, BlobText>;
-  readonly errors: Map<string, SourceError>;
-}
+import { type BlobText, blobsToRead, type TreeEntry } from "./plan.js";
 
 /** BlobReaderOptions bound a blob reader; see GitHubSourceOptions. */
 export interface BlobReaderOptions {
@@ -47,18 +25,19 @@ export interface BlobReaderOptions {
  */
 export const TARBALL_MIN_BLOBS = 16;
 
+/** BlobReader reads the blobs of one poll's plans; its cache outlives the poll. */
+export interface BlobReader {
+  read(input: BlobReadInput): Promise<BlobsRead>;
+}
+
 /**
  * createBlobReader reads the blobs a poll needs: from its cache (by SHA, so an unchanged file costs nothing), from
  * one tarball of the commit when many are missing (a first sync, a change touching many files), and from the blobs
  * API for the rest. A blob that cannot be read fails only the services that contain it.
  */
-export function createBlobReader(options: BlobReaderOptions) {
+export function createBlobReader(options: BlobReaderOptions): BlobReader {
   const cache = new LruCache<string, BlobText>({ maxWeight: options.cacheBytes, weigh: blobTextSize });
   const maxTarballBytes = options.maxTarballBytes ?? MAX_TARBALL_BYTES;
-  const usersOf = (plans: BlobReadInput["plans"], shas: ReadonlySet<string>) =>
-    plans
-      .filter((plan) => plan.ok && plan.files.some((file) => shas.has(file.sha)))
-      .map((plan) => plan.service);
 
   // The poll keeps its own map so a cache smaller than one poll's blobs cannot lose any of them.
   async function read(input: BlobReadInput): Promise<BlobsRead> {
@@ -68,102 +47,75 @@ export function createBlobReader(options: BlobReaderOptions) {
       cache.set(sha, text);
       texts.set(sha, text);
     };
-    let missing: string[] = [];
-    for (const sha of blobsToRead(input.plans)) {
-      const cached = cache.get(sha);
-      if (cached === undefined) missing.push(sha);
-      else texts.set(sha, cached);
-    }
-    const needed = new Set(missing);
-    const prefetch = new Map<string, string>();
-    for (const file of input.prefetch ?? []) {
-      if (needed.has(file.sha) || texts.has(file.sha)) continue;
-      const cached = cache.get(file.sha);
-      if (cached === undefined) prefetch.set(file.path, file.sha);
-      else texts.set(file.sha, cached);
-    }
-    const repoBytes = input.tree?.reduce((sum, entry) => sum + (entry.size ?? 0), 0);
+    const { missing, prefetch } = takeCached(cache, input, texts);
+    let unread = missing;
+    const uncached = missing.length + new Set(prefetch.values()).size;
     if (
-      missing.length + new Set(prefetch.values()).size > options.tarballMinBlobs &&
       input.commit !== undefined &&
-      repoBytes !== undefined &&
-      repoBytes <= maxTarballBytes
+      tarballPays(input.tree, uncached, options.tarballMinBlobs, maxTarballBytes)
     ) {
-      const error = await fromTarball(input, input.commit, missing, prefetch, keep);
+      const { commit } = input;
+      const { log, maxFileBytes } = options;
+      const error = await readFromTarball({
+        input,
+        commit,
+        missing,
+        prefetch,
+        keep,
+        maxFileBytes,
+        maxTarballBytes,
+        log,
+      });
       if (error !== undefined) {
         for (const sha of missing) errors.set(sha, error);
         return { texts, errors };
       }
       // What the archive did not hold as git stores it (export-ignore, export-subst, eol) is read blob by blob.
-      missing = missing.filter((sha) => !texts.has(sha));
+      unread = missing.filter((sha) => !texts.has(sha));
     }
-    let next = 0;
-    const worker = async () => {
-      while (next < missing.length) {
-        const sha = missing[next++] as string;
-        try {
-          keep(sha, await readBlob(input, sha));
-        } catch (error) {
-          errors.set(
-            sha,
-            toSourceError(error, input.context(`blob ${sha}`, usersOf(input.plans, new Set([sha])))),
-          );
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, missing.length) }, worker));
+    await readFromBlobApi(input, unread, options.concurrency, keep, errors);
     return { texts, errors };
-  }
-
-  async function fromTarball(
-    input: BlobReadInput,
-    commit: string,
-    missing: readonly string[],
-    prefetch: ReadonlyMap<string, string>,
-    keep: (sha: string, text: BlobText) => void,
-  ): Promise<SourceError | undefined> {
-    const wanted = new Map(prefetch);
-    const shas = new Set(missing);
-    for (const plan of input.plans) {
-      if (!plan.ok) continue;
-      for (const file of plan.files) if (shas.has(file.sha)) wanted.set(file.path, file.sha);
-    }
-    try {
-      const found = await readTarball({
-        client: input.client,
-        repository: input.repository,
-        commit,
-        wanted,
-        maxFileBytes: options.maxFileBytes,
-        maxBytes: maxTarballBytes,
-      });
-      for (const [sha, bytes] of found) keep(sha, decodeBlobText(bytes));
-      options.log.debug({ commit, files: found.size, wanted: shas.size }, "read blobs from the tarball");
-      return undefined;
-    } catch (error: unknown) {
-      const context = input.context(`tarball of ${commit}`, usersOf(input.plans, shas));
-      if (!(error instanceof TarballError)) return toSourceError(error, context);
-      const who = `${context.repository} (services ${context.services.join(", ")})`;
-      return new SourceError(
-        error.reason === "unavailable" ? "E_SOURCE_UNAVAILABLE" : "E_SOURCE_PROTOCOL",
-        `${who}: ${error.message}, reading ${shas.size} files; nothing of these services was applied. The next poll tries again.`,
-        { repository: context.repository, services: context.services },
-        { cause: error },
-      );
-    }
   }
 
   return { read };
 }
 
-async function readBlob(input: BlobReadInput, sha: string): Promise<BlobText> {
-  const { data } = await input.client.rest.git.getBlob({
-    owner: input.repository.owner,
-    repo: input.repository.repo,
-    file_sha: sha,
-  });
-  // GitHub answers `content: ""`/absent for a blob it will not inline; never decode `undefined` as text.
-  if (typeof data.content !== "string" || (data.content === "" && (data.size ?? 0) > 0))
-    throw new Error(`GitHub returned no content for blob ${sha} (${data.size} bytes)`);
-  return decodeBlobText(Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8"));
+/**
+ * takeCached puts every cached blob the plans (or the prefetch) need into `texts`, and says which are missing: the
+ * plans' SHAs, and the prefetch's files by path.
+ */
+function takeCached(
+  cache: LruCache<string, BlobText>,
+  input: BlobReadInput,
+  texts: Map<string, BlobText>,
+): { missing: string[]; prefetch: Map<string, string> } {
+  const missing: string[] = [];
+  for (const sha of blobsToRead(input.plans)) {
+    const cached = cache.get(sha);
+    if (cached === undefined) missing.push(sha);
+    else texts.set(sha, cached);
+  }
+  const needed = new Set(missing);
+  const prefetch = new Map<string, string>();
+  for (const file of input.prefetch ?? []) {
+    if (needed.has(file.sha) || texts.has(file.sha)) continue;
+    const cached = cache.get(file.sha);
+    if (cached === undefined) prefetch.set(file.path, file.sha);
+    else texts.set(file.sha, cached);
+  }
+  return { missing, prefetch };
+}
+
+/**
+ * tarballPays says whether one tarball beats a request per blob: more than `minBlobs` uncached, and a whole tree
+ * known to unpack to at most `maxBytes` (a truncated tree cannot be sized).
+ */
+function tarballPays(
+  tree: readonly TreeEntry[] | undefined,
+  uncached: number,
+  minBlobs: number,
+  maxBytes: number,
+): boolean {
+  const repoBytes = tree?.reduce((sum, entry) => sum + (entry.size ?? 0), 0);
+  return uncached > minBlobs && repoBytes !== undefined && repoBytes <= maxBytes;
 }

@@ -161,6 +161,31 @@ export function blobsToRead(plans: readonly (ServicePlan | ServiceFailure)[]): s
   return [...shas];
 }
 
+/** usersOf names the services whose plans hold any of `shas`: who a failed read of them fails. */
+export function usersOf(
+  plans: readonly (ServicePlan | ServiceFailure)[],
+  shas: ReadonlySet<string>,
+): string[] {
+  return plans
+    .filter((plan) => plan.ok && plan.files.some((file) => shas.has(file.sha)))
+    .map((plan) => plan.service);
+}
+
+/**
+ * finishService is a service's result once its blobs were read: a failure kept as it is, the first error that kept
+ * one of its blobs from being read, else its desired files ({@link completeService}).
+ */
+export function finishService(
+  plan: ServicePlan | ServiceFailure,
+  read: { readonly texts: ReadonlyMap<string, BlobText>; readonly errors: ReadonlyMap<string, SourceError> },
+  repository: string,
+): ServiceFiles | ServiceFailure {
+  if (!plan.ok) return plan;
+  const error = plan.files.map((file) => read.errors.get(file.sha)).find((found) => found !== undefined);
+  if (error !== undefined) return { ok: false, service: plan.service, dir: plan.dir, error };
+  return completeService(plan, read.texts, repository);
+}
+
 /**
  * completeService turns a plan and the blobs read for it into the service's desired files. Every blob of the plan
  * must be in `blobs`; a caller that could not read one reports the service as failed instead. A file that is not
