@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
 import { childEnv, type EnvSource } from "../common/child-env.js";
+import { type ExecCluster, type ExecResult, execInfo, runExecPlugin } from "./exec-plugin.js";
 import type { ExecConfig, UserEntry } from "./kubeconfig-file.js";
 
 /** Credentials are a target's changing part: read per request, dropped after a 401. */
@@ -23,7 +23,6 @@ export const EXEC_TIMEOUT_MS = 30_000;
 export const TOKEN_FILE_TTL_MS = 60_000;
 // A plugin's token is refreshed this long before it expires, so a request never carries one that lapses in flight.
 const EXPIRY_MARGIN_MS = 10_000;
-const MAX_PLUGIN_OUTPUT = 1024 * 1024;
 
 /**
  * credentialsFor turns a kubeconfig user into per-request credentials: a token as written, a token file re-read
@@ -32,7 +31,7 @@ const MAX_PLUGIN_OUTPUT = 1024 * 1024;
  */
 export function credentialsFor(
   user: UserEntry,
-  cluster: { server: string; tls: { ca?: string; rejectUnauthorized: boolean; servername?: string } },
+  cluster: ExecCluster,
   deps: CredentialDeps,
   fail: (message: string) => Error,
 ): Credentials {
@@ -74,16 +73,14 @@ export function tokenFileCredentials(
   };
 }
 
-/** ExecResult is a plugin's credential and when it expires (never, without expirationTimestamp). */
-interface ExecResult {
-  readonly value: { token?: string; cert?: string; key?: string };
-  readonly expiresAt?: number;
-}
-
+/**
+ * execCredentials runs an exec plugin (client.authentication.k8s.io v1 or v1beta1) for a credential, at most one run
+ * at a time, and again when the credential is about to expire or was refused.
+ */
 function execCredentials(
   exec: ExecConfig,
   where: string,
-  cluster: { server: string; tls: { ca?: string; rejectUnauthorized: boolean; servername?: string } },
+  cluster: ExecCluster,
   deps: CredentialDeps,
   fail: (message: string) => Error,
 ): Credentials {
@@ -95,65 +92,20 @@ function execCredentials(
       `${where}.apiVersion: "${exec.apiVersion}" is not supported (client.authentication.k8s.io/v1 or v1beta1)`,
     );
   const timeoutMs = deps.execTimeoutMs ?? EXEC_TIMEOUT_MS;
-  let cached: ExecResult | undefined;
-  let running: Promise<ExecResult> | undefined;
-
-  const info = {
-    apiVersion: exec.apiVersion,
-    kind: "ExecCredential",
-    spec: {
-      interactive: false,
-      ...(exec.provideClusterInfo
-        ? {
-            cluster: {
-              server: cluster.server,
-              ...(cluster.tls.ca
-                ? { "certificate-authority-data": Buffer.from(cluster.tls.ca).toString("base64") }
-                : {}),
-              "insecure-skip-tls-verify": !cluster.tls.rejectUnauthorized,
-              ...(cluster.tls.servername ? { "tls-server-name": cluster.tls.servername } : {}),
-            },
-          }
-        : {}),
-    },
-  };
   const env = {
     // The plugin gets the same allowlist as kubectl, never the controller's tokens and secrets.
     ...childEnv(deps.env),
     ...Object.fromEntries(exec.env.map((e) => [e.name, e.value])),
-    KUBERNETES_EXEC_INFO: JSON.stringify(info),
+    KUBERNETES_EXEC_INFO: JSON.stringify(execInfo(exec, cluster)),
   };
-
-  async function run(): Promise<ExecResult> {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        exec.command,
-        [...exec.args],
-        { env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: MAX_PLUGIN_OUTPUT, encoding: "utf8" },
-        (error, out, err) => {
-          if (!error) return resolve(out);
-          const code = (error as NodeJS.ErrnoException).code;
-          const hint = exec.installHint ? ` (${exec.installHint.trim()})` : "";
-          if (code === "ENOENT") return reject(fail(`${where}.command: ${exec.command} not found${hint}`));
-          if (error.killed)
-            return reject(
-              fail(`${where}: ${exec.command} did not answer within ${timeoutMs} ms and was killed`),
-            );
-          // stderr only: stdout may hold a credential.
-          reject(
-            fail(`${where}: ${exec.command} failed: ${String(err).trim().slice(0, 500) || error.message}`),
-          );
-        },
-      );
-    });
-    return parseExecCredential(stdout, exec.apiVersion, where, fail);
-  }
+  let cached: ExecResult | undefined;
+  let running: Promise<ExecResult> | undefined;
 
   return {
     async credentials(signal) {
       if (cached && (cached.expiresAt === undefined || deps.now() < cached.expiresAt - EXPIRY_MARGIN_MS))
         return cached.value;
-      running ??= run()
+      running ??= runExecPlugin(exec, where, { env, timeoutMs }, fail)
         .then((result) => {
           cached = result;
           return result;
@@ -166,49 +118,6 @@ function execCredentials(
     forget() {
       cached = undefined;
     },
-  };
-}
-
-/** parseExecCredential reads a plugin's ExecCredential; messages never quote stdout, which holds the secret. */
-function parseExecCredential(
-  stdout: string,
-  apiVersion: string,
-  where: string,
-  fail: (message: string) => Error,
-): ExecResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdout);
-  } catch {
-    throw fail(`${where}: the plugin did not print an ExecCredential as JSON`);
-  }
-  const credential = parsed as {
-    apiVersion?: unknown;
-    kind?: unknown;
-    status?: {
-      token?: unknown;
-      clientCertificateData?: unknown;
-      clientKeyData?: unknown;
-      expirationTimestamp?: unknown;
-    };
-  };
-  if (credential?.kind !== "ExecCredential" || credential.apiVersion !== apiVersion)
-    throw fail(
-      `${where}: the plugin printed kind ${String(credential?.kind)} ${String(credential?.apiVersion)}, expected ExecCredential ${apiVersion}`,
-    );
-  const status = credential.status ?? {};
-  const token = typeof status.token === "string" && status.token !== "" ? status.token : undefined;
-  const cert = typeof status.clientCertificateData === "string" ? status.clientCertificateData : undefined;
-  const key = typeof status.clientKeyData === "string" ? status.clientKeyData : undefined;
-  if (!token && !(cert && key))
-    throw fail(
-      `${where}: the ExecCredential has neither status.token nor status.clientCertificateData/clientKeyData`,
-    );
-  const expiry =
-    typeof status.expirationTimestamp === "string" ? Date.parse(status.expirationTimestamp) : Number.NaN;
-  return {
-    value: { ...(token ? { token } : {}), ...(cert && key ? { cert, key } : {}) },
-    ...(Number.isNaN(expiry) ? {} : { expiresAt: expiry }),
   };
 }
 

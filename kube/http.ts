@@ -1,7 +1,9 @@
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
 import { timerDelay } from "../common/timer-delay.js";
-import type { KubeTarget } from "./kubeconfig.js";
+import { sendRaw } from "./http-send.js";
+import type { KubeTarget } from "./target.js";
+import { createTlsAgents } from "./tls-agents.js";
 
 /** KubeResponse is a raw apiserver answer: status code and parsed JSON body (or text when not JSON). */
 export interface KubeResponse {
@@ -38,84 +40,49 @@ export type KubeRequest = (
 export function createKubeRequest(target: KubeTarget): KubeRequest {
   const base = target.server.endsWith("/") ? target.server : `${target.server}/`;
   const plain = new http.Agent({ keepAlive: true });
-  // One agent per client certificate: an exec plugin may hand out a new pair, and a pooled TLS socket keeps the
-  // identity it was opened with.
-  let secure: { id: string; agent: https.Agent } | undefined;
-  const agentFor = (cert: string | undefined, key: string | undefined): https.Agent => {
-    const id = `${cert ?? ""}\0${key ?? ""}`;
-    if (secure?.id !== id) {
-      const { ca, rejectUnauthorized, servername } = target.tls;
-      secure = {
-        id,
-        agent: new https.Agent({
-          keepAlive: true,
-          rejectUnauthorized,
-          ...(ca ? { ca } : {}),
-          ...(cert ? { cert } : {}),
-          ...(key ? { key } : {}),
-          ...(servername ? { servername } : {}),
-        }),
-      };
-    }
-    return secure.agent;
-  };
+  const secure = createTlsAgents(target.tls);
   return async (method, path, body, options = {}) => {
     const url = new URL(path, base);
     const timeoutMs = options.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
     const deadline = AbortSignal.timeout(timerDelay(timeoutMs));
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     signal.throwIfAborted();
-    const contentType = options.contentType ?? "application/json";
     const credentials = await target.credentials(signal);
     const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
     if (credentials.token) headers.authorization = `Bearer ${credentials.token}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      headers["content-type"] = options.contentType ?? "application/json";
+      headers["content-length"] = Buffer.byteLength(payload);
+    }
     const opts: https.RequestOptions = {
       method,
       headers,
       signal,
       agent:
         url.protocol === "https:"
-          ? agentFor(credentials.cert ?? target.tls.cert, credentials.key ?? target.tls.key)
+          ? secure(credentials.cert ?? target.tls.cert, credentials.key ?? target.tls.key)
           : plain,
     };
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    if (payload !== undefined) {
-      opts.headers = {
-        ...opts.headers,
-        "content-type": contentType,
-        "content-length": Buffer.byteLength(payload),
-      };
-    }
-    const transport = url.protocol === "https:" ? https : http;
-    return new Promise<KubeResponse>((resolve, reject) => {
-      const req = transport.request(url, opts, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {}
-          if (res.statusCode === 401) target.forget();
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
-      req.on("error", (error) => {
-        // The caller's own reason (leadership lost, shutting down) says more than Node's AbortError.
-        if (options.signal?.aborted) reject(options.signal.reason);
-        else if (deadline.aborted)
-          reject(
-            new Error(`${method} ${url.pathname}: the apiserver did not answer within ${timeoutMs} ms`, {
-              cause: error,
-            }),
-          );
-        else reject(error);
-      });
-      req.end(payload);
+    const answer = await sendRaw(url, opts, payload, (error) => {
+      // The caller's own reason (leadership lost, shutting down) says more than Node's AbortError.
+      if (options.signal?.aborted) return options.signal.reason;
+      if (!deadline.aborted) return error;
+      const message = `${method} ${url.pathname}: the apiserver did not answer within ${timeoutMs} ms`;
+      return new Error(message, { cause: error });
     });
+    if (answer.status === 401) target.forget();
+    return { status: answer.status, body: parseBody(answer.text) };
   };
+}
+
+/** parseBody is an answer's JSON, or its text when it is not JSON (a proxy's error page, a plain-text error). */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** statusMessage extracts the apiserver's own words from an error response (a metav1.Status). */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type CredentialDeps, tokenFileCredentials } from "./credentials.js";
 import { KubeConfigError } from "./errors.js";
-import type { KubeTarget } from "./kubeconfig.js";
+import type { KubeTarget } from "./target.js";
 
 /** IN_CLUSTER_DIR is where Kubernetes mounts a pod's service-account token, CA and namespace. */
 export const IN_CLUSTER_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
