@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Timers } from "../../common/clock.js";
+import { createLogger } from "../../common/log.js";
 import { redactUrl } from "../../common/redact-url.js";
 import { ConfigError } from "../config/config-error.js";
 import { parseListen } from "../config/load.js";
@@ -63,6 +64,14 @@ function withListen(config: Config, listen: string): Config {
     ]);
   }
   return { ...config, listen: parsedListen };
+}
+
+/** startupLogger is the process's logger: JSON lines on stderr, or pretty with LOG_FORMAT=pretty; LOG_LEVEL sets its level. */
+export function startupLogger(env: Readonly<Record<string, string | undefined>>): Logger {
+  return createLogger({
+    format: env.LOG_FORMAT === "pretty" ? "pretty" : "json",
+    level: env.LOG_LEVEL ?? "info",
+  });
 }
 
 /** describeConfig is the start-up log line: what is watched, never a credential. */

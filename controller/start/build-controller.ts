@@ -1,0 +1,93 @@
+import cron from "node-cron";
+import type { Logger } from "pino";
+import { createKubeObjectReader } from "../../applyers/kube-api.js";
+import { systemClock, systemTimers } from "../../common/clock.js";
+import { describeRef } from "../../kube/objects.js";
+import type { Config } from "../config/types.js";
+import { type Controller, createController } from "../loop/controller.js";
+import type { LeaderElector } from "../loop/leader.js";
+import type { ControllerMetrics } from "../report/metrics.js";
+import type { NotifyDispatcher } from "../report/notify/dispatcher.js";
+import { createGitHubSource } from "../source/github.js";
+import {
+  meteredFetch,
+  type ProgressTracker,
+  tracked,
+  trackedApplyer,
+  trackedFetch,
+  trackedSource,
+  trackedStore,
+} from "./observe.js";
+import type { SharedWiring } from "./shared-wiring.js";
+import { buildApplyer, buildStateStore, type CommitStatusWiring, type WiringOptions } from "./wiring.js";
+
+/** ControllerParts are what the controller is built from: the config, the wiring, and who observes it. */
+export interface ControllerParts {
+  readonly config: Config;
+  readonly shared: SharedWiring;
+  readonly wiring: WiringOptions;
+  /** stateNamespace is where the `configmap` state store keeps the state. */
+  readonly stateNamespace: string;
+  readonly progress: ProgressTracker;
+  readonly metrics: ControllerMetrics;
+  readonly notifier: NotifyDispatcher;
+  readonly commitStatuses: CommitStatusWiring | undefined;
+  readonly elector: LeaderElector | undefined;
+  readonly log: Logger;
+}
+
+/**
+ * buildController is the production controller: GitHub as the source, the configured applyers and state store,
+ * every outward call tracked for liveness, and each result told to commit statuses, metrics and notifications.
+ */
+export function buildController(parts: ControllerParts): Controller {
+  const { config, shared, wiring, progress, metrics, notifier, commitStatuses, elector, log } = parts;
+  const { dryRun } = wiring;
+  const controller = createController({
+    config,
+    source: trackedSource(
+      createGitHubSource({
+        log: log.child({ component: "source" }),
+        fetch: trackedFetch(progress, meteredFetch(metrics)),
+      }),
+      progress,
+    ),
+    applyer: trackedApplyer(buildApplyer(config, wiring), progress),
+    store: trackedStore(buildStateStore(config, { ...wiring, namespace: parts.stateNamespace }), progress),
+    clock: systemClock,
+    timers: systemTimers,
+    cron: (expression, fn) => cron.schedule(expression, fn),
+    log,
+    dryRun,
+    installNamespace: shared.installNamespace,
+    releaseProbe: shared.releaseProbe,
+    healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+    // Live objects are read for health checks and before every prune; a dry run reads and prunes nothing.
+    ...(dryRun
+      ? {}
+      : {
+          readObject: tracked(
+            progress,
+            (ref) => `read of ${describeRef(ref)}`,
+            createKubeObjectReader(shared.kube),
+          ),
+          dryRunApply: tracked(
+            progress,
+            (objects) => `server-side dry run of ${objects.length} objects`,
+            (objects) => shared.serverDiff.diff(objects),
+          ),
+        }),
+    ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+    onPoll: (outcome) => metrics.observePoll(outcome),
+    ...(commitStatuses ? { onSyncStart: commitStatuses.started } : {}),
+    listeners: [
+      ...(commitStatuses ? [commitStatuses.finished] : []),
+      (result) => metrics.observeSync(result),
+      // A dry run deploys nothing, so it announces nothing.
+      (result) => {
+        if (!result.dryRun) notifier.notify(result, controller.getState().services[result.service]?.files);
+      },
+    ],
+  });
+  return controller;
+}

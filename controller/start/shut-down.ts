@@ -1,0 +1,23 @@
+import type { Logger } from "pino";
+import type { RunParts } from "./wire-run.js";
+
+/**
+ * shutDown stops a serving controller: applying first, then the Lease handed over, so a new leader never overlaps
+ * with the last apply; then the HTTP server, and up to 5 s for notifications and commit statuses to go out.
+ */
+export async function shutDown(
+  run: RunParts,
+  server: { close(): Promise<void> },
+  log: Logger,
+  signal: NodeJS.Signals,
+): Promise<void> {
+  log.info({ signal }, "shutting down");
+  const { abandoned } = await run.controller.stop({ graceMs: 20_000 });
+  await run.elector?.stop();
+  await server.close();
+  await Promise.race([
+    Promise.all([run.notifier.flush(), run.commitStatuses?.queue.idle()]),
+    new Promise((resolve) => setTimeout(resolve, 5_000)),
+  ]);
+  log.info({ abandoned }, "stopped");
+}

@@ -1,0 +1,95 @@
+import type { Logger } from "pino";
+import { systemClock, systemTimers } from "../../common/clock.js";
+import type { Config } from "../config/types.js";
+import type { Controller } from "../loop/controller.js";
+import type { LeaderElector } from "../loop/leader.js";
+import { type ControllerMetrics, createMetrics } from "../report/metrics.js";
+import { createNotifyDispatcher, type NotifyDispatcher } from "../report/notify/dispatcher.js";
+import { notifyTargets } from "../report/notify/targets.js";
+import { buildController } from "./build-controller.js";
+import type { ControllerOptions } from "./cli-options.js";
+import { buildElector } from "./elector.js";
+import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
+import type { ProcessEdge } from "./process-edge.js";
+import type { SharedWiring } from "./shared-wiring.js";
+import { buildCommitStatuses, type CommitStatusWiring, defaultWorkspace } from "./wiring.js";
+
+/** RunParts are the pieces of a running controller that `--once` and serving drive and shut down. */
+export interface RunParts {
+  readonly controller: Controller;
+  /** elector is the leader election, when this process runs as one of several replicas. */
+  readonly elector: LeaderElector | undefined;
+  readonly metrics: ControllerMetrics;
+  readonly progress: ProgressTracker;
+  readonly notifier: NotifyDispatcher;
+  readonly commitStatuses: CommitStatusWiring | undefined;
+}
+
+/**
+ * wireRun builds a controller and what surrounds it: the leader election (leading starts a sync, losing the Lease
+ * aborts the one in flight), metrics, liveness tracking, notifications and commit statuses.
+ */
+export function wireRun(
+  config: Config,
+  options: ControllerOptions,
+  shared: SharedWiring,
+  edge: ProcessEdge,
+  log: Logger,
+): RunParts {
+  const wiring = {
+    kube: shared.kube,
+    // Child processes (kubectl, NoKube) get only what they need of it: never the tokens and secrets.
+    env: edge.env,
+    dryRun: options.dryRun,
+    stateDir: options.stateDir,
+    workspace: defaultWorkspace(edge.env, options.stateDir),
+    write: edge.stdout,
+    log,
+  };
+  const elector = buildElector(options, edge.env, shared.kube, log, {
+    onStartedLeading: () => {
+      metrics.setLeader(true);
+      controller.requestSync({ trigger: "startup" });
+    },
+    onStoppedLeading: () => {
+      metrics.setLeader(false);
+      // A replica that lost the Lease must not write again: the sync in flight stops before its next write.
+      controller.abort("lost the leader Lease");
+    },
+  });
+  const metrics = createMetrics();
+  // Every outward call of the loop is tracked, so /healthz can tell a wedged loop from a busy one and say which call.
+  const progress = createProgressTracker({
+    limitMs: livenessLimitMs(config),
+    slowMs: 60_000,
+    clock: systemClock,
+    timers: systemTimers,
+    log: log.child({ component: "liveness" }),
+  });
+  const notifier = createNotifyDispatcher({
+    targets: notifyTargets(config.notifications, edge.env),
+    log: log.child({ component: "notify" }),
+  });
+  // Repositories with commit_status: true get a status per service on each commit synced (none on a dry run).
+  const commitStatuses = buildCommitStatuses(config, {
+    ...wiring,
+    clock: systemClock,
+    timers: systemTimers,
+    fetch: meteredFetch(metrics),
+  });
+  const stateNamespace = edge.env.POD_NAMESPACE ?? "default";
+  const parts = {
+    config,
+    shared,
+    wiring,
+    stateNamespace,
+    progress,
+    metrics,
+    notifier,
+    commitStatuses,
+    elector,
+    log,
+  };
+  const controller = buildController(parts);
+  return { controller, elector, metrics, progress, notifier, commitStatuses };
+}
