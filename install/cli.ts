@@ -54,64 +54,91 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
+/** Exit is an exit status the CLI stops with, having said why on stderr (or printed the help). */
+type Exit = { readonly exit: number };
+
 /** runInstallCli is apply-gitops: it returns the exit status instead of exiting, so it can be tested in-process. */
 export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
+  const flags = readFlags(argv, deps);
+  if ("exit" in flags) return flags.exit;
+  const plan = planInstall(flags, deps);
+  if ("exit" in plan) return plan.exit;
+  for (const warning of plan.warnings) deps.stderr(`apply-gitops: warning: ${warning}\n`);
+  const stream = toYamlStream(plan.objects);
+  if (flags["dry-run"]) {
+    deps.stdout(stream);
+    deps.stderr(`apply-gitops: ${plan.objects.length} objects written (dry run, nothing applied)\n`);
+    return 0;
+  }
+  deps.stderr(
+    `apply-gitops: applying ${plan.objects.length} objects to namespace ${flags.namespace} with ${flags.kubectl}\n`,
+  );
+  return applyStream(stream, flags, deps);
+}
+
+/** readFlags parses the command line; bad or missing flags exit 2, `--help` prints the usage and exits 0. */
+function readFlags(argv: string[], deps: InstallCliDeps): Flags | Exit {
+  let values: Flags;
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error: unknown) {
     deps.stderr(`apply-gitops: ${(error as Error).message}\nRun with --help for usage.\n`);
-    return 2;
+    return { exit: 2 };
   }
   if (values.help) {
     deps.stdout(`${HELP}\n`);
-    return 0;
+    return { exit: 0 };
   }
   const missing = (["config-file", "cluster-name"] as const).filter((flag) => !values[flag]);
   if (missing.length > 0) {
     deps.stderr(
       `apply-gitops: missing ${missing.map((flag) => `--${flag}`).join(" and ")}\nRun with --help for usage.\n`,
     );
-    return 2;
+    return { exit: 2 };
   }
-  let plan: ReturnType<typeof buildInstall>;
-  let namespaces: readonly string[] | undefined;
+  return values;
+}
+
+/**
+ * planInstall reads and validates the config and builds the install's objects, with the build's warnings and the
+ * RBAC ones; an invalid config exits 2 before anything is applied.
+ */
+function planInstall(
+  flags: Flags,
+  deps: InstallCliDeps,
+): { objects: ReturnType<typeof buildInstall>["objects"]; warnings: string[] } | Exit {
   try {
-    const { config, raw } = readConfigFile(values["config-file"] as string, deps.readFile);
-    namespaces = config.namespaces;
-    plan = buildInstall(
+    const { config, raw } = readConfigFile(flags["config-file"] as string, deps.readFile);
+    const plan = buildInstall(
       config,
       raw,
       {
-        namespace: values.namespace,
-        clusterName: values["cluster-name"] as string,
-        image: values.image ?? `simple-gitops:${deps.version}`,
+        namespace: flags.namespace,
+        clusterName: flags["cluster-name"] as string,
+        image: flags.image ?? `simple-gitops:${deps.version}`,
       },
       deps.lookup,
     );
+    return {
+      objects: plan.objects,
+      warnings: [...plan.warnings, ...rbacWarnings(flags.namespace, config.namespaces)],
+    };
   } catch (error: unknown) {
     if (error instanceof ConfigError) {
       deps.stderr(
         `apply-gitops: ${error.message}\nNothing was applied. Fix the fields above and run again.\n`,
       );
-      return 2;
+      return { exit: 2 };
     }
     throw error;
   }
-  for (const warning of [...plan.warnings, ...rbacWarnings(values.namespace, namespaces)]) {
-    deps.stderr(`apply-gitops: warning: ${warning}\n`);
-  }
-  const stream = toYamlStream(plan.objects);
-  if (values["dry-run"]) {
-    deps.stdout(stream);
-    deps.stderr(`apply-gitops: ${plan.objects.length} objects written (dry run, nothing applied)\n`);
-    return 0;
-  }
-  deps.stderr(
-    `apply-gitops: applying ${plan.objects.length} objects to namespace ${values.namespace} with ${values.kubectl}\n`,
-  );
+}
+
+/** applyStream applies the install's YAML with `kubectl apply --server-side` and says what to check next. */
+async function applyStream(stream: string, flags: Flags, deps: InstallCliDeps): Promise<number> {
   const args = ["apply", "--server-side", "--field-manager=simple-gitops-install", "-f", "-"];
-  const result = await deps.runKubectl(values.kubectl, args, stream);
+  const result = await deps.runKubectl(flags.kubectl, args, stream);
   deps.stderr(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
   if (result.exitCode !== 0) {
     deps.stderr(
@@ -121,7 +148,7 @@ export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promi
     return 1;
   }
   deps.stderr(
-    `apply-gitops: done. Check: kubectl -n ${values.namespace} rollout status ds/gitops-controller\n`,
+    `apply-gitops: done. Check: kubectl -n ${flags.namespace} rollout status ds/gitops-controller\n`,
   );
   return 0;
 }

@@ -1,0 +1,69 @@
+import { CONFIG_KEY, CONFIG_MAP_NAME, type InstallOptions, SECRET_NAME } from "./options.js";
+
+const CONFIG_DIR = "/etc/gitops";
+const WORKSPACE = "/workspace";
+/** WORKSPACE_SIZE_LIMIT bounds the workspace emptyDir: past it, the kubelet evicts the pod instead of filling the node. */
+export const WORKSPACE_SIZE_LIMIT = "1Gi";
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+const probe = (path: string, periodSeconds: number) => ({
+  httpGet: { path, port: "http" },
+  periodSeconds,
+  timeoutSeconds: 3,
+  failureThreshold: 3,
+});
+
+/**
+ * controllerContainer runs the controller, hardened (no privilege escalation, read-only root filesystem, no
+ * capabilities), with its config and secrets, probes on the HTTP server, and the mounts of {@link controllerVolumes}.
+ */
+export function controllerContainer(options: InstallOptions) {
+  return {
+    name: "controller",
+    image: options.image,
+    args: [
+      "--config",
+      `${CONFIG_DIR}/${CONFIG_KEY}`,
+      "--state-dir",
+      `${WORKSPACE}/state`,
+      "--listen",
+      `0.0.0.0:${options.port}`,
+    ],
+    ports: [{ name: "http", containerPort: options.port, protocol: "TCP" }],
+    env: [
+      fieldEnv("POD_NAME", "metadata.name"),
+      fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+      fieldEnv("NODE_NAME", "spec.nodeName"),
+      { name: "CLUSTER_NAME", value: options.clusterName },
+      { name: "WORKSPACE_DIR", value: WORKSPACE },
+    ],
+    envFrom: [{ secretRef: { name: SECRET_NAME, optional: true } }],
+    livenessProbe: probe("/healthz", 20),
+    readinessProbe: probe("/readyz", 10),
+    resources: {
+      requests: { cpu: "50m", memory: "96Mi" },
+      limits: { cpu: "500m", memory: "256Mi" },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMounts: [
+      { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+      { name: "workspace", mountPath: WORKSPACE },
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+  };
+}
+
+/** controllerVolumes are the volumes {@link controllerContainer} mounts: the config, the workspace and /tmp. */
+export function controllerVolumes() {
+  return [
+    { name: "config", configMap: { name: CONFIG_MAP_NAME } },
+    // Git checkouts, state and the release tree live here; a bound keeps a huge repository from filling the node.
+    { name: "workspace", emptyDir: { sizeLimit: WORKSPACE_SIZE_LIMIT } },
+    { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+  ];
+}
