@@ -3,7 +3,7 @@ import { createGitHubClient, type GitHubClient } from "../../source/github-clien
 import { githubMessage, type HttpFailure, httpStatus } from "../../source/github-errors.js";
 import { type SourceLogger, scrubSecrets } from "../../source/log.js";
 import type { SourceRepository } from "../../source/source.js";
-import type { PostOutcome, PostStatus } from "./queue.js";
+import type { PostOutcome, PostStatus } from "./queue-drain.js";
 
 /** StatusRepo is a repository statuses are posted to (its `github_configs` key), with its credential resolved. */
 export interface StatusRepo extends Pick<SourceRepository, "owner" | "repo" | "apiUrl" | "token" | "app"> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { captureLogger } from "../../../test/github-server/harness.js";
 import { createManualTime } from "../../../test/manual-time.js";
-import { createStatusQueue, type PostOutcome } from "./queue.js";
+import { createStatusQueue } from "./queue.js";
+import type { PostOutcome } from "./queue-drain.js";
 import type { CommitStatus } from "./status.js";
 
 const status = (state: CommitStatus["state"], context = "simple-gitops/c/web", sha = "a".repeat(40)) => ({
@@ -86,6 +87,17 @@ describe("commit status queue", () => {
     queue.enqueue(status("success"));
     await queue.idle();
     await time.advance(60_000);
+    expect(sent.map((entry) => entry.state)).toEqual(["pending", "success"]);
+  });
+
+  it("does not retry a state that a newer one replaced while it was being posted", async () => {
+    const { queue, time, sent } = world([retryable]);
+    queue.enqueue(status("pending"));
+    // The pending status is in flight (its post has not answered yet) when the sync's outcome arrives.
+    queue.enqueue(status("success"));
+    await settle();
+    await time.advance(60_000);
+    await queue.idle();
     expect(sent.map((entry) => entry.state)).toEqual(["pending", "success"]);
   });
 

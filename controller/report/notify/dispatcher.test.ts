@@ -5,8 +5,9 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import type { SyncResult } from "../../record/result.js";
-import { createNotifyDispatcher, type NotifyTarget } from "./dispatcher.js";
+import { createNotifyDispatcher } from "./dispatcher.js";
 import { genericFormat } from "./generic.js";
+import type { NotifyTarget } from "./notifier.js";
 import { slackFormat } from "./slack.js";
 
 interface Received {

@@ -1,3 +1,4 @@
+import type { Secret } from "../../config/secret.js";
 import type { FileFailure } from "../../desired/files.js";
 import type { SyncResult, SyncStatus } from "../../record/result.js";
 
@@ -43,6 +44,15 @@ export type Notification = FileNotification | SyncSummary;
 export interface Format {
   readonly type: string;
   render(notification: Notification): unknown;
+}
+
+/** NotifyTarget is one receiver: where to post, in which format, and the HMAC secret if one is configured. */
+export interface NotifyTarget {
+  /** name identifies the target in logs (`slack#0`); the URL is never logged, it can be a credential itself. */
+  readonly name: string;
+  readonly url: Secret;
+  readonly format: Format;
+  readonly secret?: Secret;
 }
 
 /**

@@ -1,9 +1,8 @@
 import { Secret } from "../../config/secret.js";
 import type { NotificationConfig } from "../../config/types.js";
 import { discordFormat } from "./discord.js";
-import type { NotifyTarget } from "./dispatcher.js";
 import { genericFormat } from "./generic.js";
-import type { Format } from "./notifier.js";
+import type { Format, NotifyTarget } from "./notifier.js";
 import { slackFormat } from "./slack.js";
 import { teamsFormat } from "./teams.js";
 

@@ -1,4 +1,4 @@
-import type { FastifyReply } from "fastify";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { GitOpsError } from "../../../common/errors.js";
 
 /** ErrorBody is the JSON every error response carries: a stable machine code and a sentence for people. */
@@ -54,4 +54,22 @@ const CODES: Readonly<Record<number, string>> = {
 /** errorCodeFor names an HTTP status the way our error bodies do (`payload_too_large` for 413). */
 export function errorCodeFor(status: number): string {
   return CODES[status] ?? (status >= 500 ? "internal" : "bad_request");
+}
+
+/**
+ * answerError is the server's error handler: an HttpError as its route meant it, a client error with its message,
+ * and anything else as a logged 500 whose body says only where to look.
+ */
+export function answerError(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof HttpError)
+    return sendError(reply, error.status, error.error, error.message, error.extra);
+  const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status >= 500) {
+    request.log.error(
+      { err: error, method: request.method, url: request.routeOptions.url },
+      "request failed",
+    );
+    return sendError(reply, status, errorCodeFor(status), "internal error; see the controller log");
+  }
+  return sendError(reply, status, errorCodeFor(status), error.message);
 }

@@ -1,10 +1,11 @@
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
 import { systemTimers } from "../../../common/clock.js";
-import { errorCodeFor, HttpError, sendError } from "./errors.js";
+import { answerError, sendError } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { registerManualSync } from "./manual-sync.js";
 import { registerMetrics } from "./metrics-route.js";
-import { DEFAULT_TIMEOUTS, type RouteContext, type ServerOptions } from "./options.js";
+import { DEFAULT_TIMEOUTS, type RouteContext, type ServerOptions, type ServerTimeouts } from "./options.js";
 import { registerReleaseTree } from "./release-tree.js";
 import { registerStatusApi } from "./status-api.js";
 import { registerStatusPage } from "./status-page.js";
@@ -33,36 +34,8 @@ export function createServer(options: ServerOptions): GitOpsServer {
     timers: options.timers ?? systemTimers,
     resolvedTimeouts: timeouts,
   };
-  const app = Fastify({
-    loggerInstance: options.log,
-    // No request may hold its socket forever: the whole request (a slow or stalled body included) must arrive
-    // within requestMs or it is answered 408 and closed; an idle socket is closed after connectionMs.
-    requestTimeout: timeouts.requestMs,
-    connectionTimeout: timeouts.connectionMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    http: {
-      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
-      // Node checks the two limits above on this interval (30 s by default, which would double them).
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.requestMs / 4))),
-    },
-    // Probes and scrapers would flood the log; errors are logged by the error handler below.
-    logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
-  }) as unknown as FastifyInstance;
-
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError)
-      return sendError(reply, error.status, error.error, error.message, error.extra);
-    const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) {
-      request.log.error(
-        { err: error, method: request.method, url: request.routeOptions.url },
-        "request failed",
-      );
-      return sendError(reply, status, errorCodeFor(status), "internal error; see the controller log");
-    }
-    return sendError(reply, status, errorCodeFor(status), error.message);
-  });
+  const app = boundedFastify(options.log, timeouts);
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, "not_found", `no route for ${request.method} ${request.url.split("?")[0]}`),
   );
@@ -87,4 +60,24 @@ export function createServer(options: ServerOptions): GitOpsServer {
     },
     close: () => app.close(),
   };
+}
+
+/** boundedFastify is a fastify app whose every request and socket is bounded by `timeouts`. */
+function boundedFastify(log: Logger, timeouts: ServerTimeouts): FastifyInstance {
+  return Fastify({
+    loggerInstance: log,
+    // No request may hold its socket forever: the whole request (a slow or stalled body included) must arrive
+    // within requestMs or it is answered 408 and closed; an idle socket is closed after connectionMs.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      // Node checks the two limits above on this interval (30 s by default, which would double them).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.requestMs / 4))),
+    },
+    // Probes and scrapers would flood the log; errors are logged by answerError.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sendError } from "./errors.js";
 import type { RouteContext, WebhookLimits } from "./options.js";
-import { readBody } from "./webhook-body.js";
+import { type BodyPace, type BodyRead, readBody } from "./webhook-body.js";
 import type { BodyBudget } from "./webhook-budget.js";
 import { parseSignature, SignatureVerifier } from "./webhook-signature.js";
 
@@ -33,7 +33,7 @@ export async function receiveVerified(
   reply: FastifyReply,
   options: ReceiveOptions,
 ): Promise<Received> {
-  const { ctx, bodyLimit, limits, budget, client, refuse, warn } = options;
+  const { ctx, bodyLimit, budget, client, refuse, warn } = options;
   // Refused before a byte of the body is read: nothing can verify it.
   const signature = parseSignature(header(request.headers["x-hub-signature-256"]));
   if (!signature) return { reply: refuse("no well-formed X-Hub-Signature-256 header") };
@@ -56,12 +56,8 @@ export async function receiveVerified(
     return { reply: busy(reply) };
   }
   const verifier = new SignatureVerifier(secrets);
-  const pace = {
-    stallMs: ctx.resolvedTimeouts.bodyStallMs,
-    graceMs: limits.bodyGraceMs,
-    minBytesPerSecond: limits.minBodyBytesPerSecond,
-  };
-  let read: Awaited<ReturnType<typeof readBody>>;
+  const pace = paceOf(options);
+  let read: BodyRead;
   try {
     read = await readBody(request.raw, {
       ...pace,
@@ -73,37 +69,53 @@ export async function receiveVerified(
   } finally {
     entry.slot.release();
   }
-  switch (read.kind) {
-    case "complete":
-      break;
-    case "too_large":
-      return { reply: tooLarge(reply, bodyLimit) };
-    case "over_budget":
-      return { reply: busy(reply) };
-    case "preempted":
-      warn({}, "webhook refused: a newer delivery took its slot");
-      return { reply: busy(reply) };
-    case "stalled":
-      warn({ stallMs: pace.stallMs }, "webhook refused: the body stalled");
-      return { reply: timedOut(reply, `no part of the body arrived for ${pace.stallMs} ms`) };
-    case "too_slow":
-      warn(pace, "webhook refused: the body arrived too slowly");
-      return {
-        reply: timedOut(
-          reply,
-          `the body arrived slower than ${pace.minBytesPerSecond} bytes per second after the first ${pace.graceMs} ms`,
-        ),
-      };
-    default:
-      // The client went away mid-body: there is no one to answer.
-      request.raw.socket?.destroy();
-      return { reply: reply.hijack() };
-  }
+  if (read.kind !== "complete") return { reply: unread(read.kind, pace, request, reply, options) };
   const matched = verifier.matches(signature);
   const verified = new Set(secrets.filter((_, i) => matched[i]));
   if (verified.size === 0)
     return { reply: refuse("X-Hub-Signature-256 does not match any configured secret") };
   return { body: read.body, secrets: verified };
+}
+
+/** paceOf is how fast an unverified body must arrive, from the server's timeouts and the webhook's limits. */
+function paceOf({ ctx, limits }: ReceiveOptions): BodyPace {
+  return {
+    stallMs: ctx.resolvedTimeouts.bodyStallMs,
+    graceMs: limits.bodyGraceMs,
+    minBytesPerSecond: limits.minBodyBytesPerSecond,
+  };
+}
+
+/** unread answers a body that was not read whole, saying why; a client that went away gets no answer. */
+function unread(
+  kind: Exclude<BodyRead["kind"], "complete">,
+  pace: BodyPace,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { bodyLimit, warn }: ReceiveOptions,
+): FastifyReply {
+  switch (kind) {
+    case "too_large":
+      return tooLarge(reply, bodyLimit);
+    case "over_budget":
+      return busy(reply);
+    case "preempted":
+      warn({}, "webhook refused: a newer delivery took its slot");
+      return busy(reply);
+    case "stalled":
+      warn({ stallMs: pace.stallMs }, "webhook refused: the body stalled");
+      return timedOut(reply, `no part of the body arrived for ${pace.stallMs} ms`);
+    case "too_slow":
+      warn({ ...pace }, "webhook refused: the body arrived too slowly");
+      return timedOut(
+        reply,
+        `the body arrived slower than ${pace.minBytesPerSecond} bytes per second after the first ${pace.graceMs} ms`,
+      );
+    default:
+      // The client went away mid-body: there is no one to answer.
+      request.raw.socket?.destroy();
+      return reply.hijack();
+  }
 }
 
 /** header reads a request header sent once (the first, if sent several times). */

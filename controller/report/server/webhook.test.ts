@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { json, type RunningServer, startTestServer } from "../../../test/server/test-harness.js";
 import { deliver, rawRequest, webhookHead } from "../../../test/server/webhook-test-client.js";
-import { UNAUTHORIZED } from "./webhook.js";
+import { UNAUTHORIZED } from "./webhook-delivery.js";
 import { signBody, verifySignature } from "./webhook-signature.js";
 
 interface Example {
