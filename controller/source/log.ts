@@ -11,14 +11,6 @@ export interface SourceLogger {
   readonly error: LogFn;
 }
 
-/** silentLogger drops everything; for callers that pass no logger on purpose. */
-export const silentLogger: SourceLogger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
-
 /**
  * scrubSecrets replaces every occurrence of each secret in a text with `[REDACTED]`, and strips the userinfo and
  * query values of every URL in it (an `api_url` of `https://user:pass@host` must not reach a log or a status).
