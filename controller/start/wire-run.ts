@@ -12,7 +12,7 @@ import { buildElector } from "./elector.js";
 import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
 import type { ProcessEdge } from "./process-edge.js";
 import type { SharedWiring } from "./shared-wiring.js";
-import { buildCommitStatuses, type CommitStatusWiring, defaultWorkspace } from "./wiring.js";
+import { buildCommitStatuses, type CommitStatusWiring, wiringOptions } from "./wiring.js";
 
 /** RunParts are the pieces of a running controller that `--once` and serving drive and shut down. */
 export interface RunParts {
@@ -36,16 +36,7 @@ export function wireRun(
   edge: ProcessEdge,
   log: Logger,
 ): RunParts {
-  const wiring = {
-    kube: shared.kube,
-    // Child processes (kubectl, NoKube) get only what they need of it: never the tokens and secrets.
-    env: edge.env,
-    dryRun: options.dryRun,
-    stateDir: options.stateDir,
-    workspace: defaultWorkspace(edge.env, options.stateDir),
-    write: edge.stdout,
-    log,
-  };
+  const wiring = wiringOptions(options, edge, shared.kube, log);
   const elector = buildElector(options, edge.env, shared.kube, log, {
     onStartedLeading: () => {
       metrics.setLeader(true);

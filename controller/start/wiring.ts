@@ -17,6 +17,8 @@ import { type CommitStatuses, createCommitStatuses } from "../report/commit-stat
 import { createStatusPoster } from "../report/commit-status/poster.js";
 import { createStatusQueue, type StatusQueue } from "../report/commit-status/queue.js";
 import { sourceRepository } from "../sync/source-repository.js";
+import type { ControllerOptions } from "./cli-options.js";
+import type { StartupDeps } from "./startup.js";
 
 /** WiringOptions are the run-time choices main makes from flags and the environment. */
 export interface WiringOptions {
@@ -33,6 +35,25 @@ export interface WiringOptions {
    * the processes they start (kubectl, NoKube), so no token or secret reaches a child.
    */
   readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** wiringOptions are the run's choices from its flags, with the environment, the apiserver client and stdout. */
+export function wiringOptions(
+  options: Pick<ControllerOptions, "dryRun" | "stateDir">,
+  edge: Pick<StartupDeps, "env" | "stdout">,
+  kube: KubeRequest,
+  log: Logger,
+): WiringOptions {
+  return {
+    kube,
+    // Child processes (kubectl, NoKube) get only what they need of it: never the tokens and secrets.
+    env: edge.env,
+    dryRun: options.dryRun,
+    stateDir: options.stateDir,
+    workspace: defaultWorkspace(edge.env, options.stateDir),
+    write: edge.stdout,
+    log,
+  };
 }
 
 /**
