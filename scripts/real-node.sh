@@ -102,9 +102,17 @@ running_pid() {
 start() {
   local name="$1"
   shift
+  # Appended to: the log of a start that failed stays readable after the next one.
+  printf -- '--- %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$(log_file "$name")"
   # Own session, out of the caller's terminal; the lock descriptors of test-cluster.sh are not inherited.
-  setsid "$@" >"$(log_file "$name")" 2>&1 </dev/null 7>&- 8>&- 9>&- &
-  printf '%s\n' "$!" >"$(pid_file "$name")"
+  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null 7>&- 8>&- 9>&- &
+  local pid=$! i
+  printf '%s\n' "$pid" >"$(pid_file "$name")"
+  # Until the fork has exec'd, the pid names bash or setsid, and running_pid would call the component gone.
+  for i in $(seq 100); do
+    [[ "$(ps -o comm= -p "$pid" 2>/dev/null)" != @(bash|setsid) ]] && break
+    sleep 0.01
+  done
 }
 
 stop() {
@@ -128,7 +136,11 @@ wait_for() {
   shift 3
   deadline=$(($(date +%s) + timeout_s))
   until "$@" >/dev/null 2>&1; do
-    running_pid "$component" >/dev/null || die "${component} exited while waiting for ${what}; see $(log_file "$component")"
+    if ! running_pid "$component" >/dev/null; then
+      log "${component} exited while waiting for ${what}; the end of $(log_file "$component"):"
+      tail -n 20 "$(log_file "$component")" >&2
+      exit 1
+    fi
     (($(date +%s) < deadline)) || die "timed out after ${timeout_s}s waiting for ${what}; see $(log_file "$component")"
     sleep 0.2
   done
@@ -308,8 +320,10 @@ EOF
 # Lets the kubelet stop the pods (CNI DEL, unmounts) while it and the apiserver still run.
 drain() {
   "${KUBECTL[@]}" get node "$NODE" >/dev/null 2>&1 || return 0
-  # Cordoned first, or a ReplicaSet puts the deleted pods back on the node while it goes away.
+  # Cordoned first, or a ReplicaSet puts the deleted pods back on the node while it goes away; a NoExecute taint
+  # keeps DaemonSet pods off too, which tolerate a cordon.
   "${KUBECTL[@]}" cordon "$NODE" >/dev/null 2>&1 || true
+  "${KUBECTL[@]}" taint node "$NODE" node.simple-gitops.io/draining=true:NoExecute --overwrite >/dev/null 2>&1 || true
   "${KUBECTL[@]}" --request-timeout=90s delete pods -A --field-selector "spec.nodeName=${NODE}" --grace-period=1 \
     --wait=true --timeout=60s >/dev/null 2>&1 || log "some pods on ${NODE} did not go away within 60s"
   "${KUBECTL[@]}" -n default delete endpointslice "kubernetes-${NODE}" --ignore-not-found >/dev/null 2>&1 || true
@@ -320,7 +334,9 @@ drain() {
 remove_containers() {
   local id file
   if [[ -S "$SOCK" ]]; then
-    for id in $("${CTR[@]}" tasks ls -q 2>/dev/null); do "${CTR[@]}" tasks kill -s KILL "$id" >/dev/null 2>&1 || true; done
+    for id in $("${CTR[@]}" tasks ls -q 2>/dev/null); do
+      "${CTR[@]}" tasks kill -s KILL "$id" >/dev/null 2>&1 || true
+    done
     sleep 0.5
     for id in $("${CTR[@]}" tasks ls -q 2>/dev/null); do "${CTR[@]}" tasks rm -f "$id" >/dev/null 2>&1 || true; done
     for id in $("${CTR[@]}" containers ls -q 2>/dev/null); do
@@ -396,8 +412,15 @@ host_state() (
   for ipt in iptables ip6tables; do
     for table in filter nat mangle raw; do "$ipt" -t "$table" -S 2>/dev/null | sed "s/^/${ipt} ${table} /"; done
   done
-  sysctl -a 2>/dev/null | grep -E '^(net\.ipv4\.ip_forward|net\.ipv4\.conf\.(all|default)\.|net\.bridge\.|net\.netfilter\.nf_conntrack_(max|tcp_timeout_|udp_timeout)|vm\.(overcommit_memory|panic_on_oom)|kernel\.(panic|panic_on_oops|keys\.root_max))' |
-    sed 's/^/sysctl /'
+  sysctl -a 2>/dev/null | grep -E "^($(paste -sd '|' <<'KEYS'
+net\.ipv4\.ip_forward
+net\.ipv4\.conf\.(all|default)\.
+net\.bridge\.
+net\.netfilter\.nf_conntrack_(max|tcp_timeout_|udp_timeout)
+vm\.(overcommit_memory|panic_on_oom)
+kernel\.(panic|keys\.root_max)
+KEYS
+))" | sed 's/^/sysctl /'
   printf 'hosts %s\n' "$(sha256sum </etc/hosts | cut -d' ' -f1)"
   awk '{print "mount", $2, $3}' /proc/self/mounts
   # The machine's own per-session memory cgroups come and go: everything else is ours to keep as found.
@@ -453,7 +476,7 @@ up)
   # A failed start says where, then takes down what it started, and keeps the logs.
   set -E
   trap 'log "failed at line ${LINENO}: ${BASH_COMMAND}"' ERR
-  trap 'status=$?; trap - EXIT; ((status == 0)) || { log "up failed: taking down what it started"; cmd_down || true; }' EXIT
+  trap 'status=$?; trap - EXIT; ((status == 0)) || { log "up failed: taking it down"; cmd_down || true; }' EXIT
   cmd_up
   ;;
 down) cmd_down ;;

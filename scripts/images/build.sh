@@ -34,7 +34,9 @@ reference() {
   pause) echo registry.k8s.io/pause:3.10 ;;
   busybox) echo docker.io/library/busybox:1.36 ;;
   node) echo docker.io/library/node:20-alpine ;;
-  controller) echo "docker.io/library/simple-gitops:$(node -p 'require(process.argv[1]).version' "${ROOT}/package.json")" ;;
+  controller)
+    echo "docker.io/library/simple-gitops:$(node -p 'require(process.argv[1]).version' "${ROOT}/package.json")"
+    ;;
   *) die "unknown image ${1}: expected pause, busybox, node or controller" ;;
   esac
 }

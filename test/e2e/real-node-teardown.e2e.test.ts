@@ -23,7 +23,9 @@ function changes(before: string, after: string): string[] {
   ];
 }
 
-/** workload gives the node something to clean up: pods with volumes on the pod network, behind a Service. */
+/**
+ * workload gives the node something to clean up: pods with volumes, on the pod network, behind a Service; a DaemonSet.
+ */
 const workload = JSON.stringify({
   apiVersion: "v1",
   kind: "List",
@@ -61,6 +63,23 @@ const workload = JSON.stringify({
       },
     },
     {
+      // DaemonSet pods ignore a cordon: the teardown must keep them from coming back while it drains.
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "agent" },
+      spec: {
+        selector: { matchLabels: { app: "agent" } },
+        template: {
+          metadata: { labels: { app: "agent" } },
+          spec: {
+            ...onRealNode,
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: "agent", image: "busybox:1.36", command: ["sleep", "3600"] }],
+          },
+        },
+      },
+    },
+    {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: "web" },
@@ -89,6 +108,7 @@ describe("the real node's teardown", () => {
         const ns = await createTestNamespace(`teardown-${round}`);
         await kubectl(["-n", ns.name, "apply", "-f", "-"], { input: workload });
         await kubectl(["-n", ns.name, "rollout", "status", "deployment/web", "--timeout=60s"]);
+        await kubectl(["-n", ns.name, "rollout", "status", "daemonset/agent", "--timeout=60s"]);
         // Pods are still running when the node goes down: the teardown must stop them itself.
         const down = await realNode("down");
         expect(down.exitCode, down.stderr).toBe(0);
