@@ -37,6 +37,75 @@ const withMeta = (object: KubeObject, metadata: Record<string, unknown>): KubeOb
   metadata: { ...object.metadata, ...metadata },
 });
 
+const COMMIT = "simple-gitops.io/commit";
+const commitFields = {
+  "f:metadata": { "f:annotations": { [`f:${COMMIT}`]: {} } },
+  "f:spec": { "f:replicas": {} },
+};
+/** atCommit is `object` as last applied at `commit`: the annotation, and the entry's time from that apply. */
+const atCommit = (object: KubeObject, commit: string, time: string, generation = 1): KubeObject =>
+  withMeta(object, {
+    annotations: { ...object.metadata.annotations, [COMMIT]: commit },
+    managedFields: owned(commitFields, time),
+    generation,
+  });
+const sentAt = (commit: string): KubeObject => withMeta(sent, { annotations: { [COMMIT]: commit } });
+
+describe("applyAction and the commit annotation", () => {
+  it.each([
+    {
+      name: "only the commit moved (a new commit that changed nothing of this object)",
+      before: atCommit(live, "c1", "t1"),
+      after: atCommit(live, "c2", "t2"),
+      action: "unchanged",
+    },
+    {
+      name: "the same commit applied again",
+      before: atCommit(live, "c2", "t1"),
+      after: atCommit(live, "c2", "t1"),
+      action: "unchanged",
+    },
+    {
+      name: "the commit moved and a field git sets changed",
+      before: atCommit(live, "c1", "t1"),
+      after: { ...atCommit(live, "c2", "t2"), spec: { ...(live.spec as object), replicas: 2 } },
+      action: "configured",
+    },
+    {
+      name: "only the commit moved, on a kind that counts annotation changes in its generation (a Deployment)",
+      before: atCommit(live, "c1", "t1", 1),
+      after: atCommit(live, "c2", "t2", 2),
+      action: "unchanged",
+    },
+    {
+      name: "the commit moved and the spec was changed between the read and the apply, and put back",
+      before: atCommit(live, "c1", "t1", 1),
+      after: atCommit(live, "c2", "t2", 3),
+      action: "configured",
+    },
+    {
+      name: "first written on an object applied before the annotation existed (the field set grew)",
+      before: live,
+      after: atCommit(live, "c2", "t2"),
+      action: "configured",
+    },
+    {
+      name: "the commit moved and a field dropped from git was removed",
+      before: withMeta(atCommit(live, "c1", "t1"), {
+        managedFields: owned({ ...commitFields, "f:spec": { "f:replicas": {}, "f:paused": {} } }, "t1"),
+      }),
+      after: atCommit(live, "c2", "t2"),
+      action: "configured",
+    },
+  ] as { name: string; before: KubeObject; after: KubeObject; action: string }[])("$name: $action", ({
+    before,
+    after,
+    action,
+  }) => {
+    expect(applyAction(before, after, sentAt("c2"))).toBe(action);
+  });
+});
+
 describe("applyAction", () => {
   it.each([
     { name: "absent before", before: undefined, after: live, action: "created" },

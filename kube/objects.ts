@@ -26,6 +26,13 @@ export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "simple-gitops";
 /** SERVICE_ANNOTATION names the service an object belongs to. */
 export const SERVICE_ANNOTATION = "simple-gitops.io/service";
+/**
+ * SERVICE_LABEL names the service an object belongs to as a label, so `kubectl get -l` can select a service's
+ * objects; service names are DNS labels, so always valid label values. {@link SERVICE_ANNOTATION} stays beside it.
+ */
+export const SERVICE_LABEL = "simple-gitops.io/service";
+/** COMMIT_ANNOTATION names the commit of the service's last apply of an object. */
+export const COMMIT_ANNOTATION = "simple-gitops.io/commit";
 /** SOURCE_PATH_ANNOTATION names the file in git an object came from. */
 export const SOURCE_PATH_ANNOTATION = "simple-gitops.io/source-path";
 /** STATELESS_ANNOTATION set to "false" on a workload (or its pod template) skips the stateless bootstrap. */

@@ -144,4 +144,28 @@ describe.each(factories)("the $name applyer on a real apiserver", ({ name, make 
     expect(result.objects[0]).toMatchObject({ status: "ready", message: "2 replicas available" });
     expect(result.healthy).toBe(true);
   });
+
+  it("reports an object whose only change is the commit annotation unchanged, and still writes the commit", async () => {
+    const COMMIT = "simple-gitops.io/commit";
+    const at = (commit: string, value?: string) =>
+      manifests(ns.name, value ? { value } : {}).map((object) => ({
+        ...object,
+        metadata: { ...object.metadata, annotations: { [COMMIT]: commit } },
+      }));
+    await applyer.apply(at("c1", "4"));
+    expect(await actions(at("c2", "4"))).toEqual([
+      "ConfigMap/settings:unchanged",
+      "Service/web:unchanged",
+      "Deployment/web:unchanged",
+    ]);
+    const live = await kubectlJson<{ items: KubeObject[] }>([
+      ...["-n", ns.name, "get", "configmap/settings", "service/web", "deployment/web"],
+    ]);
+    expect(live.items.map((object) => object.metadata.annotations?.[COMMIT])).toEqual(["c2", "c2", "c2"]);
+    expect(await actions(at("c3", "5"))).toEqual([
+      "ConfigMap/settings:configured",
+      "Service/web:unchanged",
+      "Deployment/web:unchanged",
+    ]);
+  });
 });
