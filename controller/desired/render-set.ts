@@ -12,6 +12,8 @@ import type { SourcedObject } from "./render/types.js";
 /** RenderSetOptions are the config-wide settings rendering depends on. */
 export interface RenderSetOptions {
   readonly parseCache: ParseCache;
+  /** commit is the commit the set is read at, written on every object (see renderService). */
+  readonly commit?: string;
   readonly namespaces?: readonly string[];
   /** clusterKinds is the config's `cluster_kinds`. */
   readonly clusterKinds?: readonly string[];
@@ -59,6 +61,7 @@ export async function renderDesiredSet(
   try {
     const objects = renderService({
       service: service.name,
+      ...(options.commit ? { commit: options.commit } : {}),
       objects: build.set.objects,
       configFiles: build.set.configFiles,
       defaultNamespace: service.namespace ?? "default",

@@ -94,6 +94,23 @@ describe("one desired set per service", () => {
     expect(sentConfig()).toEqual({ "from-yaml": "2", "settings.json": '{"port": 2}' });
   });
 
+  it("writes the commit being synced on every object it sends, and the next commit on the next apply", async () => {
+    const first = await loop.repo.commit({
+      "web/a.yaml": configMap("a", { v: "1" }),
+      "web/settings.json": "{}",
+    });
+    const recorder = recordingApplyer();
+    const controller = loop.controllerWith(recorder.applyer);
+    const commitsSent = () =>
+      recorder.applied.at(-1)?.map((object) => object.metadata.annotations?.["simple-gitops.io/commit"]);
+
+    await controller.runOnce();
+    expect(commitsSent()).toEqual([first, first]);
+    const second = await loop.repo.commit({ "web/a.yaml": configMap("a", { v: "2" }) });
+    await controller.runOnce();
+    expect(commitsSent()).toEqual([second, second]);
+  });
+
   it.each([
     {
       name: "invalid YAML",

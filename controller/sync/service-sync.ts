@@ -24,7 +24,10 @@ export async function syncService(
   deps: ServiceSyncDeps,
 ): Promise<{ result: SyncResult; state: ServiceState }> {
   const started = deps.clock.now();
-  const rendered = await renderDesiredSet(input.files.files, input.service, deps);
+  const rendered = await renderDesiredSet(input.files.files, input.service, {
+    ...deps,
+    commit: input.commit,
+  });
   const setFailures = [
     ...rendered.failures,
     ...ownedElsewhere(input.service.name, rendered.objects, deps.ownerOf),

@@ -96,6 +96,33 @@ describe("renderService", () => {
     }
   });
 
+  it("labels every object with its service, so `kubectl get -l simple-gitops.io/service=shop` selects them", () => {
+    const out = renderService(input());
+    expect(out.map((object) => object.metadata.labels?.["simple-gitops.io/service"])).toEqual(
+      out.map(() => "shop"),
+    );
+  });
+
+  it("replaces a service label git sets with the service's own name", () => {
+    const own = parseManifests(
+      "svc/cm.yaml",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: {simple-gitops.io/service: other, app: x}}\n",
+    );
+    const labels = find(renderService(input({ objects: own.objects })), "ConfigMap", "x").metadata.labels;
+    expect(labels).toMatchObject({ "simple-gitops.io/service": "shop", app: "x" });
+  });
+
+  it("annotates every object with the commit being applied, and with none when rendered without one", () => {
+    const commit = "0123456789abcdef0123456789abcdef01234567";
+    const out = renderService(input({ commit }));
+    expect(out.map((object) => object.metadata.annotations?.["simple-gitops.io/commit"])).toEqual(
+      out.map(() => commit),
+    );
+    for (const object of renderService(input())) {
+      expect(object.metadata.annotations).not.toHaveProperty("simple-gitops.io/commit");
+    }
+  });
+
   it("puts config JSON files into the {svc}-config ConfigMap under their file names", () => {
     const cm = find(renderService(input()), "ConfigMap", "shop-config");
     expect(cm.metadata.namespace).toBe("apps");
@@ -149,6 +176,7 @@ describe("renderService", () => {
     { name: "stateless", overrides: {} },
     { name: "not stateless", overrides: { stateless: false } },
     { name: "with a download base URL", overrides: { downloadBaseUrl: "http://releases.test" } },
+    { name: "with a commit", overrides: { commit: "c0ffee" } },
   ])("is idempotent: rendering the rendered set changes nothing ($name)", ({ overrides }) => {
     const once = renderService(input(overrides));
     const again = renderService(

@@ -7,6 +7,7 @@ import { scopeLookup } from "./scope.js";
 import { sortForApply } from "./sort.js";
 import { makeStateless } from "./stateless.js";
 import {
+  COMMIT_ANNOTATION,
   type ConfigFile,
   describeRef,
   type KubeObject,
@@ -15,6 +16,7 @@ import {
   refKey,
   refOf,
   SERVICE_ANNOTATION,
+  SERVICE_LABEL,
   SOURCE_PATH_ANNOTATION,
   type SourcedObject,
 } from "./types.js";
@@ -22,6 +24,8 @@ import {
 /** RenderInput is everything rendering one service needs; it is plain data, so rendering is pure. */
 export interface RenderInput {
   service: string;
+  /** commit is the commit being applied, written on every object; without it (a local directory) none is written. */
+  commit?: string;
   objects: readonly SourcedObject[];
   configFiles: readonly ConfigFile[];
   downloadBaseUrl?: string;
@@ -44,8 +48,8 @@ export interface RenderInput {
 /**
  * renderService turns a service's parsed files into the objects to apply, in apply order: namespaced objects
  * without a namespace get the default one; config `.json` files become the `{svc}-config` ConfigMap (merged into
- * a ConfigMap of that name from git, if any); every object gets our managed-by label and the service and
- * source-path annotations; with `stateless`, workloads get the stateless bootstrap. Rendering a rendered set
+ * a ConfigMap of that name from git, if any); every object gets our managed-by and service labels and the service,
+ * source-path and commit annotations; with `stateless`, workloads get the stateless bootstrap. Rendering a rendered set
  * yields the same set. With a `policy`, objects outside the namespace allowlist make the whole set fail; so does,
  * always, an object that reaches for the controller's own objects in `installNamespace`.
  */
@@ -67,7 +71,7 @@ export function renderService(input: RenderInput): KubeObject[] {
   sourced = withServiceConfigMap(sourced, input);
   assertUnique(sourced);
   const rendered = sourced.map(({ path, object }) => {
-    let out = label(object, input.service, path);
+    let out = label(object, input.service, path, input.commit);
     if (input.stateless) {
       out = makeStateless(out, {
         service: input.service,
@@ -130,16 +134,17 @@ function withServiceConfigMap(sourced: SourcedObject[], input: RenderInput): Sou
   return sourced;
 }
 
-function label(object: KubeObject, service: string, path: string): KubeObject {
+function label(object: KubeObject, service: string, path: string, commit: string | undefined): KubeObject {
   return {
     ...object,
     metadata: {
       ...object.metadata,
-      labels: { ...object.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+      labels: { ...object.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [SERVICE_LABEL]: service },
       annotations: {
         ...object.metadata.annotations,
         [SERVICE_ANNOTATION]: service,
         [SOURCE_PATH_ANNOTATION]: object.metadata.annotations?.[SOURCE_PATH_ANNOTATION] ?? path,
+        ...(commit ? { [COMMIT_ANNOTATION]: commit } : {}),
       },
     },
   };

@@ -1,12 +1,14 @@
-import type { KubeObject } from "../../../kube/objects.js";
+import { COMMIT_ANNOTATION, type KubeObject } from "../../../kube/objects.js";
 
 /**
- * IGNORED_ANNOTATIONS are written by others, never by git: a Deployment's rollout revision (its controller bumps
- * it), and client-side `kubectl apply`'s copy of the last applied object, which on a Secret holds its values.
+ * IGNORED_ANNOTATIONS are not what git says: a Deployment's rollout revision (its controller bumps it), client-side
+ * `kubectl apply`'s copy of the last applied object, which on a Secret holds its values, and the commit of the
+ * last apply, which every new commit moves (applyers/change.ts does not count it either).
  */
 export const IGNORED_ANNOTATIONS: readonly string[] = [
   "deployment.kubernetes.io/revision",
   "kubectl.kubernetes.io/last-applied-configuration",
+  COMMIT_ANNOTATION,
 ];
 
 const IGNORED_METADATA = [

@@ -102,6 +102,7 @@ async function diffService(
   if ("error" in read) return fail([read.error]);
   const rendered = await renderDesiredSet(read.files, service, {
     parseCache,
+    commit: read.commit,
     kustomize: kustomizeOptions(deps.config),
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.config.namespaces ? { namespaces: deps.config.namespaces } : {}),
