@@ -150,6 +150,16 @@ reconcile_interval: 1h
     ]);
   });
 
+  it("keeps the seed's per-file notification events only where per_file asks for them", () => {
+    const config = parseConfig(
+      `${VALID}\nnotifications: [{ url: "http://a/x", per_file: true }, { url: "http://b/y" }]`,
+    );
+    expect(config.notifications.map((n) => [n.type, n.perFile])).toEqual([
+      ["generic", true],
+      ["generic", undefined],
+    ]);
+  });
+
   const mistakes: [string, string, string[]][] = [
     [
       "a YAML syntax error",
@@ -285,6 +295,11 @@ reconcile_interval: 1h
       "a notification without a url",
       `${VALID}\nnotifications: [{ type: slack }]`,
       ["notifications[0]: expected url or url_env"],
+    ],
+    [
+      "per-file events asked of a chat notification",
+      `${VALID}\nnotifications: [{ type: generic, url: "http://a/x" }, { type: teams, url: "http://b/y", per_file: true }]`,
+      ["notifications[1].per_file: only the generic type sends per-file events, not teams"],
     ],
   ];
 

@@ -131,7 +131,17 @@ function buildNotifications(raw: RawConfig, issues: ConfigIssue[]): Notification
         issues.push({ path, message: "expected url or url_env" });
       return;
     }
-    out.push({ type: entry.type, url, ...(entry.secret_env ? { secretEnv: entry.secret_env } : {}) });
+    if (entry.per_file && entry.type !== "generic")
+      issues.push({
+        path: `${path}.per_file`,
+        message: `only the generic type sends per-file events, not ${entry.type}`,
+      });
+    out.push({
+      type: entry.type,
+      url,
+      ...(entry.secret_env ? { secretEnv: entry.secret_env } : {}),
+      ...(entry.per_file ? { perFile: true } : {}),
+    });
   });
   // Appended, not prepended, so that out[i] stays notifications[i] for error paths reported later.
   if (raw.webhook_url)

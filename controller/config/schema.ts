@@ -209,7 +209,11 @@ export const notificationSchema = z.strictObject({
     description: "the environment variable holding the URL (a Slack or Discord webhook URL is a credential)",
   }),
   type: z.enum(["generic", "slack", "discord", "teams"]).default("generic").meta({
-    description: "the payload: the seed's per-file events and a summary, or one chat message per sync",
+    description: "the payload: one JSON summary per sync, or one chat message per sync",
+  }),
+  per_file: z.boolean().default(false).meta({
+    description:
+      "`generic` only: also send the seed's `manifest_applied` event for each file, before each sync's summary",
   }),
   secret_env: z.string().min(1).optional().meta({
     description: "the environment variable holding a secret: adds an HMAC `X-Signature` header",

@@ -52,6 +52,8 @@ export interface NotificationConfig {
   readonly type: "generic" | "slack" | "discord" | "teams";
   readonly url: SecretRef;
   readonly secretEnv?: string;
+  /** perFile sends the seed's per-file events as well as the summary (`generic` only). */
+  readonly perFile?: boolean;
 }
 
 /** NokubeConfig says where the NoKube CLI comes from and which cluster it applies to. */

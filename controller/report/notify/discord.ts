@@ -1,4 +1,4 @@
-import { failureLines, summaryText } from "./events.js";
+import { detailLines, summaryText } from "./chat-text.js";
 import type { Format } from "./notifier.js";
 
 const GREEN = 0x1a7f37;
@@ -9,17 +9,18 @@ export const discordFormat: Format = {
   type: "discord",
   render(n) {
     if (n.kind !== "summary") return undefined;
-    const description = failureLines(n).join("\n").slice(0, 4000);
+    const description = detailLines(n).join("\n").slice(0, 4000);
     return {
       content: summaryText(n).slice(0, 2000),
       allowed_mentions: { parse: [] },
       embeds: [
         {
-          title: `${n.service}: ${n.status}`,
-          color: n.status === "applied" ? GREEN : RED,
+          title: `${n.service}: ${n.outcome.replace("_", " ")}`,
+          color: n.severity === "error" ? RED : GREEN,
           timestamp: n.time,
           ...(description && { description }),
           fields: [
+            { name: "severity", value: n.severity, inline: true },
             { name: "repo", value: n.repo || "–", inline: true },
             { name: "commit", value: n.commit ? n.commit.slice(0, 12) : "–", inline: true },
             { name: "trigger", value: n.trigger, inline: true },

@@ -5,9 +5,11 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import type { SyncResult } from "../../record/result.js";
-import { createNotifyDispatcher } from "./dispatcher.js";
+import { MAX_LISTED_CHANGES } from "./changes.js";
+import { createNotifyDispatcher, type NotifyDispatcher } from "./dispatcher.js";
 import { genericFormat } from "./generic.js";
 import type { NotifyTarget } from "./notifier.js";
+import type { ServiceEvent } from "./service-event.js";
 import { slackFormat } from "./slack.js";
 
 interface Received {
@@ -73,13 +75,18 @@ function target(url: string, overrides: Partial<NotifyTarget> = {}): NotifyTarge
   return { name: "generic#0", url: new Secret(url), format: genericFormat, ...overrides };
 }
 
-describe("notification dispatcher", () => {
+/** seedTarget is a target with `per_file: true`: the seed's per-file events, then the summary. */
+function seedTarget(url: string, overrides: Partial<NotifyTarget> = {}): NotifyTarget {
+  return target(url, { perFile: true, ...overrides });
+}
+
+describe("notification dispatcher, with per_file", () => {
   it("retries a receiver that fails twice, then delivers each notification exactly once, signed", async () => {
     const receiver = await startReceiver([500, 503]);
     closers.push(receiver.close);
     const sleeps: number[] = [];
     const notifier = createNotifyDispatcher({
-      targets: [target(receiver.url, { secret: new Secret("hmac-secret") })],
+      targets: [seedTarget(receiver.url, { secret: new Secret("hmac-secret") })],
       log,
       clock,
       sleep: async (ms) => {
@@ -117,7 +124,7 @@ describe("notification dispatcher", () => {
   it("sends the same commit and file only once, but a later success after a failure", async () => {
     const receiver = await startReceiver();
     closers.push(receiver.close);
-    const notifier = createNotifyDispatcher({ targets: [target(receiver.url)], log, clock });
+    const notifier = createNotifyDispatcher({ targets: [seedTarget(receiver.url)], log, clock });
     const failedResult: SyncResult = {
       ...result,
       status: "failed",
@@ -147,7 +154,7 @@ describe("notification dispatcher", () => {
     const receiver = await startReceiver([], true);
     closers.push(receiver.close);
     const notifier = createNotifyDispatcher({
-      targets: [target(receiver.url)],
+      targets: [seedTarget(receiver.url)],
       log,
       clock,
       sleep: async () => {},
@@ -169,7 +176,7 @@ describe("notification dispatcher", () => {
     const healthy = await startReceiver();
     closers.push(refusing.close, healthy.close);
     const notifier = createNotifyDispatcher({
-      targets: [target(refusing.url), target(healthy.url, { name: "slack#1", format: slackFormat })],
+      targets: [seedTarget(refusing.url), seedTarget(healthy.url, { name: "slack#1", format: slackFormat })],
       log,
       clock,
       sleep: async () => {},
@@ -179,7 +186,7 @@ describe("notification dispatcher", () => {
     expect(refusing.received).toHaveLength(2);
     expect(healthy.received.map((r) => JSON.parse(r.body))).toEqual([
       {
-        text: ":white_check_mark: simple-gitops applied etcd at a1b2c3d4 (AI-Infra-Team/nokube@main): 1 file(s) applied",
+        text: ":white_check_mark: [info] simple-gitops applied etcd at a1b2c3d4 (AI-Infra-Team/nokube@main): 1 file(s) applied\n• StatefulSet default/etcd: created",
       },
     ]);
   });
@@ -187,11 +194,212 @@ describe("notification dispatcher", () => {
   it("keeps a refused notification sendable later (only delivered ones are de-duplicated)", async () => {
     const receiver = await startReceiver([400, 400]);
     closers.push(receiver.close);
-    const notifier = createNotifyDispatcher({ targets: [target(receiver.url)], log, clock });
+    const notifier = createNotifyDispatcher({ targets: [seedTarget(receiver.url)], log, clock });
     notifier.notify(result);
     await notifier.flush();
     notifier.notify(result);
     await notifier.flush();
     expect(receiver.received).toHaveLength(4);
+  });
+});
+
+const webDeployment = { apiVersion: "apps/v1", kind: "Deployment", namespace: "web", name: "web" };
+
+/** overlay is a sync of six files (an overlay and its base), as a kustomize service lands. */
+const overlay: SyncResult = {
+  ...result,
+  service: "web",
+  commit: "feedface",
+  trigger: "webhook",
+  files: {
+    changed: [],
+    applied: ["base/a.yaml", "base/b.yaml", "base/c.yaml", "base/kustomization.yaml", "o/p.yaml", "o/k.yaml"],
+    failed: [],
+    deleted: [],
+  },
+  objects: [
+    { ...webDeployment, action: "configured" },
+    { apiVersion: "v1", kind: "Service", namespace: "web", name: "web", action: "unchanged" },
+    { apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "web-env", action: "created" },
+  ],
+};
+
+async function deliveredTo(targets: (url: string) => NotifyTarget[], send: (n: NotifyDispatcher) => void) {
+  const receiver = await startReceiver();
+  closers.push(receiver.close);
+  const notifier = createNotifyDispatcher({ targets: targets(receiver.url), log, clock });
+  send(notifier);
+  await notifier.flush();
+  return receiver.received.map((r) => JSON.parse(r.body));
+}
+
+describe("notification dispatcher, one notification per sync", () => {
+  it("posts one summary for a six-file sync, with severity and the objects it changed", async () => {
+    const sent = await deliveredTo(
+      (url) => [target(url)],
+      (n) => n.notify(overlay),
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      event: "sync_completed",
+      outcome: "applied",
+      severity: "info",
+      service_name: "web",
+      repo: overlay.repo,
+      commit_id: "feedface",
+      trigger: "webhook",
+      status: "applied",
+      files_applied: overlay.files.applied,
+      objects: { configured: 1, unchanged: 1, created: 1 },
+      changes: [
+        { kind: "ConfigMap", namespace: "web", name: "web-env", action: "created" },
+        { kind: "Deployment", namespace: "web", name: "web", action: "configured" },
+      ],
+      changes_total: 2,
+    });
+  });
+
+  it("announces a failed sync as one error, never as manifest_applied", async () => {
+    const failed: SyncResult = {
+      ...overlay,
+      status: "failed",
+      objects: [{ ...webDeployment, action: "failed", message: "admission webhook denied it" }],
+      files: { ...overlay.files, applied: [], failed: [{ path: "o/p.yaml", error: "denied" }] },
+      error: { code: "E_APPLY", message: "1 object failed" },
+    };
+    const sent = await deliveredTo(
+      (url) => [target(url)],
+      (n) => n.notify(failed),
+    );
+    expect(sent.map((b) => [b.event, b.severity, b.status])).toEqual([["sync_completed", "error", "failed"]]);
+    expect(sent[0].changes).toEqual([
+      {
+        kind: "Deployment",
+        namespace: "web",
+        name: "web",
+        action: "failed",
+        message: "admission webhook denied it",
+      },
+    ]);
+    expect(sent[0].error).toEqual(failed.error);
+  });
+
+  it("announces each drift correction at a landed commit, not only its first sync", async () => {
+    const drift = (checkedAt: string): SyncResult => ({
+      ...overlay,
+      trigger: "reconcile",
+      drift: { checkedAt, mode: "correct", objects: [{ ...webDeployment, action: "configured" }] },
+      objects: overlay.objects.map((o) => (o.kind === "Deployment" ? o : { ...o, action: "unchanged" })),
+    });
+    const sent = await deliveredTo(
+      (url) => [target(url)],
+      (n) => {
+        n.notify(overlay);
+        n.notify(drift("2025-09-01T12:00:00.000Z"));
+        n.notify(drift("2025-09-01T13:00:00.000Z"));
+      },
+    );
+    expect(sent.map((b) => b.outcome)).toEqual(["applied", "drift_corrected", "drift_corrected"]);
+    expect(sent[1].changes).toEqual([
+      { kind: "Deployment", namespace: "web", name: "web", action: "configured" },
+    ]);
+  });
+
+  it("announces a sync that only pruned, listing what it deleted", async () => {
+    const pruned: SyncResult = {
+      ...overlay,
+      objects: overlay.objects.map((o) => ({ ...o, action: "unchanged" })),
+      files: { ...overlay.files, applied: [], deleted: ["o/old.yaml"] },
+      pruned: [
+        { apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "old", action: "deleted" },
+        { apiVersion: "v1", kind: "Secret", namespace: "web", name: "gone", action: "not-found" },
+      ],
+    };
+    const sent = await deliveredTo(
+      (url) => [target(url)],
+      (n) => n.notify(pruned),
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      outcome: "pruned",
+      severity: "info",
+      pruned: 1,
+      files_deleted: ["o/old.yaml"],
+      changes: [{ kind: "ConfigMap", namespace: "web", name: "old", action: "deleted" }],
+      changes_total: 1,
+    });
+  });
+
+  it("lists at most MAX_LISTED_CHANGES objects, failures first, and counts them all", async () => {
+    const many = Array.from({ length: MAX_LISTED_CHANGES + 5 }, (_, i) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      namespace: "web",
+      name: `cm-${i}`,
+      action: "created" as const,
+    }));
+    const big: SyncResult = {
+      ...overlay,
+      status: "failed",
+      objects: [...many, { ...webDeployment, name: "bad", action: "failed" as const, message: "invalid" }],
+    };
+    const sent = await deliveredTo(
+      (url) => [target(url)],
+      (n) => n.notify(big),
+    );
+    expect(sent[0].changes).toHaveLength(MAX_LISTED_CHANGES);
+    expect(sent[0].changes[0]).toMatchObject({ name: "bad", action: "failed" });
+    expect(sent[0].changes_total).toBe(many.length + 1);
+  });
+
+  it("sends per-file events only to a target with per_file, and chat targets one message", async () => {
+    const sent = await deliveredTo(
+      (url) => [
+        target(url),
+        seedTarget(url, { name: "generic#1" }),
+        target(url, { name: "slack#2", format: slackFormat }),
+      ],
+      (n) => n.notify(overlay),
+    );
+    const events = sent.map((b) => b.event ?? "slack");
+    expect(events.filter((e) => e === "manifest_applied")).toHaveLength(overlay.files.applied.length);
+    expect(events.filter((e) => e === "sync_completed")).toHaveLength(2);
+    expect(events.filter((e) => e === "slack")).toHaveLength(1);
+  });
+
+  it("announces rollbacks, suspends and resumes through notifyEvent, each time they happen", async () => {
+    const rollback: ServiceEvent = {
+      event: "rolled_back",
+      service: "web",
+      repo: overlay.repo,
+      commit: "c0ffee",
+      by: "alice",
+      result: { ...overlay, commit: "c0ffee", trigger: "manual" },
+    };
+    const suspend: ServiceEvent = {
+      event: "suspended",
+      service: "web",
+      repo: overlay.repo,
+      commit: "c0ffee",
+    };
+    const sent = await deliveredTo(
+      (url) => [target(url)],
+      (n) => {
+        n.notifyEvent(rollback);
+        n.notifyEvent({ ...rollback, by: undefined, failedCommit: "bad1", trigger: "poll" });
+        n.notifyEvent(suspend);
+        n.notifyEvent({ ...suspend, event: "resumed" });
+        n.notifyEvent(suspend);
+      },
+    );
+    expect(sent.map((b) => [b.event, b.severity, b.commit_id])).toEqual([
+      ["rolled_back", "info", "c0ffee"],
+      ["rolled_back", "error", "c0ffee"],
+      ["suspended", "info", "c0ffee"],
+      ["resumed", "info", "c0ffee"],
+      ["suspended", "info", "c0ffee"],
+    ]);
+    expect(sent[0]).toMatchObject({ by: "alice", trigger: "manual", changes_total: 2 });
+    expect(sent[1]).toMatchObject({ failed_commit: "bad1", trigger: "poll" });
   });
 });

@@ -3,8 +3,9 @@ import { timerDelay } from "../../../common/timer-delay.js";
 import type { SyncResult } from "../../record/result.js";
 import { BoundedSet } from "./dedup.js";
 import { dedupKey, notificationsFor } from "./events.js";
-import type { Notifier, NotifyTarget } from "./notifier.js";
+import type { Notification, Notifier, NotifyTarget } from "./notifier.js";
 import { fetchPost, type Post } from "./post.js";
+import { type ServiceEvent, serviceSummary } from "./service-event.js";
 import { type Delivery, enqueue, type TargetQueue } from "./target-queue.js";
 
 /** DispatcherOptions tune delivery; every I/O and timing dependency has a production default. */
@@ -32,7 +33,8 @@ export interface NotifyDispatcher extends Notifier {
 
 /**
  * createNotifyDispatcher builds the background notifier: each target has its own queue and worker, so one dead
- * receiver delays neither the loop nor the other receivers. A notification is retried with exponential backoff on
+ * receiver delays neither the loop nor the other receivers. Each sync is one notification (per file as well for a
+ * target with `per_file`). A notification is retried with exponential backoff on
  * network errors, timeouts, 429 and 5xx, and sent at most once per target (see dedupKey).
  */
 export function createNotifyDispatcher(options: DispatcherOptions): NotifyDispatcher {
@@ -57,22 +59,28 @@ export function createNotifyDispatcher(options: DispatcherOptions): NotifyDispat
     }),
   );
 
-  return {
-    notify(result: SyncResult, fileShas = {}) {
-      try {
-        const notifications = notificationsFor(result, fileShas, clock().toISOString());
-        for (const worker of workers) {
-          for (const notification of notifications) {
-            const body = worker.target.format.render(notification);
-            if (body === undefined) continue;
-            enqueue(delivery, worker, { key: dedupKey(notification), body: JSON.stringify(body) });
-          }
+  let unique = 0;
+  // A notification bug must never fail a sync, a rollback or a suspend.
+  const send = (build: (time: string) => readonly Notification[]) => {
+    try {
+      const notifications = build(clock().toISOString());
+      for (const worker of workers) {
+        for (const notification of notifications) {
+          if (notification.kind === "file" && !worker.target.perFile) continue;
+          const body = worker.target.format.render(notification);
+          if (body === undefined) continue;
+          const key = dedupKey(notification) ?? `unique:${unique++}`;
+          enqueue(delivery, worker, { key, body: JSON.stringify(body) });
         }
-      } catch (error: unknown) {
-        // A notification bug must never fail a sync.
-        log.error({ err: error }, "could not queue notifications");
       }
-    },
+    } catch (error: unknown) {
+      log.error({ err: error }, "could not queue notifications");
+    }
+  };
+
+  return {
+    notify: (result: SyncResult, fileShas = {}) => send((time) => notificationsFor(result, fileShas, time)),
+    notifyEvent: (event: ServiceEvent) => send((time) => [serviceSummary(event, time)]),
     async flush() {
       for (;;) {
         const running = workers.map((w) => w.running).filter((p) => p !== undefined);

@@ -3,11 +3,15 @@ import type { SyncResult } from "../../record/result.js";
 import { discordFormat } from "./discord.js";
 import { dedupKey, notificationsFor } from "./events.js";
 import { genericFormat } from "./generic.js";
-import type { Format, Notification } from "./notifier.js";
+import type { Format, Notification, SyncSummary } from "./notifier.js";
+import { serviceSummary } from "./service-event.js";
 import { slackFormat } from "./slack.js";
+import { syncSummary } from "./sync-summary.js";
+import { FORMATS } from "./targets.js";
 import { teamsFormat } from "./teams.js";
 
 const TIME = "2025-09-01T11:45:02.000Z";
+const deployment = { apiVersion: "apps/v1", kind: "Deployment", namespace: "m", name: "web" };
 const failed: SyncResult = {
   service: "monitoring",
   repoKey: "nokube",
@@ -87,7 +91,7 @@ describe("formats", () => {
       format: slackFormat,
       check: (body) =>
         expect(body).toEqual({
-          text: ":x: simple-gitops FAILED to apply monitoring at 0123456789ab (AI-Infra-Team/nokube@main): 1 file(s) applied, 1 failed\n• m/b.yaml: Deployment &lt;x&gt; is invalid",
+          text: ":x: [error] simple-gitops FAILED to apply monitoring at 0123456789ab (AI-Infra-Team/nokube@main): 1 file(s) applied, 1 failed\n• m/b.yaml: Deployment &lt;x&gt; is invalid",
         }),
     },
     {
@@ -120,5 +124,61 @@ describe("formats", () => {
   it.each(chats)("$name, one message per sync and none per file", ({ format, check }) => {
     expect(format.render(file as Notification)).toBeUndefined();
     check(format.render(summary as Notification));
+  });
+});
+
+describe("severity in the chat formats", () => {
+  const applied = syncSummary({ ...failed, status: "applied", error: undefined }, TIME) as SyncSummary;
+  const failure = syncSummary(failed, TIME) as SyncSummary;
+  const drift = syncSummary(
+    {
+      ...failed,
+      status: "applied",
+      error: undefined,
+      trigger: "reconcile",
+      files: { changed: [], applied: [], failed: [], deleted: [] },
+      drift: { checkedAt: TIME, mode: "correct", objects: [{ ...deployment, action: "configured" }] },
+      objects: [{ ...deployment, action: "configured" }],
+    },
+    TIME,
+  ) as SyncSummary;
+  const rollback = serviceSummary(
+    { event: "rolled_back", service: "monitoring", repo: failed.repo, commit: "c0ffee", failedCommit: "bad" },
+    TIME,
+  );
+  const shown: { name: string; severity: (body: never) => unknown }[] = [
+    {
+      name: "slack",
+      severity: (b: { text: string }) => {
+        const [, icon, word] = b.text.match(/^:(\w+): \[(\w+)\]/) ?? [];
+        return (icon === "x") === (word === "error") ? word : `icon ${icon} for ${word}`;
+      },
+    },
+    {
+      name: "discord",
+      severity: (b: { embeds: { fields: { name: string; value: string }[] }[] }) =>
+        b.embeds[0]?.fields.find((f) => f.name === "severity")?.value,
+    },
+    {
+      name: "teams",
+      severity: (b: {
+        attachments: { content: { body: { facts?: { title: string; value: string }[] }[] } }[];
+      }) => b.attachments[0]?.content.body[1]?.facts?.find((f) => f.title === "Severity")?.value,
+    },
+  ];
+  it.each(shown)("$name shows the severity of each summary", ({ name, severity }) => {
+    const format = FORMATS[name as keyof typeof FORMATS];
+    const summaries = [applied, failure, drift, rollback];
+    const seen = summaries.map((s) => severity(format.render(s) as never));
+    expect(seen).toEqual(summaries.map((s) => s.severity));
+    expect(seen).toEqual(["info", "error", "info", "error"]);
+  });
+
+  it("says what a drift correction put back, one line per object", () => {
+    const { text } = slackFormat.render(drift) as { text: string };
+    expect(text.split("\n")).toEqual([
+      ":white_check_mark: [info] simple-gitops corrected drift of monitoring at 0123456789ab (AI-Infra-Team/nokube@main): 1 object(s) put back",
+      "• Deployment m/web: configured",
+    ]);
   });
 });

@@ -1,8 +1,11 @@
-import type { Format } from "./notifier.js";
+import { summaryText } from "./chat-text.js";
+import type { Format, SyncSummary } from "./notifier.js";
 
 /**
- * genericFormat sends the seed's per-file payload `{event: "manifest_applied", service_name, file_path, sha, status,
- * timestamp, error}` and, per sync, `{event: "sync_completed", …}` with the same naming.
+ * genericFormat sends, per sync, `{event: "sync_completed", outcome, severity, …}` with the objects it touched,
+ * and per service event `{event: "rolled_back" | "suspended" | "resumed", …}` with the same naming. A target with
+ * `per_file` also gets the seed's per-file payload `{event: "manifest_applied", service_name, file_path, sha,
+ * status, timestamp, error}` before each summary.
  */
 export const genericFormat: Format = {
   type: "generic",
@@ -21,7 +24,10 @@ export const genericFormat: Format = {
       };
     }
     return {
-      event: "sync_completed",
+      event: isServiceEvent(n) ? n.outcome : "sync_completed",
+      outcome: n.outcome,
+      severity: n.severity,
+      message: summaryText(n),
       service_name: n.service,
       repo: n.repo,
       commit_id: n.commit,
@@ -34,7 +40,16 @@ export const genericFormat: Format = {
       files_deleted: n.deleted,
       objects: n.objects,
       pruned: n.pruned,
+      changes: n.changes,
+      changes_total: n.changesTotal,
+      ...(n.by !== undefined && { by: n.by }),
+      ...(n.reason !== undefined && { reason: n.reason }),
+      ...(n.failedCommit !== undefined && { failed_commit: n.failedCommit }),
       error: n.error ?? null,
     };
   },
 };
+
+function isServiceEvent(n: SyncSummary): boolean {
+  return n.outcome === "rolled_back" || n.outcome === "suspended" || n.outcome === "resumed";
+}

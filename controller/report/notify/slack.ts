@@ -1,13 +1,13 @@
-import { failureLines, summaryText } from "./events.js";
+import { detailLines, summaryText } from "./chat-text.js";
 import type { Format } from "./notifier.js";
 
-/** slackFormat posts one message per sync to a Slack incoming webhook (`{text}` with mrkdwn). */
+/** slackFormat posts one message per sync to a Slack incoming webhook (`{text}` with mrkdwn), severity first. */
 export const slackFormat: Format = {
   type: "slack",
   render(n) {
     if (n.kind !== "summary") return undefined;
-    const icon = n.status === "applied" ? ":white_check_mark:" : ":x:";
-    const lines = failureLines(n).map((l) => `• ${escapeSlack(l)}`);
+    const icon = n.severity === "error" ? ":x:" : ":white_check_mark:";
+    const lines = detailLines(n).map((l) => `• ${escapeSlack(l)}`);
     return { text: [`${icon} ${escapeSlack(summaryText(n))}`, ...lines].join("\n") };
   },
 };

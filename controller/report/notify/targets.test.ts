@@ -25,4 +25,12 @@ describe("notifyTargets", () => {
     ]);
     expect(JSON.stringify(targets)).not.toContain("hooks.slack.com");
   });
+
+  it("carries per_file to its target, and only there", () => {
+    const targets = notifyTargets(
+      [{ ...config[0], perFile: true } as NotificationConfig, ...config.slice(1, 2)],
+      {},
+    );
+    expect(targets.map((t) => t.perFile)).toEqual([true, undefined]);
+  });
 });

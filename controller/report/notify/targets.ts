@@ -31,6 +31,7 @@ export function notifyTargets(
         url: n.url.value,
         format: FORMATS[n.type],
         ...(secret && { secret: new Secret(secret) }),
+        ...(n.perFile && { perFile: true }),
       },
     ];
   });

@@ -1,4 +1,4 @@
-import { failureLines, summaryText } from "./events.js";
+import { detailLines, summaryText } from "./chat-text.js";
 import type { Format } from "./notifier.js";
 
 /**
@@ -10,11 +10,19 @@ export const teamsFormat: Format = {
   type: "teams",
   render(n) {
     if (n.kind !== "summary") return undefined;
+    const error = n.severity === "error";
     const body: unknown[] = [
-      { type: "TextBlock", text: summaryText(n), weight: "Bolder", wrap: true },
+      {
+        type: "TextBlock",
+        text: summaryText(n),
+        weight: "Bolder",
+        wrap: true,
+        ...(error && { color: "Attention" }),
+      },
       {
         type: "FactSet",
         facts: [
+          { title: "Severity", value: n.severity },
           { title: "Service", value: n.service },
           { title: "Status", value: n.status },
           { title: "Commit", value: n.commit || "–" },
@@ -22,7 +30,12 @@ export const teamsFormat: Format = {
           { title: "Time", value: n.time },
         ],
       },
-      ...failureLines(n).map((line) => ({ type: "TextBlock", text: line, wrap: true, color: "Attention" })),
+      ...detailLines(n).map((line) => ({
+        type: "TextBlock",
+        text: line,
+        wrap: true,
+        ...(error && { color: "Attention" }),
+      })),
     ];
     return {
       type: "message",
