@@ -1,8 +1,12 @@
 import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
 import type PinoPretty from "pino-pretty";
+import { prettyLine } from "./pretty-line.js";
 
-/** LogFormat is `json` (one object per line, for log pipelines) or `pretty` (colourised, for people). */
+/**
+ * LogFormat is `json` (one object per line, for log pipelines) or `pretty` (for people: one colourised line per
+ * event, see prettyLine).
+ */
 export type LogFormat = "json" | "pretty";
 
 /**
@@ -31,7 +35,16 @@ export function createLogger(
     const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     return pino(
       settings,
-      pretty({ destination: destination as NodeJS.WritableStream & { fd?: number }, sync: true }),
+      pretty({
+        destination: destination as NodeJS.WritableStream & { fd?: number },
+        sync: true,
+        // One line per event: pino-pretty's own layout spends a line per field (~8 per applied object), so the
+        // message carries the fields and the object is not printed again (singleLine would then end no line).
+        hideObject: true,
+        // `name` too: pino-pretty would print an object's name as the logger's.
+        ignore: "pid,hostname,name",
+        messageFormat: (record) => prettyLine(record as Record<string, unknown>),
+      }),
     );
   }
   return pino(settings, destination);

@@ -37,7 +37,7 @@ export async function syncRepos(
       status: pollStatus(repoResults),
       durationMs: clock.now() - pollStarted,
     };
-    log.info(
+    log[outcome.status === "failed" ? "warn" : "info"](
       { repo: `${repo.owner}/${repo.name}@${repo.branch}`, trigger, ...outcome },
       `poll: ${outcome.status}`,
     );
