@@ -1,4 +1,5 @@
 #!/usr/bin/env -S npx tsx
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { runInstallCli } from "./install/cli.js";
@@ -21,9 +22,20 @@ const exitCode = await runInstallCli(process.argv.slice(2), {
       }
     },
   },
-  runKubectl: async (bin, args, input) => {
-    const result = await execa(bin, args, { input, all: true, reject: false });
-    return { exitCode: result.exitCode ?? 1, output: result.all ?? result.message };
+  runKubectl: async (bin, args, { input, timeoutMs }) => {
+    const result = await execa(bin, args, {
+      ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+      all: true,
+      reject: false,
+      timeout: timeoutMs,
+    });
+    return {
+      exitCode: result.exitCode ?? 1,
+      stdout: result.stdout ?? "",
+      output: result.all ?? result.message,
+    };
   },
+  // 32 bytes, as GitHub's webhook secrets and most API tokens: not guessable, and safe in a header (base64url).
+  randomToken: () => randomBytes(32).toString("base64url"),
 });
 process.exitCode = exitCode;

@@ -167,4 +167,33 @@ describe("buildInstall", () => {
     expect(hash(BASE)).toBe(hash(BASE));
     expect(hash(BASE)).not.toBe(hash(`${BASE}\npoll_interval: 30`));
   });
+
+  const installedConfig = (text: string) =>
+    parseConfigYaml(
+      (find(build(text), "ConfigMap")[0] as unknown as { data: Record<string, string> }).data[
+        "gitops-config.yaml"
+      ] ?? "",
+    ) as { value: Record<string, unknown> };
+
+  it.each([
+    ["unset", BASE],
+    ["configmap", `${BASE}\nstate: configmap`],
+  ])("installs state: configmap when the config's state is %s, so a rescheduled pod keeps it", (_name, text) => {
+    expect(installedConfig(text).value.state).toBe("configmap");
+  });
+
+  it("refuses state: file, naming the field", () => {
+    expect(() => build(`${BASE}\nstate: file`)).toThrow(
+      /state: "file" keeps the deployed state .* use state: configmap/,
+    );
+  });
+
+  it("writes the fieldRef apiVersion the apiserver fills in, so no earlier applier holds a different value", () => {
+    const ds = find(build(BASE), "DaemonSet")[0] as unknown as ReturnType<typeof daemonSet>;
+    const refs = ds.spec.template.spec.containers[0]?.env.flatMap((env) =>
+      "valueFrom" in env ? [env.valueFrom.fieldRef] : [],
+    );
+    expect(refs?.length).toBeGreaterThan(0);
+    for (const ref of refs ?? []) expect(ref.apiVersion).toBe("v1");
+  });
 });

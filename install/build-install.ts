@@ -1,34 +1,50 @@
 import { createHash } from "node:crypto";
 import yaml from "js-yaml";
 import type { Config } from "../controller/config/types.js";
+import { installedState } from "./installed-state.js";
 import { CONFIG_KEY, CONFIG_MAP_NAME, type InstallOptions, metadata, SECRET_NAME } from "./options.js";
 import { rbac, serviceAccount } from "./rbac.js";
-import { type SecretLookup, splitSecrets } from "./split-secrets.js";
+import { type MissingCredential, type SecretLookup, splitSecrets } from "./split-secrets.js";
 import { daemonSet, service } from "./workload.js";
 
-/** InstallPlan is every object of the install, in apply order, and what the installer should warn about. */
+/**
+ * InstallPlan is every object of the install, in apply order, the credentials the config refers to that were not
+ * found, and the Secret keys kept from the installed Secret.
+ */
 export interface InstallPlan {
   readonly objects: readonly Record<string, unknown>[];
-  readonly warnings: readonly string[];
+  readonly missing: readonly MissingCredential[];
+  readonly kept: readonly string[];
+}
+
+/** InstallExtras are what the install adds beside the config: the HTTP API's tokens, and the config's file name. */
+export interface InstallExtras {
+  /** secretData is added to the Secret as is (the API tokens of {@link apiTokens}). */
+  readonly secretData?: Readonly<Record<string, string>>;
+  /** source names the config file in errors. */
+  readonly source?: string;
 }
 
 /**
  * buildInstall turns a validated config into the controller's install objects: Namespace, ServiceAccount, RBAC,
  * the config ConfigMap (credentials removed), the Secret with those credentials, the DaemonSet and its Service.
- * `raw` is the config file as parsed YAML, so the ConfigMap keeps the user's own keys and layout.
+ * `raw` is the config file as parsed YAML, so the ConfigMap keeps the user's own keys and layout. A config the
+ * installed DaemonSet cannot run with (`state: file`) throws a ConfigError.
  */
 export function buildInstall(
   config: Config,
   raw: Record<string, unknown>,
   options: Omit<InstallOptions, "port" | "namespaces">,
   lookup: SecretLookup,
+  extras: InstallExtras = {},
 ): InstallPlan {
   const full: InstallOptions = {
     ...options,
     port: config.listen.port,
     ...(config.namespaces ? { namespaces: config.namespaces } : {}),
   };
-  const split = splitSecrets(raw, lookup);
+  const split = splitSecrets(raw, lookup, new Set(config.repos.map((repo) => repo.key)));
+  split.config.state = installedState(raw, extras.source ?? "gitops-config.yaml");
   // Workloads fetch init.sh/app.tar.gz from this controller unless told otherwise; the Service name is known here.
   split.config.download_base_url ??= `http://${service(full).metadata.name}.${full.namespace}.svc:${full.port}`;
   const configText = yaml.dump(split.config, { lineWidth: 120, noRefs: true });
@@ -55,12 +71,12 @@ export function buildInstall(
       type: "Opaque",
       // data, not stringData, and no empty map: kubectl's client-side apply would report the Secret "configured" on
       // every run, because the apiserver stores stringData as data and drops an empty map.
-      ...secretDataField(split.secretData),
+      ...secretDataField({ ...split.secretData, ...extras.secretData }),
     },
     daemonSet(full, configHash),
     service(full),
   ];
-  return { objects, warnings: split.warnings };
+  return { objects, missing: split.missing, kept: split.kept };
 }
 
 function secretDataField(values: Record<string, string>): { data?: Record<string, string> } {

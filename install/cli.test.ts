@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { runInstallCli } from "./cli.js";
+import { CONTROLLER_HELP } from "../controller/start/cli-options.js";
+import { HELP, runInstallCli } from "./cli.js";
 import { exampleInstallYaml, MANIFEST_PATH } from "./example-manifests.js";
 
 const CONFIG = `
@@ -14,8 +15,38 @@ services:
 webhook_url: https://hooks.example.com/notify?key=hook_secret
 `;
 
-function harness(files: Record<string, string>, env: Record<string, string> = {}, kubectlExit = 0) {
-  const out = { stdout: "", stderr: "", kubectl: [] as { bin: string; args: string[]; input: string }[] };
+/** Cluster is what the harness's kubectl answers: nodes and the installed Secret, or no cluster at all. */
+interface Cluster {
+  nodes?: { name: string; labels: Record<string, string> }[];
+  secret?: Record<string, string>;
+  /** secretError makes reading the Secret fail as RBAC would, the cluster answering otherwise. */
+  secretError?: string;
+}
+
+const NO_CLUSTER: Cluster = {};
+const TOKEN = "random-token-from-the-injected-generator";
+
+/**
+ * harness runs apply-gitops in-process. Its kubectl is a table over a described cluster (nodes, the installed
+ * Secret) answering the exact reads apply-gitops sends; test/e2e/install.e2e.test.ts runs the real kubectl.
+ */
+function harness(
+  files: Record<string, string>,
+  env: Record<string, string> = {},
+  kubectlExit = 0,
+  cluster: Cluster = NO_CLUSTER,
+) {
+  const out = {
+    stdout: "",
+    stderr: "",
+    kubectl: [] as { bin: string; args: readonly string[]; input?: string }[],
+  };
+  const answer = (exitCode: number, stdout: string, stderr = "") => ({
+    exitCode,
+    stdout,
+    output: stdout + stderr,
+  });
+  const reachable = cluster.nodes !== undefined;
   const deps = {
     version: "1.2.3",
     stdout: (text: string) => {
@@ -30,18 +61,46 @@ function harness(files: Record<string, string>, env: Record<string, string> = {}
       return text;
     },
     lookup: { env: (name: string) => env[name], file: (path: string) => files[path] },
-    runKubectl: async (bin: string, args: string[], input: string) => {
-      out.kubectl.push({ bin, args, input });
-      return {
-        exitCode: kubectlExit,
-        output: kubectlExit === 0 ? "configmap/gitops-config serverside-applied" : "error: forbidden",
-      };
+    runKubectl: async (bin: string, args: readonly string[], options: { input?: string }) => {
+      out.kubectl.push({ bin, args, ...(options.input === undefined ? {} : { input: options.input }) });
+      if (args[0] === "apply")
+        return answer(
+          kubectlExit,
+          kubectlExit === 0 ? "configmap/gitops-config serverside-applied" : "",
+          kubectlExit === 0 ? "" : "error: forbidden",
+        );
+      if (!reachable) return answer(1, "", "The connection to the server localhost:8080 was refused");
+      if (args.includes("secret")) {
+        if (cluster.secretError) return answer(1, "", cluster.secretError);
+        const data = Object.entries(cluster.secret ?? {}).map(([k, v]) => [
+          k,
+          Buffer.from(v).toString("base64"),
+        ]);
+        return answer(0, cluster.secret ? JSON.stringify(Object.fromEntries(data)) : "");
+      }
+      if (args.includes("nodes"))
+        return answer(
+          0,
+          (cluster.nodes ?? []).map((node) => `${node.name}\t${JSON.stringify(node.labels)}\n`).join(""),
+        );
+      return answer(0, '{"major":"1"}');
     },
+    randomToken: () => TOKEN,
   };
   return { out, run: (argv: string[]) => runInstallCli(argv, deps) };
 }
 
 const ARGS = ["--config-file", "c.yaml", "--cluster-name", "prod"];
+
+/** secretOf decodes the install Secret's data from a dry run's YAML. */
+function secretOf(stream: string): Record<string, string> {
+  const secret = (yaml.loadAll(stream) as { kind: string; data?: Record<string, string> }[]).find(
+    (object) => object.kind === "Secret",
+  );
+  return Object.fromEntries(
+    Object.entries(secret?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, "base64").toString()]),
+  );
+}
 
 describe("apply-gitops", () => {
   it("prints complete help", async () => {
@@ -58,6 +117,15 @@ describe("apply-gitops", () => {
     ]) {
       expect(out.stdout).toContain(flag);
     }
+  });
+
+  it.each([
+    ["apply-gitops", HELP],
+    ["the controller", CONTROLLER_HELP],
+  ])("names the token variables and where the sync token is in the --help of %s", (_name, help) => {
+    for (const name of ["GITOPS_SYNC_TOKEN", "GITOPS_READ_TOKEN", "token_env", "url_env", "secret_env"])
+      expect(help).toContain(name);
+    expect(help).toContain("gitops-controller-secrets");
   });
 
   it.each([
@@ -115,6 +183,7 @@ describe("apply-gitops", () => {
       Buffer.from(value, "base64").toString(),
     ]);
     expect(Object.fromEntries(secretData)).toEqual({
+      GITOPS_SYNC_TOKEN: TOKEN,
       GITOPS_TOKEN_APPS: "apps_env_secret",
       GITOPS_TOKEN_NOKUBE: "ghp_inline_secret",
       GITOPS_WEBHOOK_URL: "https://hooks.example.com/notify?key=hook_secret",
@@ -130,56 +199,188 @@ describe("apply-gitops", () => {
       download_base_url: "http://gitops-controller.default.svc:8080",
     });
     expect(config).not.toHaveProperty("webhook_url");
-    expect(out.kubectl).toEqual([]);
+    // A dry run reads the cluster when it can (nodes, the installed Secret), and never applies.
+    expect(out.kubectl.filter((call) => call.args[0] === "apply")).toEqual([]);
   });
 
-  it("warns about a credential it cannot find, without failing", async () => {
+  it("exits 2 on a token variable the config names that is unset, naming the field and the variable", async () => {
     const { out, run } = harness({ "c.yaml": CONFIG });
+    expect(await run([...ARGS, "--dry-run"])).toBe(2);
+    expect(out.stderr).toContain(
+      "  github_configs.apps.token_env: environment variable APPS_TOKEN is not set\n",
+    );
+    expect(out.stderr).toContain("Nothing was printed or applied");
+    expect(out.stdout).toBe("");
+    expect(out.kubectl.filter((call) => call.args[0] === "apply")).toEqual([]);
+  });
+
+  it("exits 2 without applying when a token is missing, even without --dry-run", async () => {
+    const { out, run } = harness({ "c.yaml": CONFIG });
+    expect(await run(ARGS)).toBe(2);
+    expect(out.kubectl.filter((call) => call.args[0] === "apply")).toEqual([]);
+  });
+
+  it("lists every missing credential at once: a token file, a GitHub App key and a notification URL", async () => {
+    const config = `
+github_configs:
+  a: { repo_owner: o, repo_name: a, token_file: /run/a-token }
+  b:
+    repo_owner: o
+    repo_name: b
+    github_app: { app_id: 1, installation_id: 2, private_key_env: APP_KEY }
+services:
+  - { name: web, github: a, k8s_yaml_dir: web }
+  - { name: api, github: b, k8s_yaml_dir: api }
+notifications:
+  - { type: slack, url_env: SLACK_URL }
+`;
+    const { out, run } = harness({ "c.yaml": config });
+    expect(await run([...ARGS, "--dry-run"])).toBe(2);
+    expect(out.stderr).toContain("3 credentials the config refers to are missing");
+    expect(out.stderr).toContain("  github_configs.a.token_file: file /run/a-token is missing or empty\n");
+    expect(out.stderr).toContain(
+      "  github_configs.b.github_app.private_key_env: environment variable APP_KEY is not set\n",
+    );
+    expect(out.stderr).toContain("  notifications[0].url_env: environment variable SLACK_URL is not set\n");
+  });
+
+  it("warns, without failing, about a signing or webhook secret the config names that is unset", async () => {
+    const config = `${CONFIG.replace("token_env: APPS_TOKEN", "token_env: APPS_TOKEN, webhook_secret_env: APPS_HOOK")}
+notifications:
+  - { type: generic, url: "https://ci.example.com/hook", secret_env: CI_HMAC }
+`;
+    const { out, run } = harness({ "c.yaml": config }, { APPS_TOKEN: "t" });
     expect(await run([...ARGS, "--dry-run"])).toBe(0);
     expect(out.stderr).toContain(
-      "warning: github_configs.apps.token_env APPS_TOKEN: not found here; create it in Secret gitops-controller-secrets as GITOPS_TOKEN_APPS",
+      "warning: github_configs.apps.webhook_secret_env: environment variable APPS_HOOK is not set: push webhooks",
+    );
+    expect(out.stderr).toContain(
+      "warning: notifications[0].secret_env: environment variable CI_HMAC is not set: this target's notifications",
     );
   });
 
+  it("exits 2 on state: file, naming state and saying to use configmap", async () => {
+    const { out, run } = harness({ "c.yaml": `${CONFIG}\nstate: file\n` }, { APPS_TOKEN: "t" });
+    expect(await run([...ARGS, "--dry-run"])).toBe(2);
+    expect(out.stderr).toContain('  state: "file" keeps the deployed state');
+    expect(out.stderr).toContain("use state: configmap");
+    expect(out.stdout).toBe("");
+    expect(out.kubectl).toEqual([]);
+  });
+
+  it("says where the generated sync token is and how to read it", async () => {
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" });
+    expect(await run([...ARGS, "--dry-run", "--namespace", "gitops"])).toBe(0);
+    expect(out.stderr).toContain(
+      "the Secret holds a new, random sync token (GITOPS_SYNC_TOKEN); read it with: kubectl -n gitops get secret " +
+        "gitops-controller-secrets -o jsonpath='{.data.GITOPS_SYNC_TOKEN}' | base64 -d",
+    );
+    expect(out.stderr).not.toContain(TOKEN);
+  });
+
+  it("puts GITOPS_SYNC_TOKEN from the environment in the Secret instead of generating one", async () => {
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t", GITOPS_SYNC_TOKEN: "users-token" });
+    expect(await run([...ARGS, "--dry-run"])).toBe(0);
+    expect(secretOf(out.stdout).GITOPS_SYNC_TOKEN).toBe("users-token");
+    expect(out.stderr).toContain("the Secret holds GITOPS_SYNC_TOKEN from this shell");
+  });
+
+  it("keeps the installed sync token and credentials when this shell does not set them", async () => {
+    const installed = { GITOPS_SYNC_TOKEN: "in-use", GITOPS_TOKEN_APPS: "installed-apps-token" };
+    const { out, run } = harness({ "c.yaml": CONFIG }, {}, 0, { nodes: [], secret: installed });
+    expect(await run([...ARGS, "--dry-run"])).toBe(0);
+    expect(secretOf(out.stdout)).toMatchObject(installed);
+    expect(out.stderr).toContain(
+      "kept from the installed Secret gitops-controller-secrets: GITOPS_TOKEN_APPS",
+    );
+    expect(out.stderr).toContain("the Secret holds the sync token already installed");
+    expect(out.stderr).not.toContain("in-use");
+  });
+
+  it("exits 1 when the cluster answers but the installed Secret cannot be read, rather than rotate the token", async () => {
+    const forbidden = 'Error from server (Forbidden): secrets "gitops-controller-secrets" is forbidden';
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" }, 0, {
+      nodes: [],
+      secretError: forbidden,
+    });
+    expect(await run(ARGS)).toBe(1);
+    expect(out.stderr).toContain(`cannot read Secret default/gitops-controller-secrets: ${forbidden}`);
+    expect(out.kubectl.filter((call) => call.args[0] === "apply")).toEqual([]);
+  });
+
+  it("writes the unlabelled-node warning as a YAML comment on top of a dry run", async () => {
+    const nodes = [
+      { name: "node-b", labels: {} },
+      { name: "node-a", labels: {} },
+    ];
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" }, 0, { nodes });
+    expect(await run([...ARGS, "--dry-run"])).toBe(0);
+    const [comment] = out.stdout.split("---\n");
+    expect(comment).toContain("#   kubectl label node node-a node-role.nokube.io/management=true\n");
+    expect(
+      comment
+        ?.split("\n")
+        .filter((line) => line !== "")
+        .every((line) => line.startsWith("# ")),
+    ).toBe(true);
+    expect(out.stderr).toContain("kubectl label node node-a node-role.nokube.io/management=true");
+  });
+
+  it("says nothing about nodes in a dry run without a cluster", async () => {
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" });
+    expect(await run([...ARGS, "--dry-run"])).toBe(0);
+    expect(out.stdout.startsWith("---\n")).toBe(true);
+    expect(out.stderr).not.toContain("kubectl label");
+  });
+
   it("warns when namespaces contains the controller's own namespace, suggesting a dedicated one", async () => {
-    const { out, run } = harness({ "c.yaml": `${CONFIG}\nnamespaces: [default, web]\n` });
+    const { out, run } = harness(
+      { "c.yaml": `${CONFIG}\nnamespaces: [default, web]\n` },
+      { APPS_TOKEN: "t" },
+    );
     expect(await run([...ARGS, "--dry-run"])).toBe(0);
     expect(out.stderr).toContain("warning: namespaces contains default, the controller's own namespace");
     expect(out.stderr).toContain("--namespace gitops");
   });
 
   it("does not warn about namespaces when the controller has a namespace of its own", async () => {
-    const { out, run } = harness({ "c.yaml": `${CONFIG}\nnamespaces: [default, web]\n` });
+    const { out, run } = harness(
+      { "c.yaml": `${CONFIG}\nnamespaces: [default, web]\n` },
+      { APPS_TOKEN: "t" },
+    );
     expect(await run([...ARGS, "--dry-run", "--namespace", "gitops"])).toBe(0);
     expect(out.stderr).not.toContain("the controller's own namespace");
     expect(out.stderr).not.toContain("cluster-admin");
   });
 
   it("warns that no namespaces amounts to cluster-admin", async () => {
-    const { out, run } = harness({ "c.yaml": CONFIG });
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" });
     expect(await run([...ARGS, "--dry-run"])).toBe(0);
     expect(out.stderr).toContain("as good as cluster-admin");
   });
 
   it("applies with kubectl server-side and reports what kubectl did", async () => {
-    const { out, run } = harness({ "c.yaml": CONFIG });
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" });
     expect(await run([...ARGS, "--namespace", "gitops", "--kubectl", "/opt/kubectl"])).toBe(0);
-    expect(out.kubectl).toHaveLength(1);
-    expect(out.kubectl[0]?.bin).toBe("/opt/kubectl");
-    expect(out.kubectl[0]?.args).toEqual([
+    const applies = out.kubectl.filter((call) => call.args[0] === "apply");
+    expect(applies).toHaveLength(1);
+    expect(applies[0]?.bin).toBe("/opt/kubectl");
+    // --force-conflicts: the install's objects are its own, whichever manager touched them (issue 30).
+    expect(applies[0]?.args).toEqual([
       "apply",
       "--server-side",
+      "--force-conflicts",
       "--field-manager=simple-gitops-install",
       "-f",
       "-",
     ]);
-    expect(out.kubectl[0]?.input).toContain("kind: DaemonSet");
+    expect(applies[0]?.input).toContain("kind: DaemonSet");
     expect(out.stderr).toContain("configmap/gitops-config serverside-applied");
     expect(out.stdout).toBe("");
   });
 
   it("exits 1 and says what to check when kubectl fails", async () => {
-    const { out, run } = harness({ "c.yaml": CONFIG }, {}, 1);
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" }, 1);
     expect(await run(ARGS)).toBe(1);
     expect(out.stderr).toContain("error: forbidden");
     expect(out.stderr).toContain("kubectl config current-context");

@@ -1,33 +1,18 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../controller/config/config-error.js";
 import { readConfigFile } from "../controller/config/read-config-file.js";
+import type { Config } from "../controller/config/types.js";
+import { apiTokens, type TokenOrigin } from "./api-tokens.js";
 import { buildInstall, toYamlStream } from "./build-install.js";
+import { HELP } from "./cli-help.js";
+import { credentialWarnings, missingCredentialsReport, syncTokenNote } from "./cli-report.js";
+import { installedState } from "./installed-state.js";
+import { unlabelledManagementWarning } from "./management-nodes.js";
+import { FIELD_MANAGER, SECRET_NAME, SYNC_TOKEN_KEY } from "./options.js";
+import { type ClusterRead, type RunKubectl, readCluster } from "./read-cluster.js";
 import type { SecretLookup } from "./split-secrets.js";
 
-/** HELP is apply-gitops's complete usage text. */
-export const HELP = `Usage: npx tsx apply-gitops.ts --config-file FILE --cluster-name NAME [options]
-
-Builds the objects that run simple-gitops in a cluster (Namespace, ServiceAccount, RBAC, the gitops-config
-ConfigMap with credentials removed, the gitops-controller-secrets Secret, the gitops-controller DaemonSet on the
-management nodes, and its Service) and applies them with kubectl, or prints them with --dry-run.
-
-Options:
-  --config-file FILE   gitops-config.yaml to install (validated first; nothing is applied when it is invalid)
-  --cluster-name NAME  name of the target cluster (labels the objects, CLUSTER_NAME in the pod)
-  --namespace NS       namespace of the controller (default: default)
-  --image IMAGE        controller image (default: simple-gitops:<version>, build it from the Dockerfile)
-  --kubectl PATH       kubectl binary to apply with (default: kubectl on PATH)
-  --dry-run            print multi-document YAML on stdout instead of applying
-  -h, --help           show this help
-
-Credentials given as token_env, token_file, url_env or secret_env are read from this shell's environment and files
-and put in the Secret; a missing one is reported on stderr and left for you to add.
-
-Examples:
-  npx tsx apply-gitops.ts --config-file gitops-config.yaml --cluster-name prod --dry-run | kubectl apply -f -
-  npx tsx apply-gitops.ts --config-file gitops-config.yaml --cluster-name prod --namespace gitops
-
-Exit status: 0 done, 1 kubectl failed, 2 bad flags or config.`;
+export { HELP } from "./cli-help.js";
 
 /** InstallCliDeps are the installer's side effects, injected so tests run it in-process. */
 export interface InstallCliDeps {
@@ -36,12 +21,10 @@ export interface InstallCliDeps {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => string;
   readonly lookup: SecretLookup;
-  /** runKubectl applies a YAML stream and returns kubectl's exit code and output. */
-  readonly runKubectl: (
-    bin: string,
-    args: string[],
-    input: string,
-  ) => Promise<{ exitCode: number; output: string }>;
+  /** runKubectl runs kubectl: the cluster reads and the apply. */
+  readonly runKubectl: RunKubectl;
+  /** randomToken makes a new sync token (crypto-random in production). */
+  readonly randomToken: () => string;
 }
 
 const OPTIONS = {
@@ -57,24 +40,39 @@ const OPTIONS = {
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
 /** Exit is an exit status the CLI stops with, having said why on stderr (or printed the help). */
 type Exit = { readonly exit: number };
+type Loaded = { readonly config: Config; readonly raw: Record<string, unknown> };
+type Plan = { objects: readonly unknown[]; warnings: string[]; syncToken: TokenOrigin };
+
+/** APPLY_TIMEOUT_MS bounds the whole `kubectl apply` of the install. */
+const APPLY_TIMEOUT_MS = 5 * 60_000;
 
 /** runInstallCli is apply-gitops: it returns the exit status instead of exiting, so it can be tested in-process. */
 export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promise<number> {
   const flags = readFlags(argv, deps);
   if ("exit" in flags) return flags.exit;
-  const plan = planInstall(flags, deps);
+  const loaded = loadConfig(flags, deps);
+  if ("exit" in loaded) return loaded.exit;
+  const cluster = await readCluster(deps.runKubectl, flags.kubectl, flags.namespace);
+  const plan = planInstall(flags, loaded, cluster, deps);
   if ("exit" in plan) return plan.exit;
-  for (const warning of plan.warnings) deps.stderr(`apply-gitops: warning: ${warning}\n`);
+  const nodes = cluster.nodes && unlabelledManagementWarning(cluster.nodes);
+  for (const warning of [...plan.warnings, ...(nodes ? [nodes.join("\n  ")] : [])])
+    deps.stderr(`apply-gitops: warning: ${warning}\n`);
   const stream = toYamlStream(plan.objects);
   if (flags["dry-run"]) {
-    deps.stdout(stream);
+    // In the YAML too, so a saved or reviewed manifest still says why the DaemonSet would run no pod.
+    const comment = nodes ? nodes.map((line) => `# ${line}\n`).join("") : "";
+    deps.stdout(comment + stream);
     deps.stderr(`apply-gitops: ${plan.objects.length} objects written (dry run, nothing applied)\n`);
-    return 0;
+  } else {
+    deps.stderr(
+      `apply-gitops: applying ${plan.objects.length} objects to namespace ${flags.namespace} with ${flags.kubectl}\n`,
+    );
+    const code = await applyStream(stream, flags, deps);
+    if (code !== 0) return code;
   }
-  deps.stderr(
-    `apply-gitops: applying ${plan.objects.length} objects to namespace ${flags.namespace} with ${flags.kubectl}\n`,
-  );
-  return applyStream(stream, flags, deps);
+  deps.stderr(`apply-gitops: ${syncTokenNote(plan.syncToken, flags.namespace)}\n`);
+  return 0;
 }
 
 /** readFlags parses the command line; bad or missing flags exit 2, `--help` prints the usage and exits 0. */
@@ -100,50 +98,87 @@ function readFlags(argv: string[], deps: InstallCliDeps): Flags | Exit {
   return values;
 }
 
+/** loadConfig reads and validates the config, and what the installed DaemonSet needs of it, before any cluster read. */
+function loadConfig(flags: Flags, deps: InstallCliDeps): Loaded | Exit {
+  return configErrorsExit(deps, () => {
+    const file = flags["config-file"] as string;
+    const loaded = readConfigFile(file, deps.readFile);
+    installedState(loaded.raw, file);
+    return loaded;
+  });
+}
+
 /**
- * planInstall reads and validates the config and builds the install's objects, with the build's warnings and the
- * RBAC ones; an invalid config exits 2 before anything is applied.
+ * planInstall builds the install's objects with the credentials of this shell and of the installed Secret; a
+ * credential the installed controller cannot start without exits 2, and so does a Secret it cannot read (exit 1)
+ * when that would replace the sync token in use.
  */
-function planInstall(
-  flags: Flags,
-  deps: InstallCliDeps,
-): { objects: ReturnType<typeof buildInstall>["objects"]; warnings: string[] } | Exit {
-  try {
-    const { config, raw } = readConfigFile(flags["config-file"] as string, deps.readFile);
-    const plan = buildInstall(
-      config,
-      raw,
+function planInstall(flags: Flags, loaded: Loaded, cluster: ClusterRead, deps: InstallCliDeps): Plan | Exit {
+  if (cluster.secretUnreadable !== undefined && !deps.lookup.env(SYNC_TOKEN_KEY)) {
+    deps.stderr(
+      `apply-gitops: cannot read Secret ${flags.namespace}/${SECRET_NAME}: ${cluster.secretUnreadable}\n` +
+        "It keeps the tokens an earlier install put there; without reading it the sync token would be replaced. " +
+        `Run with access to it (kubectl auth can-i get secrets -n ${flags.namespace}), or set ${SYNC_TOKEN_KEY}.\n`,
+    );
+    return { exit: 1 };
+  }
+  const installed = cluster.installed ?? {};
+  const lookup: SecretLookup = { ...deps.lookup, installed: (key) => installed[key] };
+  const tokens = apiTokens(lookup, deps.randomToken);
+  const built = configErrorsExit(deps, () =>
+    buildInstall(
+      loaded.config,
+      loaded.raw,
       {
         namespace: flags.namespace,
         clusterName: flags["cluster-name"] as string,
         image: flags.image ?? `simple-gitops:${deps.version}`,
       },
-      deps.lookup,
-    );
-    return {
-      objects: plan.objects,
-      warnings: [...plan.warnings, ...rbacWarnings(flags.namespace, config.namespaces)],
-    };
+      lookup,
+      { secretData: tokens.secretData, source: flags["config-file"] as string },
+    ),
+  );
+  if ("exit" in built) return built;
+  const required = built.missing.filter((missing) => missing.without === undefined);
+  if (required.length > 0) {
+    deps.stderr(missingCredentialsReport(required));
+    return { exit: 2 };
+  }
+  return {
+    objects: built.objects,
+    warnings: [
+      ...credentialWarnings(built.missing, built.kept),
+      ...rbacWarnings(flags.namespace, loaded.config.namespaces),
+    ],
+    syncToken: tokens.syncToken,
+  };
+}
+
+/** configErrorsExit runs a step that may throw a ConfigError, which it reports and turns into exit 2. */
+function configErrorsExit<T>(deps: InstallCliDeps, step: () => T): T | Exit {
+  try {
+    return step();
   } catch (error: unknown) {
-    if (error instanceof ConfigError) {
-      deps.stderr(
-        `apply-gitops: ${error.message}\nNothing was applied. Fix the fields above and run again.\n`,
-      );
-      return { exit: 2 };
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    deps.stderr(`apply-gitops: ${error.message}\nNothing was applied. Fix the fields above and run again.\n`);
+    return { exit: 2 };
   }
 }
 
-/** applyStream applies the install's YAML with `kubectl apply --server-side` and says what to check next. */
+/**
+ * applyStream applies the install's YAML server-side as {@link FIELD_MANAGER}, taking over any field another
+ * manager holds on these objects (the piped install's client-side apply, a hand edit): they are the install's own,
+ * as fluxcd/pkg ssa applies with ForceOwnership.
+ */
 async function applyStream(stream: string, flags: Flags, deps: InstallCliDeps): Promise<number> {
-  const args = ["apply", "--server-side", "--field-manager=simple-gitops-install", "-f", "-"];
-  const result = await deps.runKubectl(flags.kubectl, args, stream);
+  const args = ["apply", "--server-side", "--force-conflicts", `--field-manager=${FIELD_MANAGER}`, "-f", "-"];
+  const result = await deps.runKubectl(flags.kubectl, args, { input: stream, timeoutMs: APPLY_TIMEOUT_MS });
   deps.stderr(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
   if (result.exitCode !== 0) {
     deps.stderr(
-      `apply-gitops: kubectl exited with ${result.exitCode}; nothing above marked "serverside-applied" was changed.\n` +
-        "Check the kubectl context (kubectl config current-context) and your permissions, then run again.\n",
+      `apply-gitops: kubectl exited with ${result.exitCode}: the objects marked "serverside-applied" above were ` +
+        "applied, the others were not.\nFix what kubectl reports (is this the right cluster? kubectl config " +
+        "current-context), then run again.\n",
     );
     return 1;
   }

@@ -5,7 +5,13 @@ const WORKSPACE = "/workspace";
 /** WORKSPACE_SIZE_LIMIT bounds the workspace emptyDir: past it, the kubelet evicts the pod instead of filling the node. */
 export const WORKSPACE_SIZE_LIMIT = "1Gi";
 
-const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+// apiVersion is what the apiserver fills in anyway. Left out, the live fieldRef (an atomic struct) differs from the
+// applied one, and server-side apply then reports a conflict with whoever applied it before (kubectl's client-side
+// apply of the piped install), even when nothing changed. fluxcd/pkg ssa sets such defaults for the same reason.
+const fieldEnv = (name: string, fieldPath: string) => ({
+  name,
+  valueFrom: { fieldRef: { apiVersion: "v1", fieldPath } },
+});
 
 const probe = (path: string, periodSeconds: number) => ({
   httpGet: { path, port: "http" },

@@ -17,6 +17,19 @@ export const CONFIG_KEY = "gitops-config.yaml";
 export const SECRET_NAME = "gitops-controller-secrets";
 /** MANAGEMENT_NODE_LABEL is the seed's node label for the nodes the controller runs on. */
 export const MANAGEMENT_NODE_LABEL = "node-role.nokube.io/management";
+/** MANAGEMENT_NODE_VALUE is the value of {@link MANAGEMENT_NODE_LABEL} the DaemonSet's node affinity selects. */
+export const MANAGEMENT_NODE_VALUE = "true";
+/**
+ * FIELD_MANAGER is the server-side apply field manager of both install paths (apply-gitops applying itself, and
+ * `apply-gitops --dry-run | kubectl apply --server-side --field-manager=...`), so either may follow the other.
+ */
+export const FIELD_MANAGER = "simple-gitops-install";
+/**
+ * SYNC_TOKEN_KEY and READ_TOKEN_KEY are the HTTP API's bearer tokens as the controller reads them from its
+ * environment (controller/start/serve.ts), so also their keys in the install's Secret.
+ */
+export const SYNC_TOKEN_KEY = "GITOPS_SYNC_TOKEN";
+export const READ_TOKEN_KEY = "GITOPS_READ_TOKEN";
 
 /** labels are the recommended Kubernetes labels on every object of the install. */
 export function labels(options: InstallOptions): Record<string, string> {

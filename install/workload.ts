@@ -1,5 +1,12 @@
 import { controllerContainer, controllerVolumes } from "./controller-container.js";
-import { type InstallOptions, labels, MANAGEMENT_NODE_LABEL, metadata, NAME } from "./options.js";
+import {
+  type InstallOptions,
+  labels,
+  MANAGEMENT_NODE_LABEL,
+  MANAGEMENT_NODE_VALUE,
+  metadata,
+  NAME,
+} from "./options.js";
 
 /**
  * daemonSet runs the controller on the management nodes (the seed's node affinity), hardened: non-root, read-only
@@ -43,7 +50,11 @@ function onManagementNodes() {
       nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
           nodeSelectorTerms: [
-            { matchExpressions: [{ key: MANAGEMENT_NODE_LABEL, operator: "In", values: ["true"] }] },
+            {
+              matchExpressions: [
+                { key: MANAGEMENT_NODE_LABEL, operator: "In", values: [MANAGEMENT_NODE_VALUE] },
+              ],
+            },
           ],
         },
       },

@@ -23,7 +23,13 @@ Options:
 Environment:
   LOG_FORMAT=pretty    human-readable logs on stderr (default: JSON lines)
   LOG_LEVEL=debug      log level (trace, debug, info, warn, error; default info)
-  token_env / url_env / secret_env variables named in the config are read at start-up.
+  GITOPS_SYNC_TOKEN    bearer token of manual syncs (POST /v1/gitops/sync) and of suspend, resume and rollback;
+                       unset, they are refused (403)
+  GITOPS_READ_TOKEN    bearer token of the read-only status API; unset, it is open
+  WEBHOOK_SECRET       the push webhook's secret (or the variable a repository's webhook_secret_env names)
+  The variables the config names are read at start-up: token_env, github_app.private_key_env and url_env (unset:
+  exit 2, naming the field), secret_env (unset: notifications unsigned). Installed by apply-gitops, all of these
+  come from the gitops-controller-secrets Secret, which also holds a generated GITOPS_SYNC_TOKEN.
 
 Exit status: 0 ok, 1 a sync failed (with --once) or something differs (with --diff), 2 bad flags or config.`;
 
