@@ -6,8 +6,9 @@ export type { KubeObject, ObjectRef } from "../kube/objects.js";
 /**
  * ApplyAction is what applying did to one object: the server created it, changed it, found nothing to change, or
  * rejected it; or it was not sent at all (`skipped`, with why), which is as much a failure of its sync as `failed`.
+ * A dry run that could not ask a cluster what applying would do says `would-apply` rather than guess.
  */
-export type ApplyAction = "created" | "configured" | "unchanged" | "failed" | "skipped";
+export type ApplyAction = "created" | "configured" | "unchanged" | "failed" | "skipped" | "would-apply";
 
 /** FieldTakeover names fields another field manager held that a forced apply took over for git. */
 export interface FieldTakeover {

@@ -6,6 +6,7 @@ import { createDryRunApplyer } from "../../applyers/dry-run.js";
 import { createKubeApiApplyer } from "../../applyers/kube-api.js";
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
 import { createNokubeApplyer } from "../../applyers/nokube.js";
+import { createServerDiff } from "../../applyers/server-diff.js";
 import type { Clock, Timers } from "../../common/clock.js";
 import type { KubeRequest } from "../../kube/http.js";
 import type { Config } from "../config/types.js";
@@ -61,7 +62,9 @@ export function wiringOptions(
  * that prints what it would send, so nothing reaches a cluster.
  */
 export function buildApplyer(config: Config, options: WiringOptions): Applyer {
-  if (options.dryRun) return createDryRunApplyer(options.write);
+  // With a kubeconfig, a dry run says what the server would do with each object, as a server-side dry run does.
+  if (options.dryRun)
+    return createDryRunApplyer(options.write, { compare: createServerDiff({ request: options.kube }) });
   // apply_timeout bounds each kubectl or NoKube run: one that hangs is killed and its sync fails and is retried.
   const timeoutMs = config.applyTimeoutSeconds * 1000;
   const applyers = config.applyers.map((name): Applyer => {
