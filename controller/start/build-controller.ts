@@ -6,6 +6,8 @@ import { describeRef } from "../../kube/objects.js";
 import type { Config } from "../config/types.js";
 import { type Controller, createController } from "../loop/controller.js";
 import type { LeaderElector } from "../loop/leader.js";
+import { resultEventListener } from "../report/events/result-events.js";
+import type { EmitServiceEvent } from "../report/events/service-events.js";
 import type { ControllerMetrics } from "../report/metrics.js";
 import type { NotifyDispatcher } from "../report/notify/dispatcher.js";
 import { createGitHubSource } from "../source/github.js";
@@ -32,13 +34,16 @@ export interface ControllerParts {
   readonly metrics: ControllerMetrics;
   readonly notifier: NotifyDispatcher;
   readonly commitStatuses: CommitStatusWiring | undefined;
+  /** emitEvent records a Kubernetes Event about a service (see controller/report/events). */
+  readonly emitEvent: EmitServiceEvent;
   readonly elector: LeaderElector | undefined;
   readonly log: Logger;
 }
 
 /**
  * buildController is the production controller: GitHub as the source, the configured applyers and state store,
- * every outward call tracked for liveness, and each result told to commit statuses, metrics and notifications.
+ * every outward call tracked for liveness, and each result told to commit statuses, metrics, notifications and
+ * Kubernetes Events.
  */
 export function buildController(parts: ControllerParts): Controller {
   const { config, shared, wiring, progress, metrics, notifier, commitStatuses, elector, log } = parts;
@@ -83,6 +88,7 @@ export function buildController(parts: ControllerParts): Controller {
     listeners: [
       ...(commitStatuses ? [commitStatuses.finished] : []),
       (result) => metrics.observeSync(result),
+      resultEventListener(parts.emitEvent),
       // A dry run deploys nothing, so it announces nothing.
       (result) => {
         if (!result.dryRun) notifier.notify(result, controller.getState().services[result.service]?.files);

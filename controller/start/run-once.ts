@@ -3,7 +3,7 @@ import type { RunParts } from "./wire-run.js";
 
 /**
  * runOnce is `--once`: one sync of every service, scheduled ones included, then the exit status: 1 when a service
- * failed, else 0. Notifications are sent and commit statuses given a moment to post before it returns.
+ * failed, else 0. Notifications are sent, and commit statuses and Events given a moment to post, before it returns.
  */
 export async function runOnce(run: RunParts, log: Logger): Promise<number> {
   const results = await run.controller.runOnce();
@@ -12,8 +12,9 @@ export async function runOnce(run: RunParts, log: Logger): Promise<number> {
   await run.notifier.flush();
   // A status GitHub did not take yet may wait minutes for its retry: give it ten seconds, not the exit code.
   await Promise.race([
-    run.commitStatuses?.queue.idle(),
+    Promise.all([run.commitStatuses?.queue.idle(), run.events.idle()]),
     new Promise((resolve) => setTimeout(resolve, 10_000)),
   ]);
+  run.events.stop();
   return failed.length > 0 ? 1 : 0;
 }

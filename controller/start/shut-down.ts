@@ -3,7 +3,7 @@ import type { RunParts } from "./wire-run.js";
 
 /**
  * shutDown stops a serving controller: applying first, then the Lease handed over, so a new leader never overlaps
- * with the last apply; then the HTTP server, and up to 5 s for notifications and commit statuses to go out.
+ * with the last apply; then the HTTP server, and up to 5 s for notifications, commit statuses and Events to go out.
  */
 export async function shutDown(
   run: RunParts,
@@ -16,8 +16,9 @@ export async function shutDown(
   await run.elector?.stop();
   await server.close();
   await Promise.race([
-    Promise.all([run.notifier.flush(), run.commitStatuses?.queue.idle()]),
+    Promise.all([run.notifier.flush(), run.commitStatuses?.queue.idle(), run.events.idle()]),
     new Promise((resolve) => setTimeout(resolve, 5_000)),
   ]);
+  run.events.stop();
   log.info({ abandoned }, "stopped");
 }

@@ -9,6 +9,7 @@ import { notifyTargets } from "../report/notify/targets.js";
 import { buildController } from "./build-controller.js";
 import type { ControllerOptions } from "./cli-options.js";
 import { buildElector } from "./elector.js";
+import { buildServiceEvents, type ServiceEventsWiring } from "./events.js";
 import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
 import type { ProcessEdge } from "./process-edge.js";
 import type { SharedWiring } from "./shared-wiring.js";
@@ -23,11 +24,13 @@ export interface RunParts {
   readonly progress: ProgressTracker;
   readonly notifier: NotifyDispatcher;
   readonly commitStatuses: CommitStatusWiring | undefined;
+  /** events records Kubernetes Events on the controller's Pod: each sync's, and what suspend, resume, rollback say. */
+  readonly events: ServiceEventsWiring;
 }
 
 /**
  * wireRun builds a controller and what surrounds it: the leader election (leading starts a sync, losing the Lease
- * aborts the one in flight), metrics, liveness tracking, notifications and commit statuses.
+ * aborts the one in flight), metrics, liveness tracking, notifications, commit statuses and Kubernetes Events.
  */
 export function wireRun(
   config: Config,
@@ -68,6 +71,7 @@ export function wireRun(
     timers: systemTimers,
     fetch: meteredFetch(metrics),
   });
+  const events = buildServiceEvents(options, edge.env, shared.kube, log);
   const stateNamespace = edge.env.POD_NAMESPACE ?? "default";
   const parts = {
     config,
@@ -78,9 +82,10 @@ export function wireRun(
     metrics,
     notifier,
     commitStatuses,
+    emitEvent: events.emit,
     elector,
     log,
   };
   const controller = buildController(parts);
-  return { controller, elector, metrics, progress, notifier, commitStatuses };
+  return { controller, elector, metrics, progress, notifier, commitStatuses, events };
 }

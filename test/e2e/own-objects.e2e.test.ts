@@ -1,92 +1,27 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { execa } from "execa";
 import yaml from "js-yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ControllerState } from "../../controller/record/state/state.js";
-import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
-import { createTestNamespace, kubeconfigPath, kubectl, kubectlJson, type TestNamespace } from "./cluster.js";
+import { describe, expect, it } from "vitest";
+import { kubeconfigPath, kubectl, kubectlJson } from "./cluster.js";
+import {
+  serviceAccountKubeconfig as installedAccountKubeconfig,
+  installedControllerWorkspace,
+  installWithoutPods,
+  runOnce,
+} from "./installed-controller.js";
 
 // Hostile git content: a service that reaches for the controller's own objects is refused before anything is sent,
 // the rest still syncs, and the controller runs with the install's own RBAC (a token of its ServiceAccount), so the
 // least-privilege rules are shown to be enough to apply a Secret.
 
-const MAIN = new URL("../../controller/main.ts", import.meta.url).pathname;
-const APPLY_GITOPS = new URL("../../apply-gitops.ts", import.meta.url).pathname;
 const TOKEN = "t0ken";
 const unique = () => randomBytes(3).toString("hex");
 
-let world: GitHubWorld;
-let work: string;
-const namespaces: TestNamespace[] = [];
+const space = installedControllerWorkspace("own-objects-e2e-");
 
-beforeAll(async () => {
-  world = await createGitHubWorld();
-  work = await mkdtemp(join(tmpdir(), "own-objects-e2e-"));
-});
-afterAll(async () => {
-  await world?.close();
-  await Promise.all(namespaces.map((ns) => ns.cleanup()));
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function namespace(prefix: string): Promise<TestNamespace> {
-  const ns = await createTestNamespace(prefix);
-  namespaces.push(ns);
-  return ns;
-}
-
-/** install applies what `apply-gitops --dry-run` builds for `config` into `installNs`, except the DaemonSet. */
-async function install(config: string, installNs: string): Promise<void> {
-  const file = join(work, `install-${unique()}.yaml`);
-  // The controller run by the test listens on any free port; the installed Service needs a real one.
-  await writeFile(file, config.replace('listen: "127.0.0.1:0"', 'listen: "0.0.0.0:8080"'));
-  const { stdout } = await execa(process.execPath, [
-    "--import",
-    "tsx",
-    APPLY_GITOPS,
-    "--config-file",
-    file,
-    "--cluster-name",
-    "e2e",
-    "--namespace",
-    installNs,
-    "--dry-run",
-  ]);
-  const objects = yaml.loadAll(stdout) as { kind: string }[];
-  // No pod: this test runs the controller itself, as the install's ServiceAccount.
-  const kept = objects.filter((object) => object && object.kind !== "DaemonSet");
-  await kubectl(["apply", "--server-side", "--field-manager=simple-gitops-install", "-f", "-"], {
-    input: kept.map((object) => `---\n${yaml.dump(object)}`).join(""),
-  });
-}
-
-/** serviceAccountKubeconfig is a kubeconfig for the test cluster that authenticates as the controller's ServiceAccount. */
-async function serviceAccountKubeconfig(installNs: string): Promise<string> {
-  const token = (
-    await kubectl(["-n", installNs, "create", "token", "gitops-controller", "--duration=1h"])
-  ).trim();
-  const admin = yaml.load(await readFile(kubeconfigPath(), "utf8")) as {
-    clusters: { name: string; cluster: Record<string, unknown> }[];
-  };
-  const cluster = admin.clusters[0];
-  if (!cluster) throw new Error("no cluster in the test kubeconfig");
-  const path = join(work, `sa-${unique()}.kubeconfig`);
-  await writeFile(
-    path,
-    yaml.dump({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "e2e", cluster: cluster.cluster }],
-      users: [{ name: "gitops-controller", user: { token } }],
-      contexts: [{ name: "sa", context: { cluster: "e2e", user: "gitops-controller" } }],
-      "current-context": "sa",
-    }),
-  );
-  return path;
-}
+const install = (config: string, installNs: string) =>
+  installWithoutPods(config, installNs, space.work, { GH_TOKEN: TOKEN });
+const serviceAccountKubeconfig = (installNs: string) => installedAccountKubeconfig(installNs, space.work);
 
 const canI = async (verb: string, resource: string, ns: string, installNs: string) =>
   (
@@ -107,44 +42,6 @@ const canI = async (verb: string, resource: string, ns: string, installNs: strin
     )
   ).stdout.trim();
 
-interface OnceRun {
-  exitCode: number | undefined;
-  stderr: string;
-  state: ControllerState;
-}
-
-async function runOnce(configYaml: string, env: Record<string, string>): Promise<OnceRun> {
-  const dir = await mkdtemp(join(tmpdir(), "own-objects-once-"));
-  try {
-    const configPath = join(dir, "gitops-config.yaml");
-    await writeFile(configPath, configYaml);
-    const stateDir = join(dir, "state");
-    const result = await execa(
-      process.execPath,
-      ["--import", "tsx", MAIN, "--config", configPath, "--once", "--state-dir", stateDir],
-      {
-        env: { PATH: process.env.PATH ?? "", ...env },
-        reject: false,
-        timeout: 150_000,
-        forceKillAfterDelay: 1_000,
-      },
-    );
-    const stateText = await readFile(join(stateDir, "state.json"), "utf8").catch(() => undefined);
-    if (stateText === undefined) {
-      throw new Error(
-        `--once exited ${result.exitCode} without a state; stderr: ${String(result.stderr).slice(-3000)}`,
-      );
-    }
-    return {
-      exitCode: result.exitCode,
-      stderr: String(result.stderr),
-      state: JSON.parse(stateText) as ControllerState,
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 interface LiveConfigMap {
   metadata: {
     resourceVersion: string;
@@ -159,10 +56,10 @@ describe("the controller's own objects are out of git's reach", () => {
     "api",
     "kubectl",
   ])("refuses a service that overwrites gitops-config in the controller's namespace; the others sync (%s applyer)", async (applyer) => {
-    const installNs = (await namespace(`own-install-${applyer}`)).name;
-    const appsNs = (await namespace(`own-apps-${applyer}`)).name;
+    const installNs = await space.namespace(`own-install-${applyer}`);
+    const appsNs = await space.namespace(`own-apps-${applyer}`);
     const repoName = `own-${applyer}-${unique()}`;
-    const repo = await world.addRepo("org", repoName, TOKEN);
+    const repo = await space.world.addRepo("org", repoName, TOKEN);
     const config = (apiUrl: string) => `
 github_configs:
   gitops: { repo_owner: org, repo_name: ${repoName}, token_env: GH_TOKEN, api_url: "${apiUrl}" }
@@ -176,7 +73,7 @@ listen: "127.0.0.1:0"
 applyers: [${applyer}]
 health_timeout: 30s
 `;
-    await install(config(world.server.url), installNs);
+    await install(config(space.world.server.url), installNs);
     const before = await kubectlJson<LiveConfigMap>(["-n", installNs, "get", "configmap", "gitops-config"]);
 
     const head = await repo.commit({
@@ -191,7 +88,7 @@ health_timeout: 30s
       "good/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: app-secret}\nstringData: {k: v}\n",
     });
 
-    const run = await runOnce(config(world.server.url), {
+    const run = await runOnce(config(space.world.server.url), {
       KUBECONFIG: await serviceAccountKubeconfig(installNs),
       GH_TOKEN: TOKEN,
       POD_NAMESPACE: installNs,
@@ -221,8 +118,8 @@ health_timeout: 30s
   }, 180_000);
 
   it("grants Secrets by name only, and in its own namespace only its Lease and state ConfigMap, not its config", async () => {
-    const installNs = (await namespace("own-rbac")).name;
-    const appsNs = (await namespace("own-rbac-apps")).name;
+    const installNs = await space.namespace("own-rbac");
+    const appsNs = await space.namespace("own-rbac-apps");
     await install(
       `github_configs:\n  r: { repo_owner: o, repo_name: r }\nservices:\n  - { name: web, github: r, k8s_yaml_dir: k8s, namespace: ${appsNs} }\nnamespaces: [${appsNs}]\n`,
       installNs,
@@ -309,14 +206,14 @@ describe("no object from git runs a pod as the controller, whatever way it is wr
   const rbacGroup = "rbac.authorization.k8s.io";
 
   it("refuses every variant under the installed ServiceAccount's token, lands read-only RBAC in its namespace, and no pod runs as gitops-controller", async () => {
-    const installNs = (await namespace("own-identity")).name;
+    const installNs = await space.namespace("own-identity");
     const repoName = `own-identity-${unique()}`;
-    const repo = await world.addRepo("org", repoName, TOKEN);
+    const repo = await space.world.addRepo("org", repoName, TOKEN);
     const service = (name: string, extra = "") =>
       `  - { name: ${name}, github: gitops, k8s_yaml_dir: ${name}, namespace: ${installNs}, stateless: false${extra} }`;
     const config = `
 github_configs:
-  gitops: { repo_owner: org, repo_name: ${repoName}, token_env: GH_TOKEN, api_url: "${world.server.url}" }
+  gitops: { repo_owner: org, repo_name: ${repoName}, token_env: GH_TOKEN, api_url: "${space.world.server.url}" }
 services:
 ${["identity", "patched", "group-binding", "shadow", "secret-reader", "reader"].map((name) => service(name)).join("\n")}
 namespaces: [${installNs}]
