@@ -109,9 +109,9 @@ function loadConfig(flags: Flags, deps: InstallCliDeps): Loaded | Exit {
 }
 
 /**
- * planInstall builds the install's objects with the credentials of this shell and of the installed Secret; a
- * credential the installed controller cannot start without exits 2, and so does a Secret it cannot read (exit 1)
- * when that would replace the sync token in use.
+ * planInstall builds the install's objects with the credentials of this shell and of the installed Secret. A
+ * credential the installed controller cannot start without exits 2; an installed Secret the cluster will not show
+ * exits 1 unless GITOPS_SYNC_TOKEN is set, since building without it would replace the sync token in use.
  */
 function planInstall(flags: Flags, loaded: Loaded, cluster: ClusterRead, deps: InstallCliDeps): Plan | Exit {
   if (cluster.secretUnreadable !== undefined && !deps.lookup.env(SYNC_TOKEN_KEY)) {
