@@ -5,6 +5,7 @@ import type { KustomizeErrorCode } from "../desired/errors.js";
 export type SourceErrorCode =
   | "E_SOURCE_REPO_NOT_FOUND"
   | "E_SOURCE_BRANCH_NOT_FOUND"
+  | "E_SOURCE_COMMIT_NOT_FOUND"
   | "E_SOURCE_BAD_CREDENTIALS"
   | "E_SOURCE_FORBIDDEN"
   | "E_SOURCE_RATE_LIMITED"

@@ -123,6 +123,13 @@ function explain(
       text: `${who}: repository not found. Check owner and name, and that the token can read it (GitHub answers 404, not 403, for a private repository the token cannot see).`,
     };
   }
+  // A commit read by its SHA (a rollback): GitHub answers 404, or 422 for a SHA it cannot resolve.
+  if ((status === 404 || status === 422) && what.startsWith("commit")) {
+    return {
+      code: "E_SOURCE_COMMIT_NOT_FOUND",
+      text: `${who}: the ${what} is not in the repository (${detail}); it may have been force-pushed away. Nothing was applied.`,
+    };
+  }
   const rateLimited =
     (status === 403 || status === 429) &&
     (String(headers["x-ratelimit-remaining"]) === "0" || /rate limit/i.test(detail));

@@ -65,8 +65,8 @@ export async function pollRepository(source: GitHubSourceState, request: PollReq
   return { status: "changed", changed: true, commit: head.commit, services: results };
 }
 
-/** headBlobs reads blobs for the poll of one head: a tarball is asked for by its commit and sized by its tree. */
-function headBlobs(
+/** headBlobs reads blobs for the read of one commit: a tarball is asked for by its commit and sized by its tree. */
+export function headBlobs(
   source: GitHubSourceState,
   read: Omit<BlobReadInput, "plans" | "tree" | "prefetch">,
   listing: RepoListing,

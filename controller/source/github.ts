@@ -11,6 +11,7 @@ import { createClientPool } from "./github-clients.js";
 import { createListingCache } from "./github-listing.js";
 import { pollRepository } from "./github-poll.js";
 import { readService } from "./github-read.js";
+import { readAtCommit } from "./github-read-commit.js";
 import type { GitHubSourceState } from "./github-state.js";
 import type { Deadline } from "./github-transport.js";
 import type { SourceLogger } from "./log.js";
@@ -88,6 +89,9 @@ export function createGitHubSource(options: GitHubSourceOptions = {}): Source {
   return {
     name: "github",
     poll: (request) => pollRepository(state, request),
-    read: (request) => readService(state, request),
+    read: (request) =>
+      request.commit === undefined
+        ? readService(state, request)
+        : readAtCommit(state, { ...request, commit: request.commit }),
   };
 }

@@ -111,14 +111,19 @@ export interface Source {
   poll(request: PollRequest): Promise<PollResult>;
   /**
    * read returns the files of a known set (path → blob SHA) with their text, from the blob cache where it can: a
-   * reconcile of a landed commit costs no GitHub request while the blobs are cached.
+   * reconcile of a landed commit costs no GitHub request while the blobs are cached. With `commit` it reads the
+   * service's directory at that commit instead, whatever the branch's head, and says which files differ from
+   * `files`: how a rollback reads an earlier landed set.
    */
   read(request: ReadRequest): Promise<ServiceResult>;
 }
 
-/** ReadRequest names a service's known set of files in one repository. */
+/** ReadRequest names a service's known set of files in one repository, or a commit to read its directory at. */
 export interface ReadRequest {
   readonly repository: SourceRepository;
   readonly service: SourceService;
+  /** The known set: what is read without `commit`, and what the files read at `commit` are compared with. */
   readonly files: Readonly<Record<string, string>>;
+  /** A commit SHA to read the service's directory at (its kustomize closure, for a kustomized service). */
+  readonly commit?: string;
 }

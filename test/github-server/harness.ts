@@ -47,9 +47,14 @@ export function recordApplied(result: PollResult, known: Record<string, KnownSta
   }
 }
 
-/** requestKind names the endpoint of a recorded request path: `branches`, `git/trees`, `git/blobs`, `tarball`, `codeload`. */
+/**
+ * requestKind names the endpoint of a recorded request path: `branches`, `git/commits`, `git/trees`, `git/blobs`,
+ * `tarball`, `codeload`.
+ */
 export function requestKind(path: string): string | undefined {
-  return /\/(branches|git\/trees|git\/blobs|tarball|_codeload)\//.exec(path)?.[1]?.replace("_", "");
+  return /\/(branches|git\/commits|git\/trees|git\/blobs|tarball|_codeload)\//
+    .exec(path)?.[1]
+    ?.replace("_", "");
 }
 
 /** GitHubWorld is one test server and the git repositories it serves. */

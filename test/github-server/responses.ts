@@ -59,6 +59,28 @@ export function branchBody(urls: RepoUrls, branch: string, commit: GitCommit) {
   };
 }
 
+/** commitBody is GitHub's "Git Commit" (`GET /repos/{o}/{r}/git/commits/{sha}`) of an unsigned commit. */
+export function commitBody(urls: RepoUrls, commit: GitCommit) {
+  const repoApi = `${urls.api}/repos/${urls.owner}/${urls.repo}`;
+  const repoWeb = `${urls.web}/${urls.owner}/${urls.repo}`;
+  return {
+    sha: commit.sha,
+    node_id: nodeId("Commit", urls.id, commit.sha),
+    url: `${repoApi}/git/commits/${commit.sha}`,
+    html_url: `${repoWeb}/commit/${commit.sha}`,
+    author: commit.author,
+    committer: commit.committer,
+    tree: { sha: commit.tree, url: `${repoApi}/git/trees/${commit.tree}` },
+    message: commit.message,
+    parents: commit.parents.map((sha) => ({
+      sha,
+      url: `${repoApi}/git/commits/${sha}`,
+      html_url: `${repoWeb}/commit/${sha}`,
+    })),
+    verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+  };
+}
+
 /** treeBody is GitHub's "Git Tree"; `limit` keeps only the first entries and marks the answer truncated. */
 export function treeBody(urls: RepoUrls, sha: string, entries: readonly GitTreeEntry[], limit?: number) {
   const repoApi = `${urls.api}/repos/${urls.owner}/${urls.repo}`;
@@ -108,6 +130,7 @@ export function errorBody(
 export const DOCS = {
   branch: "https://docs.github.com/rest/branches/branches#get-a-branch",
   tree: "https://docs.github.com/rest/git/trees#get-a-tree",
+  commit: "https://docs.github.com/rest/git/commits#get-a-commit-object",
   blob: "https://docs.github.com/rest/git/blobs#get-a-blob",
   tarball: "https://docs.github.com/rest/repos/contents#download-a-repository-archive-tar",
   rateLimit: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",

@@ -14,6 +14,7 @@ function expectValid(path: string, status: string, body: unknown) {
 const BRANCH = "/repos/{owner}/{repo}/branches/{branch}";
 const TREE = "/repos/{owner}/{repo}/git/trees/{tree_sha}";
 const BLOB = "/repos/{owner}/{repo}/git/blobs/{file_sha}";
+const COMMIT = "/repos/{owner}/{repo}/git/commits/{commit_sha}";
 const TOKEN = "ghp_servertesttoken0000000000000000000000";
 
 describe("GitHub test server", () => {
@@ -126,10 +127,31 @@ describe("GitHub test server", () => {
     expect(body.size).toBe(4);
   });
 
-  it("answers 404s with GitHub's Basic Error body for a missing repo, branch, tree and blob", async () => {
+  it("serves a commit object matching GitHub's Git Commit schema, its tree and parent as git has them", async () => {
+    const first = await gitText(repo.dir, ["rev-parse", "HEAD~1"]);
+    const response = await get(`/repos/acme/deploy/git/commits/${first}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { sha: string; tree: { sha: string }; parents: unknown[] };
+    expectValid(COMMIT, "200", body);
+    expect(body.sha).toBe(first);
+    expect(body.tree.sha).toBe(await gitText(repo.dir, ["rev-parse", `${first}^{tree}`]));
+    expect(body.parents).toEqual([]);
+    const second = (await (await get(`/repos/acme/deploy/git/commits/${head}`)).json()) as {
+      parents: { sha: string }[];
+      message: string;
+    };
+    expect(second.parents.map((parent) => parent.sha)).toEqual([first]);
+    expect(second.message).toBe("second\n\nwith a body");
+  });
+
+  it("answers 404s with GitHub's Basic Error body for a missing repo, branch, commit, tree and blob", async () => {
+    const tree = await gitText(repo.dir, ["rev-parse", "HEAD^{tree}"]);
     const cases = [
       ["/repos/acme/nope/branches/main", BRANCH, "Not Found"],
       ["/repos/acme/deploy/branches/nope", BRANCH, "Branch not found"],
+      [`/repos/acme/deploy/git/commits/${"0".repeat(40)}`, COMMIT, "Not Found"],
+      // A tree's SHA is an object of the repository, but not a commit.
+      [`/repos/acme/deploy/git/commits/${tree}`, COMMIT, "Not Found"],
       [`/repos/acme/deploy/git/trees/${"0".repeat(40)}`, TREE, "Not Found"],
       [`/repos/acme/deploy/git/blobs/${"0".repeat(40)}`, BLOB, "Not Found"],
     ] as const;

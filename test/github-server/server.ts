@@ -6,7 +6,7 @@ import { archiveHeaders, createArchives } from "./archive.js";
 import { createFaults, failureAnswer, type InjectedFailure, sendDamaged } from "./faults.js";
 import { createGitObjects, type GitObjects } from "./git-objects.js";
 import { createRateLimits } from "./rate-limits.js";
-import { blobBody, branchBody, DOCS, errorBody, type RepoUrls, treeBody } from "./responses.js";
+import { blobBody, branchBody, commitBody, DOCS, errorBody, type RepoUrls, treeBody } from "./responses.js";
 import { createStatusLog, type StatusLog } from "./statuses.js";
 
 export type { InjectedFailure } from "./faults.js";
@@ -92,9 +92,9 @@ type Answer = {
 const ENTERPRISE_PREFIX = "/api/v3";
 
 /**
- * createGitHubServer starts the server on 127.0.0.1 and a free port. It serves `GET` of a branch, a tree (recursive
- * or not), a blob and a commit's tarball (a 302 to a codeload-like URL on the same server, as GitHub does) with
- * GitHub's shapes, weak ETags and 304s, per-token rate-limit headers (304s, 401s and 5xx are not charged, as on
+ * createGitHubServer starts the server on 127.0.0.1 and a free port. It serves `GET` of a branch, a commit object, a
+ * tree (recursive or not), a blob and a commit's tarball (a 302 to a codeload-like URL on the same server, as GitHub
+ * does) with GitHub's shapes, weak ETags and 304s, per-token rate-limit headers (304s, 401s and 5xx are not charged, as on
  * GitHub), 401 for unknown tokens, 404 for what a token cannot see, and the failures a test injects.
  */
 export async function createGitHubServer(): Promise<GitHubTestServer> {
@@ -182,9 +182,10 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
     if (req.method !== "GET")
       return answer({ status: 404, body: errorBody("Not Found", 404), charged: true });
 
-    const route = /^\/repos\/([^/]+)\/([^/]+)\/(branches|git\/trees|git\/blobs|tarball)\/(.+)$/.exec(
-      pathname,
-    );
+    const route =
+      /^\/repos\/([^/]+)\/([^/]+)\/(branches|git\/trees|git\/blobs|git\/commits|tarball)\/(.+)$/.exec(
+        pathname,
+      );
     const repoKey = route ? `${route[1]}/${route[2]}`.toLowerCase() : "";
     const repo = repos.get(repoKey);
     const kind = route?.[3];
@@ -195,7 +196,9 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
           ? DOCS.tree
           : kind === "tarball"
             ? DOCS.tarball
-            : DOCS.blob;
+            : kind === "git/commits"
+              ? DOCS.commit
+              : DOCS.blob;
     if (!route || !repo || !apps.canRead(repo, token)) {
       return answer({
         status: 404,
@@ -230,6 +233,13 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
       if (sha === undefined)
         return answer({ status: 404, body: errorBody("Branch not found", 404, docs), charged: true });
       body = branchBody(urls, param, await repo.objects.commit(sha));
+    } else if (kind === "git/commits") {
+      const commit = /^[0-9a-f]{40}$/.test(param)
+        ? await repo.objects.commit(param).catch(() => undefined)
+        : undefined;
+      if (commit === undefined)
+        return answer({ status: 404, body: errorBody("Not Found", 404, docs), charged: true });
+      body = commitBody(urls, commit);
     } else if (kind === "git/trees") {
       const recursive = full.searchParams.has("recursive");
       const entries = await repo.objects.tree(param, recursive);
