@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { SyncResult } from "./result.js";
-import type { AuditEvent } from "./state/state.js";
+import type { AuditEvent, Suspension, Trigger } from "./state/state.js";
 
 /**
  * auditEvents turns one SyncResult into the audit trail's entries: one for the apply, with every object and its
- * action (and why, for a failed or skipped one), one for the prune when something was pruned, and one per object a
- * reconcile found drifted (put back or only reported). A sync that had nothing to do leaves no entry.
+ * action (and why, for a failed or skipped one), one for the prune when something was pruned, one per object a
+ * reconcile found drifted (put back or only reported), and one for the suspension a rollback leaves. A sync that
+ * had nothing to do leaves no entry.
  */
 export function auditEvents(result: SyncResult): AuditEvent[] {
   const drift = driftEvents(result);
@@ -17,6 +18,7 @@ export function auditEvents(result: SyncResult): AuditEvent[] {
     repo: result.repo,
     commit: result.commit ?? "",
     durationMs: result.durationMs,
+    ...(result.actor ? { actor: result.actor } : {}),
   };
   const events: AuditEvent[] = [
     {
@@ -37,7 +39,40 @@ export function auditEvents(result: SyncResult): AuditEvent[] {
       objects: result.pruned.map(eventObject),
     });
   }
-  return [...events, ...drift];
+  const held = result.suspended
+    ? [suspensionEvent({ ...result, kind: "suspend", ...result.suspended, commit: result.commit })]
+    : [];
+  return [...events, ...drift, ...held];
+}
+
+/**
+ * suspensionEvent is the audit entry of a service suspended or resumed: who, when, why, and the landed commit it
+ * held at.
+ */
+export function suspensionEvent(input: {
+  readonly kind: "suspend" | "resume";
+  readonly service: string;
+  readonly repo: string;
+  readonly trigger?: Trigger;
+  readonly commit?: string | undefined;
+  readonly by: Suspension["by"];
+  readonly at: Suspension["at"];
+  readonly reason?: string | undefined;
+}): AuditEvent {
+  return {
+    id: randomUUID(),
+    time: input.at,
+    trigger: input.trigger ?? "manual",
+    kind: input.kind,
+    service: input.service,
+    repo: input.repo,
+    commit: input.commit ?? "",
+    result: "succeeded",
+    objects: [],
+    durationMs: 0,
+    actor: input.by,
+    ...(input.reason ? { reason: input.reason } : {}),
+  };
 }
 
 /** DRIFT_ACTIONS name what a reconcile did about a drifted object, by drift mode and what the server found. */

@@ -2,8 +2,9 @@ import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/apply
 import type { Clock } from "../../common/clock.js";
 import type { DesiredFile } from "../desired/files.js";
 import { nextInventory } from "../prune/inventory.js";
+import { historyEntry, withHistory } from "./history.js";
 import type { SyncResult } from "./result.js";
-import type { ObjectStatus, ServiceState } from "./state/state.js";
+import type { ObjectStatus, ServiceState, Trigger } from "./state/state.js";
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 
@@ -11,7 +12,7 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  * landedState records a sync whose whole set landed and is healthy: its commit and file SHAs become the known
  * state, the error and backoff are cleared, and the deploy time moves when something was created, changed or
  * pruned, or when the set lands at a new commit or after a failure (a retry that found everything already applied
- * still landed then).
+ * still landed then). A set landing at a new commit goes first in the service's history, and ends a rollback.
  */
 export function landedState(
   state: ServiceState,
@@ -21,6 +22,9 @@ export function landedState(
     readonly objects: readonly ObjectStatus[];
     readonly pruned: readonly ObjectDeleteResult[];
     readonly now: number;
+    readonly trigger: Trigger;
+    /** The paths the commit added, changed or deleted compared with the landed set. */
+    readonly changed: readonly string[];
   },
 ): ServiceState {
   const deployed =
@@ -28,8 +32,10 @@ export function landedState(
     input.pruned.some((object) => object.action === "deleted") ||
     state.commit !== input.commit ||
     state.lastError !== undefined;
+  const entry = historyEntry({ ...input, objects: input.objects.length, files: input.changed });
   return {
-    ...state,
+    ...withHistory(state, entry),
+    rolledBack: undefined,
     commit: input.commit,
     files: Object.fromEntries(input.files.map((file) => [file.path, file.sha])),
     inventory: nextInventory({ previous: state.inventory, applied: input.objects, deleted: input.pruned }),

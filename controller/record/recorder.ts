@@ -2,6 +2,7 @@ import { auditEvents } from "./audit.js";
 import type { SyncResult } from "./result.js";
 import { type RecorderHold, type SaveDeps, saveRecord } from "./save-record.js";
 import { type ControllerState, emptyState, type RepoWaiting, type ServiceState } from "./state/state.js";
+import { type SuspendRequest, type SuspensionChange, withSuspension } from "./suspension.js";
 import { logSyncResult } from "./sync-log.js";
 import { withResult } from "./with-result.js";
 import { withWaiting } from "./with-waiting.js";
@@ -16,6 +17,15 @@ export interface Recorder {
   load(): Promise<void>;
   record(result: SyncResult, serviceState: ServiceState): Promise<void>;
   /**
+   * changeSuspension suspends a service (held where it is) or resumes it (git drives it again): recorded in the
+   * state and the audit trail, and saved, before it resolves.
+   */
+  changeSuspension(
+    kind: "suspend" | "resume",
+    service: string,
+    request: SuspendRequest,
+  ): Promise<SuspensionChange>;
+  /**
    * wait records that GitHub asked a repository to wait (a rate limit), or with `undefined` that it was read again.
    * It is a state of the repository, kept in memory and saved with the next result, never a failure of its services.
    */
@@ -28,27 +38,50 @@ export interface Recorder {
 export interface RecorderDeps extends SaveDeps {
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
   readonly listeners: readonly ((result: SyncResult) => void)[];
+  /**
+   * onSuspension hears whether a service is suspended: for every configured service after each load, and for one
+   * service whenever that changes. It must not throw.
+   */
+  readonly onSuspension?: (service: string, suspended: boolean) => void;
 }
 
 /** createRecorder starts from the empty state; `load` reads the stored one. */
 export function createRecorder(deps: RecorderDeps): Recorder {
   const hold: RecorderHold = { state: emptyState(), reachable: false };
+  const tell = (service: string) =>
+    deps.onSuspension?.(service, hold.state.services[service]?.suspended !== undefined);
   return {
     state: () => hold.state,
     reachable: () => hold.reachable,
     async load() {
       hold.state = await deps.store.load();
       hold.reachable = true;
+      for (const service of deps.config.services) tell(service.name);
     },
     wait(repoKey, waiting) {
       hold.state = withWaiting(hold.state, repoKey, waiting, deps.log);
     },
     async record(result, serviceState) {
       const record = { result, serviceState, events: auditEvents(result) };
-      hold.state = withResult(hold.state, record, deps.config, deps.clock.now());
+      const layOver = (state: ControllerState) => withResult(state, record, deps.config, deps.clock.now());
+      hold.state = layOver(hold.state);
       logSyncResult(deps.log, result);
-      await saveRecord(hold, record, deps);
+      await saveRecord(hold, layOver, deps);
+      if (result.suspended) tell(result.service);
       for (const listener of deps.listeners) listener(result);
+    },
+    async changeSuspension(kind, service, request) {
+      const input = { kind, service, request, now: deps.clock.now(), config: deps.config };
+      const { state, change } = withSuspension(hold.state, input);
+      if (!change.changed) return change;
+      hold.state = state;
+      deps.log.info(
+        { service, by: request.by, reason: request.reason, commit: change.suspension?.commit },
+        kind === "suspend" ? `service ${service} suspended` : `service ${service} resumed`,
+      );
+      await saveRecord(hold, (fresh) => withSuspension(fresh, input).state, deps);
+      tell(service);
+      return change;
     },
   };
 }

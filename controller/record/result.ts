@@ -4,7 +4,7 @@ import type { FileFailure } from "../desired/files.js";
 import type { BootstrapDecision } from "../desired/release-probe.js";
 import type { ObjectRef } from "../desired/render/types.js";
 import type { ObjectHealth } from "../health/health.js";
-import type { DriftReport, Trigger } from "./state/state.js";
+import type { DriftReport, Suspension, Trigger } from "./state/state.js";
 
 /**
  * SyncStatus is the closed set of outcomes of one service's sync: its whole set was applied, landed and is healthy
@@ -48,6 +48,10 @@ export interface SyncResult {
   /** Whether the set's pod templates got the stateless bootstrap, and why; absent when it was not rendered. */
   readonly bootstrap?: BootstrapDecision;
   readonly error?: { readonly code: string; readonly message: string };
+  /** Who asked for this sync, when a person did and said so (a rollback). */
+  readonly actor?: string;
+  /** Set when the sync left the service suspended: a rollback holds the set it restored until someone resumes. */
+  readonly suspended?: Suspension;
 }
 
 /** repoLabel is `owner/name@branch`, how logs, results and the status API name a watched branch. */

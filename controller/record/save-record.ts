@@ -1,10 +1,8 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../common/clock.js";
 import type { Config } from "../config/types.js";
-import type { SyncResult } from "./result.js";
-import type { AuditEvent, ControllerState, ServiceState } from "./state/state.js";
+import type { ControllerState } from "./state/state.js";
 import type { StateStore } from "./state/store.js";
-import { withResult } from "./with-result.js";
 
 /** RecorderHold is the recorder's state in memory and whether the store last answered. */
 export interface RecorderHold {
@@ -15,20 +13,20 @@ export interface RecorderHold {
 /** SaveDeps are the store a record is saved to and what laying a record over a fresher state needs. */
 export interface SaveDeps {
   readonly store: StateStore;
-  readonly config: Pick<Config, "services">;
+  readonly config: Pick<Config, "services" | "repos">;
   readonly clock: Clock;
   readonly log: Logger;
 }
 
 /**
- * saveRecord saves the state that holds a record. A save the store refused means another writer (a previous
- * leader) may have saved since we loaded: its state is re-read and this service's record laid over it, once. If
- * that fails too, the apply still happened: it stays in memory and is saved with the next record; a restart
- * re-applies it, which server-side apply makes a no-op.
+ * saveRecord saves the state that holds a record, already laid over the state in memory. A save the store refused
+ * means another writer (a previous leader) may have saved since we loaded: its state is re-read and the record laid
+ * over it (`layOver`), once. If that fails too, the change still happened: it stays in memory and is saved with the
+ * next record; a restart re-applies a sync, which server-side apply makes a no-op.
  */
 export async function saveRecord(
   hold: RecorderHold,
-  record: { result: SyncResult; serviceState: ServiceState; events: readonly AuditEvent[] },
+  layOver: (state: ControllerState) => ControllerState,
   deps: SaveDeps,
 ): Promise<void> {
   const { store, log } = deps;
@@ -39,7 +37,7 @@ export async function saveRecord(
   } catch (error: unknown) {
     try {
       const fresh = await store.load();
-      hold.state = withResult(fresh, record, deps.config, deps.clock.now());
+      hold.state = layOver(fresh);
       await store.save(hold.state);
       hold.reachable = true;
       log.warn(

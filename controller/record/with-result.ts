@@ -4,7 +4,8 @@ import { type AuditEvent, type ControllerState, type ServiceState, withEvents } 
 
 /**
  * withResult lays one service's sync over a state: its new service state, the audit events of the result, and the
- * repository's commit when every one of its services landed there.
+ * repository's commit when every one of its services landed there. The suspension is the state's, not the sync's:
+ * a person may suspend or resume a service while it syncs; only a rollback's result sets it.
  */
 export function withResult(
   base: ControllerState,
@@ -12,7 +13,10 @@ export function withResult(
   config: Pick<Config, "services">,
   now: number,
 ): ControllerState {
-  const { result, serviceState, events } = record;
+  const { result, events } = record;
+  const { suspended: _synced, ...synced } = record.serviceState;
+  const suspended = result.suspended ?? base.services[result.service]?.suspended;
+  const serviceState: ServiceState = suspended ? { ...synced, suspended } : synced;
   return withRepoCommit(
     withEvents({ ...base, services: { ...base.services, [result.service]: serviceState } }, events),
     result,

@@ -74,6 +74,8 @@ export function setOutcome(
         objects,
         pruned,
         now: deps.clock.now(),
+        trigger: input.trigger,
+        changed: [...changed, ...input.files.deleted],
       })
     : withFailure(attemptedState(input.state, applied, objects), result, deps);
   const extra = {

@@ -60,11 +60,18 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     },
 
     async save(state) {
-      const { json, dropped } = fitState(state, maxBytes, cm.where);
+      const { json, dropped, historyKept } = fitState(state, maxBytes, cm.where);
       if (dropped > 0) {
         log.warn(
           { store: cm.where, dropped, kept: state.events.length - dropped, bytes: Buffer.byteLength(json) },
           "state too big for a ConfigMap: dropped the oldest audit events",
+        );
+      }
+      if (historyKept !== undefined) {
+        log.warn(
+          { store: cm.where, historyKept, bytes: Buffer.byteLength(json) },
+          `state too big for a ConfigMap even without audit events: kept the newest ${historyKept} landed ` +
+            "commits of each service's history; older ones cannot be rolled back to",
         );
       }
       last = await writeConfigMap(cm, last, json);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { fitState } from "./fit-state.js";
-import { type AuditEvent, type ControllerState, emptyServiceState, emptyState } from "./state.js";
+import {
+  type AuditEvent,
+  type ControllerState,
+  emptyServiceState,
+  emptyState,
+  type HistoryEntry,
+} from "./state.js";
 
 function event(id: number, padding = 0): AuditEvent {
   return {
@@ -61,6 +67,32 @@ describe("fitState", () => {
     const state = { ...emptyState(), events: [event(1), { ...event(2), error: "é".repeat(100) }] };
     // Counted in characters the JSON would fit exactly; in UTF-8 bytes it is 100 over.
     expect(fitState(state, JSON.stringify(state).length).dropped).toBe(1);
+  });
+
+  it("cuts every service's history to its newest entries, only once no audit event is left", () => {
+    const history = (service: string): HistoryEntry[] =>
+      Array.from({ length: 50 }, (_, i) => ({
+        commit: `${service}${i}`.padEnd(40, "0"),
+        time: "2024-01-01T00:00:00.000Z",
+        trigger: "poll",
+        objects: i,
+      }));
+    const withHistories = (keep: number, events: number): ControllerState => ({
+      ...stateWith(events, 0),
+      services: {
+        shop: { ...emptyServiceState(), history: history("shop").slice(0, keep) },
+        cart: { ...emptyServiceState(), history: history("cart").slice(0, keep) },
+      },
+    });
+    const fitted = fitState(withHistories(50, 5), size(withHistories(30, 0)));
+    expect(fitted).toMatchObject({ dropped: 5, historyKept: 30 });
+    const kept = JSON.parse(fitted.json) as ControllerState;
+    expect(kept.events).toEqual([]);
+    expect(kept.services.shop?.history).toEqual(history("shop").slice(0, 30));
+    expect(kept.services.cart?.history).toEqual(history("cart").slice(0, 30));
+    // With room for the events, no history is cut.
+    expect(fitState(withHistories(50, 5), size(withHistories(50, 2)))).toMatchObject({ dropped: 3 });
+    expect(fitState(withHistories(50, 5), size(withHistories(50, 2)))).not.toHaveProperty("historyKept");
   });
 
   it("refuses a state too big even without events, naming the way out", () => {

@@ -53,6 +53,60 @@ describe("parseState", () => {
     });
   });
 
+  it("reads back a suspension, a rollback, a history and suspend/resume audit events as they were written", () => {
+    const web = {
+      ...emptyServiceState(),
+      commit: "c1",
+      suspended: { by: "alice", at: event.time, reason: "rolled back to c1", commit: "c1" },
+      rolledBack: { restoredCommit: "c1", fromCommit: "c2", at: event.time, by: "alice", reason: "x" },
+      history: [
+        { commit: "c1", time: event.time, trigger: "rollback", objects: 2 },
+        { commit: "c2", time: event.time, trigger: "poll", objects: 3, files: ["web/a.yaml"] },
+      ],
+    };
+    const events = [
+      { ...event, kind: "suspend", actor: "alice", reason: "why" },
+      { ...event, id: "2", kind: "resume", actor: "bob" },
+    ];
+    const parsed = parseState(JSON.stringify({ version: 1, services: { web }, repos: {}, events }));
+    expect(parsed).toEqual({
+      ok: true,
+      state: { version: 1, services: { web }, repos: {}, events },
+      dropped: [],
+    });
+  });
+
+  it.each([
+    { name: "a suspension without who", field: { suspended: { at: event.time } }, reason: /suspended\.by/ },
+    {
+      name: "a suspension at no time",
+      field: { suspended: { by: "a", at: "later" } },
+      reason: /suspended\.at/,
+    },
+    {
+      name: "a history entry without its commit",
+      field: { history: [{ time: event.time, trigger: "poll", objects: 1 }] },
+      reason: /history\[0\]\.commit/,
+    },
+    {
+      name: "a history entry with a negative count",
+      field: { history: [{ commit: "c", time: event.time, trigger: "poll", objects: -1 }] },
+      reason: /history\[0\]\.objects/,
+    },
+    {
+      name: "a rollback without its commit",
+      field: { rolledBack: { at: event.time, by: "a", reason: "" } },
+      reason: /rolledBack\.restoredCommit/,
+    },
+  ])("drops a service with $name, naming the field", ({ field, reason }) => {
+    const parsed = parseState(
+      JSON.stringify({ version: 1, services: { web: { ...emptyServiceState(), ...field } }, events: [] }),
+    );
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.state.services).toEqual({});
+    expect(parsed.dropped[0]?.reason).toMatch(reason);
+  });
+
   it("drops each invalid service, repository and audit event on its own, naming it", () => {
     const parsed = parseState(
       JSON.stringify({

@@ -37,6 +37,34 @@ const serviceSchema = z
       })
       .optional(),
     bootstrap: z.looseObject({ bootstrap: z.boolean(), reason: z.string() }).optional(),
+    suspended: z
+      .looseObject({
+        by: z.string().min(1),
+        at: time,
+        reason: z.string().optional(),
+        commit: z.string().min(1).optional(),
+      })
+      .optional(),
+    history: z
+      .array(
+        z.looseObject({
+          commit: z.string().min(1),
+          time,
+          trigger: z.string().min(1),
+          objects: z.number().int().nonnegative(),
+          files: z.array(z.string()).optional(),
+        }),
+      )
+      .optional(),
+    rolledBack: z
+      .looseObject({
+        restoredCommit: z.string().min(1),
+        fromCommit: z.string().min(1).optional(),
+        at: time,
+        by: z.string().min(1),
+        reason: z.string(),
+      })
+      .optional(),
   })
   .transform(({ configFiles: _configFiles, ...service }) => service);
 
@@ -46,7 +74,7 @@ const eventSchema = z.looseObject({
   id: z.string(),
   time,
   trigger: z.string(),
-  kind: z.enum(["apply", "prune", "drift"]),
+  kind: z.enum(["apply", "prune", "drift", "suspend", "resume"]),
   service: z.string(),
   repo: z.string(),
   commit: z.string(),

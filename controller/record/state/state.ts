@@ -44,6 +44,46 @@ export interface ServiceState {
   readonly drift?: DriftReport;
   /** Whether the last render gave its pod templates the stateless bootstrap, and why. */
   readonly bootstrap?: BootstrapDecision;
+  /** Set while a person holds the service where it is: nothing is applied, corrected or pruned for it. */
+  readonly suspended?: Suspension;
+  /** The commits whose whole set landed, newest first, at most MAX_HISTORY (see controller/record/history.ts). */
+  readonly history?: readonly HistoryEntry[];
+  /** Set when the service was rolled back to an earlier landed set, until a newer set lands. */
+  readonly rolledBack?: RollbackRecord;
+}
+
+/**
+ * Suspension says who suspended a service, when, why, and the landed commit it holds at. It is kept in the state,
+ * so a restarted or a new leader keeps the service suspended until someone resumes it.
+ */
+export interface Suspension {
+  /** Who asked, as the request said (`X-Simple-Gitops-Actor` or the body's `actor`), else `api`. */
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+  /** The service's landed commit when it was suspended, if it had landed one. */
+  readonly commit?: string;
+}
+
+/** HistoryEntry is one commit whose whole set of a service landed: when, what asked for it, and its size. */
+export interface HistoryEntry {
+  readonly commit: string;
+  readonly time: string;
+  readonly trigger: Trigger;
+  /** How many objects the landed set held. */
+  readonly objects: number;
+  /** The service's paths this commit added, changed or deleted compared with the set before it (at most 20). */
+  readonly files?: readonly string[];
+}
+
+/** RollbackRecord is a rollback to an earlier landed set: to which commit, from which, when, by whom and why. */
+export interface RollbackRecord {
+  readonly restoredCommit: string;
+  /** The commit the service was at before, when it had landed one. */
+  readonly fromCommit?: string;
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string;
 }
 
 /**
@@ -62,12 +102,15 @@ export interface RepoState {
   readonly time: string;
 }
 
-/** AuditEvent is one entry of the audit trail: who triggered what, for which commit, with what result. */
+/**
+ * AuditEvent is one entry of the audit trail: who triggered what, for which commit, with what result. `suspend` and
+ * `resume` entries name the person (`actor`) and why (`reason`); an apply a person asked for names them too.
+ */
 export interface AuditEvent {
   readonly id: string;
   readonly time: string;
   readonly trigger: Trigger;
-  readonly kind: "apply" | "prune" | "drift";
+  readonly kind: "apply" | "prune" | "drift" | "suspend" | "resume";
   readonly service: string;
   readonly repo: string;
   readonly commit: string;
@@ -81,10 +124,15 @@ export interface AuditEvent {
   }[];
   readonly durationMs: number;
   readonly error?: string;
+  readonly actor?: string;
+  readonly reason?: string;
 }
 
-/** Trigger says what started a sync; `reconcile` is the periodic re-apply of a landed set (reconcile_interval). */
-export type Trigger = "startup" | "poll" | "schedule" | "webhook" | "manual" | "reconcile";
+/**
+ * Trigger says what started a sync; `reconcile` is the periodic re-apply of a landed set (reconcile_interval),
+ * `rollback` a person's re-apply of an earlier landed set.
+ */
+export type Trigger = "startup" | "poll" | "schedule" | "webhook" | "manual" | "reconcile" | "rollback";
 
 /**
  * ControllerState is the whole persisted state: services by name, repositories by `github_configs` key, and the
