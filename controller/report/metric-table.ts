@@ -83,6 +83,18 @@ export const METRICS = {
     help: "1 while this replica holds the leader lease and applies, 0 otherwise.",
     labels: [],
   },
+  serviceReady: {
+    type: "gauge",
+    name: "simple_gitops_service_ready",
+    help: "1 when the last commit synced for a service landed whole and healthy, 0 when its last sync failed.",
+    labels: ["service"],
+  },
+  serviceInfo: {
+    type: "gauge",
+    name: "simple_gitops_service_info",
+    help: "1, labelled with the commit whose whole set last landed for a service and its repository branch.",
+    labels: ["service", "commit", "repo"],
+  },
 } as const satisfies Readonly<Record<string, MetricSpec>>;
 
 /** Built is the prom-client metric a row builds, typed by its labels. */

@@ -2,7 +2,10 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import type { SyncResult } from "../record/result.js";
 import { type BuiltTable, buildMetrics, METRICS } from "./metric-table.js";
 
-/** METRIC_PREFIX starts every metric this controller exports. */
+/**
+ * METRIC_PREFIX starts every metric of the controller's own; the process and Node.js metrics keep their standard
+ * names (`process_cpu_seconds_total`, `nodejs_heap_size_total_bytes`, …) so stock dashboards match them.
+ */
 export const METRIC_PREFIX = "simple_gitops_";
 
 /** PollOutcome is what a poll of one repository reports to metrics. */
@@ -29,11 +32,12 @@ export interface ControllerMetrics {
 /** createMetrics builds a fresh registry (never the global one, so tests and instances never share counters). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ControllerMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics = buildMetrics(METRICS, registry);
+  const landed = new Map<string, LandedLabels>();
   return {
     registry,
-    observeSync: (result) => observeSync(metrics, result),
+    observeSync: (result) => observeSync(metrics, landed, result),
     observePoll(outcome) {
       metrics.polls.inc({ repo: outcome.repoKey, result: outcome.status });
       if (outcome.durationMs !== undefined) {
@@ -52,8 +56,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
   };
 }
 
-/** observeSync counts one sync of one service, its objects, its duration, its drift and, when it landed, its time. */
-function observeSync(metrics: BuiltTable<typeof METRICS>, result: SyncResult): void {
+/** LandedLabels are the labels of a service's info series: the commit that landed, and where it came from. */
+type LandedLabels = Record<"service" | "commit" | "repo", string>;
+
+/**
+ * observeSync counts one sync of one service, its objects, its duration and its drift, and says whether the service
+ * landed: its ready gauge, and when it landed, its time and its info series.
+ */
+function observeSync(
+  metrics: BuiltTable<typeof METRICS>,
+  landed: Map<string, LandedLabels>,
+  result: SyncResult,
+): void {
   // A dry run applied nothing, so it must not look like a deployment on a dashboard.
   if (result.dryRun) return;
   const service = { service: result.service };
@@ -65,8 +79,24 @@ function observeSync(metrics: BuiltTable<typeof METRICS>, result: SyncResult): v
     if (result.drift.mode === "correct" && result.status !== "failed")
       metrics.driftCorrections.inc(service, result.drift.objects.length);
   }
-  if (result.status === "applied" || result.status === "unchanged") {
+  const isLanded = result.status === "applied" || result.status === "unchanged";
+  metrics.serviceReady.set(service, isLanded ? 1 : 0);
+  if (isLanded) {
     const finished = Date.parse(result.startedAt) + result.durationMs;
     if (!Number.isNaN(finished)) metrics.lastSuccess.set(service, finished / 1000);
+    if (result.commit) showLanded(metrics, landed, { ...service, commit: result.commit, repo: result.repo });
   }
+}
+
+/** showLanded sets a service's info series, dropping the one of the commit it replaces so only one is ever 1. */
+function showLanded(
+  metrics: BuiltTable<typeof METRICS>,
+  landed: Map<string, LandedLabels>,
+  labels: LandedLabels,
+): void {
+  const before = landed.get(labels.service);
+  if (before && (before.commit !== labels.commit || before.repo !== labels.repo))
+    metrics.serviceInfo.remove(before);
+  metrics.serviceInfo.set(labels, 1);
+  landed.set(labels.service, labels);
 }
