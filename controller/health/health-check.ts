@@ -1,11 +1,15 @@
 import { landed, type ObjectApplyResult } from "../../applyers/applyer.js";
 import type { Clock } from "../../common/clock.js";
+import type { PodLister } from "../../kube/list-pods.js";
 import { describeRef, type KubeObject, type ObjectRef } from "../../kube/objects.js";
 import { hasHealth, type ObjectHealth, waitForHealthy } from "./health.js";
+import { podCauses, workloadSelector } from "./pod-causes.js";
 
 /** HealthCheckDeps say how to read live objects and how long to wait; without `readObject` nothing is waited for. */
 export interface HealthCheckDeps {
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
+  /** listPods lists a workload's pods, so an unhealthy one says why (CrashLoopBackOff, not scheduled, …). */
+  readonly listPods?: PodLister;
   readonly healthTimeoutMs: number;
   readonly dryRun: boolean;
   readonly clock: Clock;
@@ -31,7 +35,26 @@ export async function checkHealth(
     clock: deps.clock,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
-  return health.objects.filter((object) => object.status !== "ready");
+  const unhealthy = health.objects.filter((object) => object.status !== "ready");
+  return Promise.all(unhealthy.map((object) => withPodCauses(object, deps)));
+}
+
+/**
+ * withPodCauses adds what the workload's pods show (see podCauses) to an unhealthy workload. A failure to read them
+ * leaves the workload as it was: the sync has failed already, and its conditions still say so.
+ */
+async function withPodCauses(health: ObjectHealth, deps: HealthCheckDeps): Promise<ObjectHealth> {
+  if (!deps.listPods || !deps.readObject || !health.namespace) return health;
+  try {
+    const live = await deps.readObject(health);
+    const selector = live ? workloadSelector(live) : undefined;
+    if (!selector) return health;
+    const causes = podCauses(await deps.listPods(health.namespace, selector, deps.signal));
+    return causes.length > 0 ? { ...health, causes } : health;
+  } catch {
+    deps.signal?.throwIfAborted();
+    return health;
+  }
 }
 
 /**
@@ -48,5 +71,6 @@ export function describeUnhealthy(health: ObjectHealth): string {
           condition.message ? `: ${condition.message}` : ""
         }`,
     );
-  return `${describeRef(health)}: ${health.message}${conditions.length > 0 ? ` (${conditions.join("; ")})` : ""}`;
+  const causes = health.causes && health.causes.length > 0 ? `; ${health.causes.join("; ")}` : "";
+  return `${describeRef(health)}: ${health.message}${conditions.length > 0 ? ` (${conditions.join("; ")})` : ""}${causes}`;
 }

@@ -17,6 +17,8 @@ export interface ObjectHealth extends ObjectRef {
   status: HealthStatus;
   message: string;
   conditions: Condition[];
+  /** causes are what its pods show when it is not healthy: `pod web-7d9: container app waiting: CrashLoopBackOff…`. */
+  causes?: string[];
 }
 
 /** hasHealth is true for the kinds whose rollout is waited for: Deployments, StatefulSets, DaemonSets, Jobs. */

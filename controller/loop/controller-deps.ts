@@ -22,6 +22,8 @@ export interface ControllerDeps {
   readonly log: Logger;
   readonly dryRun?: boolean;
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
+  /** listPods lists a workload's pods, to say why it is not healthy (see ServiceSyncDeps). */
+  readonly listPods?: ServiceSyncDeps["listPods"];
   readonly healthTimeoutMs?: number;
   /** dryRunApply is a server-side dry-run apply, for `drift: report` (see ServiceSyncDeps). */
   readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
@@ -31,6 +33,11 @@ export interface ControllerDeps {
   readonly installNamespace?: string;
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
   readonly listeners?: readonly ((result: SyncResult) => void)[];
+  /**
+   * onSuspension hears whether a service is suspended: every service after each load of the state, and one service
+   * whenever a suspend, resume or rollback changes it (metrics). It must not throw.
+   */
+  readonly onSuspension?: (service: string, suspended: boolean) => void;
   /** onSyncStart hears each service's sync of a commit begin, before its result (commit statuses). Must not throw. */
   readonly onSyncStart?: (start: SyncStart) => void;
   /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */

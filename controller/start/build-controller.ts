@@ -2,6 +2,7 @@ import cron from "node-cron";
 import type { Logger } from "pino";
 import { createKubeObjectReader } from "../../applyers/kube-api.js";
 import { systemClock, systemTimers } from "../../common/clock.js";
+import { createPodLister } from "../../kube/list-pods.js";
 import { describeRef } from "../../kube/objects.js";
 import type { Config } from "../config/types.js";
 import { type Controller, createController } from "../loop/controller.js";
@@ -76,6 +77,11 @@ export function buildController(parts: ControllerParts): Controller {
             (ref) => `read of ${describeRef(ref)}`,
             createKubeObjectReader(shared.kube),
           ),
+          listPods: tracked(
+            progress,
+            (namespace, selector) => `list of pods ${selector} in ${namespace}`,
+            createPodLister(shared.kube),
+          ),
           dryRunApply: tracked(
             progress,
             (objects) => `server-side dry run of ${objects.length} objects`,
@@ -84,6 +90,7 @@ export function buildController(parts: ControllerParts): Controller {
         }),
     ...(elector ? { isLeader: () => elector.isLeader() } : {}),
     onPoll: (outcome) => metrics.observePoll(outcome),
+    onSuspension: (service, suspended) => metrics.setSuspended(service, suspended),
     ...(commitStatuses ? { onSyncStart: commitStatuses.started } : {}),
     listeners: [
       ...(commitStatuses ? [commitStatuses.finished] : []),

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Applyer, ObjectApplyResult } from "../../applyers/applyer.js";
 import type { Clock } from "../../common/clock.js";
+import type { PodLister } from "../../kube/list-pods.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
 import type { ParseCache } from "../desired/desired-set.js";
 import type { KustomizeOptions } from "../desired/kustomize/build.js";
@@ -17,6 +18,8 @@ export interface ServiceSyncDeps {
    * for and nothing is pruned.
    */
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
+  /** listPods lists a workload's pods, to say why it is not healthy; without it only its conditions are given. */
+  readonly listPods?: PodLister;
   readonly healthTimeoutMs: number;
   readonly prune: boolean;
   readonly namespaces?: readonly string[];

@@ -213,6 +213,10 @@ health_timeout: ${HEALTH_TIMEOUT_S}s
     expect(failed.objects.find((o) => o.kind === "Deployment")?.health).toContain(
       "0 of 1 updated replicas available",
     );
+    // The controller says why, from the pod: the container's exit code, however far its restarts have got.
+    expect(failed.last_error?.message).toMatch(
+      /pod exits-\S+: container web (waiting: CrashLoopBackOff.*, last exit code 3|exited with code 3)/,
+    );
     // What the controller saw is what really happened: the container ran, exited with its code, and restarts.
     const [pod] = await podsOf("exits");
     expect(pod?.spec.nodeName).toBe(node.name);
@@ -227,6 +231,9 @@ health_timeout: ${HEALTH_TIMEOUT_S}s
     const failed = await failedAt("unready");
     expect(failed.last_commit_id).toBe("");
     expect(failed.last_error?.message).toContain(`Deployment ${ns.name}/unready`);
+    expect(failed.last_error?.message).toMatch(
+      /pod unready-\S+: container web running but not ready: its readiness probe is not passing/,
+    );
     const [pod] = await podsOf("unready");
     expect(pod?.status.phase).toBe("Running");
     expect(pod?.status.containerStatuses?.map((c) => [c.ready, c.restartCount])).toEqual([[false, 0]]);
@@ -237,6 +244,9 @@ health_timeout: ${HEALTH_TIMEOUT_S}s
     const failed = await failedAt("unschedulable");
     expect(failed.last_commit_id).toBe("");
     expect(failed.last_error?.message).toContain(`Deployment ${ns.name}/unschedulable`);
+    expect(failed.last_error?.message).toMatch(
+      /pod unschedulable-\S+: not scheduled: Unschedulable: .*Insufficient cpu/,
+    );
     const [pod] = await podsOf("unschedulable");
     expect(pod?.spec.nodeName).toBeUndefined();
     const scheduled = pod?.status.conditions?.find((c) => c.type === "PodScheduled");
