@@ -3,21 +3,34 @@ import type { Trigger } from "../record/state/state.js";
 import type { ChosenService } from "../sync/repo-sync.js";
 import type { SyncRequest } from "./scheduler.js";
 
-/** chooseServices lists the services of one repository that a batch asks for, each with its trigger. */
+/**
+ * chooseServices lists the services of one repository that a batch asks for, each with its trigger. A rollback a
+ * person asked for is the service's only sync in the batch; a suspended service is otherwise left out, whatever
+ * asked for it (a poll, a reconcile, a webhook, a manual sync of its repository).
+ */
 export function chooseServices(
   services: readonly ServiceConfig[],
   batch: readonly SyncRequest[],
   repoKey: string,
   includeScheduled: boolean,
+  isSuspended: (service: string) => boolean,
 ): ChosenService[] {
   return services
     .filter((service) => service.repoKey === repoKey)
-    .map((service) => ({ service, trigger: triggerFor(batch, service, includeScheduled) }))
-    .filter((entry): entry is ChosenService => entry.trigger !== undefined);
+    .flatMap((service): ChosenService[] => {
+      const rollback = batch.findLast(
+        (request) => request.trigger === "rollback" && request.service === service.name,
+      )?.rollback;
+      if (rollback) return [{ service, trigger: "rollback", rollback }];
+      if (isSuspended(service.name)) return [];
+      const trigger = triggerFor(batch, service, includeScheduled);
+      return trigger === undefined ? [] : [{ service, trigger }];
+    });
 }
 
 // A reconcile outranks a poll: asked for together, the service's whole set is applied at the head just read.
 const TRIGGER_PRIORITY: readonly Trigger[] = [
+  "rollback",
   "manual",
   "webhook",
   "schedule",
@@ -44,6 +57,8 @@ function triggerFor(
 ): Trigger | undefined {
   const triggers: Trigger[] = [];
   for (const request of batch) {
+    // A rollback is never a sync of the head: one without its commit (not from the loop) asks for nothing.
+    if (request.trigger === "rollback") continue;
     const named = request.service === service.name;
     if (request.service !== undefined && !named) continue;
     if (request.repoKey !== undefined && request.repoKey !== service.repoKey) continue;

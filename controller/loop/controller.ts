@@ -2,20 +2,25 @@ import { createParseCache } from "../desired/desired-set.js";
 import { ownerLookup } from "../record/owners.js";
 import { createRecorder } from "../record/recorder.js";
 import type { SyncResult } from "../record/result.js";
+import type { ServiceControl } from "../record/service-control.js";
 import type { ControllerState } from "../record/state/state.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import { inTurn } from "./in-turn.js";
 import { type Loop, loadState } from "./loop-state.js";
 import { runBatch } from "./run-batch.js";
 import { createScheduler, type SyncRequest } from "./scheduler.js";
+import { createServiceControl, settleRollback } from "./service-control.js";
 import { stopLoop } from "./stop-loop.js";
 
 export type { ControllerDeps } from "./controller-deps.js";
 export type { SyncRequest } from "./scheduler.js";
 export { POLL_CONCURRENCY } from "./sync-repos.js";
 
-/** Controller is the running loop: it polls, applies, records, and answers sync requests one run at a time. */
-export interface Controller {
+/**
+ * Controller is the running loop: it polls, applies, records, and answers sync requests one run at a time, and a
+ * person's suspend, resume and rollback of a service (ServiceControl).
+ */
+export interface Controller extends ServiceControl {
   /** start loads the state, runs the first sync and starts the poll timer and cron schedules. */
   start(): Promise<void>;
   /** runOnce syncs every service once (scheduled ones included) and returns the results. */
@@ -43,14 +48,27 @@ export interface Controller {
  */
 export function createController(deps: ControllerDeps): Controller {
   const { config, log, clock } = deps;
-  const recorder = createRecorder({ store: deps.store, config, clock, log, listeners: deps.listeners ?? [] });
+  const rollbackWaiters: Loop["rollbackWaiters"] = new Map();
+  const recorder = createRecorder({
+    store: deps.store,
+    config,
+    clock,
+    log,
+    listeners: [...(deps.listeners ?? []), (result) => settleRollback({ rollbackWaiters }, result)],
+    ...(deps.onSuspension ? { onSuspension: deps.onSuspension } : {}),
+  });
+  // Every write of the state takes its turn: a sync's record and a person's suspend are saved one after the other.
+  const turn = inTurn((work: () => Promise<unknown>) => work());
   const loop: Loop = {
     deps,
     recorder,
-    record: inTurn(recorder.record),
+    inTurn: <T>(work: () => Promise<T>) => turn(work) as Promise<T>,
+    record: (result, state) => turn(() => recorder.record(result, state)).then(() => undefined),
     parseCache: createParseCache(),
     ownerOf: ownerLookup(() => recorder.state()),
     state: { firstSyncStarted: false, stateFresh: false, inFlight: undefined },
+    rollbacks: new Map(),
+    rollbackWaiters,
   };
   let stopped = false;
   const scheduler = createScheduler<SyncResult>({
@@ -64,7 +82,10 @@ export function createController(deps: ControllerDeps): Controller {
     ...(deps.random ? { random: deps.random } : {}),
   });
 
+  const control = createServiceControl(loop, scheduler, () => stopped);
+
   return {
+    ...control,
     async start() {
       await loadState(loop);
       scheduler.start();

@@ -3,10 +3,8 @@
  * order of completion: repositories sync concurrently, but their results are saved one at a time, so no save
  * overtakes a later one. A call that fails rejects for its caller alone; the next one still runs.
  */
-export function inTurn<A extends unknown[]>(
-  call: (...args: A) => Promise<void>,
-): (...args: A) => Promise<void> {
-  let previous: Promise<void> = Promise.resolve();
+export function inTurn<A extends unknown[], R>(call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let previous: Promise<unknown> = Promise.resolve();
   return (...args) => {
     const next = previous.then(() => call(...args));
     previous = next.catch(() => undefined);

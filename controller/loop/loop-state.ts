@@ -2,6 +2,7 @@ import type { ParseCache } from "../desired/desired-set.js";
 import type { ObjectRef } from "../desired/render/types.js";
 import type { Owner } from "../record/owners.js";
 import type { Recorder } from "../record/recorder.js";
+import type { RollbackOutcome } from "../record/service-control.js";
 import type { ControllerDeps } from "./controller-deps.js";
 
 /** LoopState is what the loop knows between runs; only the loop's own steps change it. */
@@ -23,6 +24,12 @@ export interface Loop {
   readonly parseCache: ParseCache;
   readonly ownerOf: (ref: ObjectRef) => Owner | undefined;
   readonly state: LoopState;
+  /** inTurn runs a write of the state after the writes before it settled (see in-turn.ts). */
+  readonly inTurn: <T>(work: () => Promise<T>) => Promise<T>;
+  /** rollbacks are the commits of the rollbacks under way, by service: one at a time per service. */
+  readonly rollbacks: Map<string, string>;
+  /** rollbackWaiters settle the request of each rollback under way once its result is recorded. */
+  readonly rollbackWaiters: Map<string, (outcome: RollbackOutcome) => void>;
 }
 
 /** loadState reads the stored state into the recorder; from then on the in-memory copy is fresh. */

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../common/clock.js";
+import type { RollbackAsk } from "../record/service-control.js";
 import type { Trigger } from "../record/state/state.js";
 import { armSchedules, type ScheduleDeps } from "./arm-schedules.js";
 import { awaitGrace } from "./await-grace.js";
@@ -9,6 +10,8 @@ export interface SyncRequest {
   readonly trigger: Trigger;
   readonly repoKey?: string;
   readonly service?: string;
+  /** rollback names the landed commit to restore, with the `rollback` trigger and a `service`. */
+  readonly rollback?: RollbackAsk;
 }
 
 /** Scheduler queues sync requests and runs them one batch at a time; timers and cron add requests of their own. */

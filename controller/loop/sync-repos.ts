@@ -24,7 +24,9 @@ export async function syncRepos(
   // Repositories are polled side by side, a few at a time: one whose poll hangs (GitHub slow for it, a long
   // health wait) does not hold back the others.
   const perRepo = await mapLimit(config.repos, POLL_CONCURRENCY, async (repo): Promise<SyncResult[]> => {
-    const chosen = chooseServices(config.services, batch, repo.key, includeScheduled);
+    const services = loop.recorder.state().services;
+    const suspended = (name: string) => services[name]?.suspended !== undefined;
+    const chosen = chooseServices(config.services, batch, repo.key, includeScheduled, suspended);
     if (chosen.length === 0) return [];
     const trigger = strongestTrigger(chosen.map((entry) => entry.trigger)) ?? "poll";
     const pollStarted = clock.now();

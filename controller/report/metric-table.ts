@@ -83,6 +83,12 @@ export const METRICS = {
     help: "1 while this replica holds the leader lease and applies, 0 otherwise.",
     labels: [],
   },
+  suspended: {
+    type: "gauge",
+    name: "simple_gitops_service_suspended",
+    help: "1 while a service is suspended (nothing applied, corrected or pruned for it), 0 otherwise.",
+    labels: ["service"],
+  },
   serviceReady: {
     type: "gauge",
     name: "simple_gitops_service_ready",

@@ -27,6 +27,8 @@ export interface ControllerMetrics {
   observeGithubRequest(status: number | "error"): void;
   setRateLimitRemaining(remaining: number, resource?: string): void;
   setLeader(leader: boolean): void;
+  /** setSuspended says whether a service is suspended, as the state says after each load and change. */
+  setSuspended(service: string, suspended: boolean): void;
 }
 
 /** createMetrics builds a fresh registry (never the global one, so tests and instances never share counters). */
@@ -52,6 +54,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
     },
     setLeader(isLeader) {
       metrics.leader.set(isLeader ? 1 : 0);
+    },
+    setSuspended(service, suspended) {
+      metrics.suspended.set({ service }, suspended ? 1 : 0);
     },
   };
 }

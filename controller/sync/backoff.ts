@@ -14,11 +14,13 @@ export function heldCommit(state: ServiceState, trigger: Trigger, now: number): 
 }
 
 /**
- * attemptNote says why a commit is applied when it is not the service's landed set again: a retry of the commit
- * that failed, or a new head (replacing a failed commit, when one is standing). Undefined for a re-apply of the
- * landed commit (a reconcile, a manual sync).
+ * attemptNote says why a commit is applied when it is not the service's landed set again: a rollback, a retry of
+ * the commit that failed, or a new head (replacing a failed commit, when one is standing). Undefined for a re-apply
+ * of the landed commit (a reconcile, a manual sync).
  */
 export function attemptNote(state: ServiceState, commit: string, trigger: Trigger): string | undefined {
+  if (trigger === "rollback")
+    return `rollback to commit ${commit}, from ${state.commit ?? "no landed commit"}`;
   const failed = state.lastError?.commit;
   if (failed === commit)
     return trigger === "poll"

@@ -1,5 +1,6 @@
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
 import type { SyncResult } from "../record/result.js";
+import type { RollbackAsk } from "../record/service-control.js";
 import {
   emptyServiceState,
   type RepoWaiting,
@@ -35,6 +36,8 @@ export interface SyncStart {
 export interface ChosenService {
   readonly service: ServiceConfig;
   readonly trigger: Trigger;
+  /** rollback is set, with the `rollback` trigger, when a person asked to restore an earlier landed set. */
+  readonly rollback?: RollbackAsk;
 }
 
 /** RepoSyncInput is one repository and branch with the services to sync now, and their deployed state. */

@@ -3,6 +3,7 @@ import type { KnownState, PollResult } from "../source/source.js";
 import { knownForPoll } from "./backoff.js";
 import { recordPollFailure } from "./record-poll-failure.js";
 import { type RepoRun, type RepoSyncDeps, type RepoSyncInput, startRepoRun, stateOf } from "./repo-run.js";
+import { rollBack } from "./roll-back.js";
 import { syncChangedHead } from "./sync-changed-head.js";
 import { syncLanded } from "./sync-landed.js";
 import { syncUnchangedHead } from "./sync-unchanged-head.js";
@@ -19,20 +20,24 @@ export type { ChosenService, RepoSyncDeps, RepoSyncInput, SyncStart } from "./re
  * holds back only the failed commit: the branch is still polled, and a new head is applied at once.
  */
 export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
-  const run = startRepoRun(input, deps);
-  if (input.services.every(({ trigger }) => trigger === "reconcile")) {
+  // A rollback reads its own commit, not the head: it runs first, and its service is not polled in this run.
+  const run = startRepoRun({ ...input, services: input.services.filter((chosen) => !chosen.rollback) }, deps);
+  for (const chosen of input.services)
+    if (chosen.rollback) await rollBack(run, { ...chosen, rollback: chosen.rollback });
+  if (run.input.services.length === 0) return run.results;
+  if (run.input.services.every(({ trigger }) => trigger === "reconcile")) {
     // A service whose last sync failed is retried by polls, at the head; re-applying its older set would undo it.
-    for (const chosen of input.services)
+    for (const chosen of run.input.services)
       if (!stateOf(run, chosen.service.name).lastError) await syncLanded(run, chosen);
     return run.results;
   }
-  const { known, held } = knownForPoll(input.services, (name) => stateOf(run, name), run.started);
+  const { known, held } = knownForPoll(run.input.services, (name) => stateOf(run, name), run.started);
   const poll = await pollRepository(run, known);
   if (poll.status === "failed") {
     await recordPollFailure(run, poll);
     return run.results;
   }
-  deps.wait?.(input.repo.key, undefined);
+  deps.wait?.(run.input.repo.key, undefined);
   if (poll.status === "unchanged") await syncUnchangedHead(run, poll.commit, held);
   else await syncChangedHead(run, poll, held);
   return run.results;
