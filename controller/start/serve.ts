@@ -35,6 +35,7 @@ export async function startServing(options: ServeOptions): Promise<{ url: string
     config,
     getState: () => controller.getState(),
     requestSync: (request) => controller.requestSync(request),
+    control: controller,
     readiness: () => {
       const status = controller.status();
       const problem = options.startProblem?.();
@@ -53,6 +54,7 @@ export async function startServing(options: ServeOptions): Promise<{ url: string
       return repo ? env[repo.webhookSecretEnv] : undefined;
     },
     ...(syncToken ? { syncToken } : {}),
+    syncTokenEnv: SYNC_TOKEN_ENV,
     ...(readAuthToken ? { readAuthToken } : {}),
     ...(config.releaseDir ? { releaseDir: config.releaseDir } : {}),
     log: options.log.child({ component: "http" }),

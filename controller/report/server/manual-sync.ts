@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import { hasBearer } from "./auth.js";
+import type { Suspension } from "../../record/state/state.js";
 import { sendError } from "./errors.js";
 import type { RouteContext, SyncRequest } from "./options.js";
+import { syncTokenProblem } from "./sync-guard.js";
 
 /**
  * registerManualSync adds `POST /v1/gitops/sync[?service=NAME|?repo=KEY]`. Without a configured token the endpoint
@@ -11,8 +12,8 @@ export function registerManualSync(app: FastifyInstance, ctx: RouteContext): voi
   app.post<{ Querystring: { service?: string; repo?: string } }>(
     "/v1/gitops/sync",
     async (request, reply) => {
-      const token = ctx.syncToken;
-      if (!token || token.reveal() === "") {
+      const problem = syncTokenProblem(ctx, request);
+      if (problem === "disabled") {
         return sendError(
           reply,
           403,
@@ -20,13 +21,17 @@ export function registerManualSync(app: FastifyInstance, ctx: RouteContext): voi
           "manual sync is disabled: no sync token is configured (set the controller's sync token to enable it)",
         );
       }
-      if (!hasBearer(request, token)) {
+      if (problem === "unauthorized") {
         reply.header("www-authenticate", 'Bearer realm="simple-gitops"');
         return sendError(reply, 401, "unauthorized", "a valid Authorization: Bearer token is required");
       }
       const { service, repo } = request.query;
       if (service !== undefined && !ctx.config.services.some((s) => s.name === service)) {
         return sendError(reply, 404, "not_found", `unknown service "${service}"`);
+      }
+      const suspended = service === undefined ? undefined : ctx.getState().services[service]?.suspended;
+      if (service !== undefined && suspended) {
+        return sendError(reply, 409, "suspended", suspendedMessage(service, suspended));
       }
       if (repo !== undefined && !ctx.config.repos.some((r) => r.key === repo)) {
         return sendError(reply, 404, "not_found", `unknown repo "${repo}"`);
@@ -53,5 +58,14 @@ export function registerManualSync(app: FastifyInstance, ctx: RouteContext): voi
         repo: repo ?? "",
       });
     },
+  );
+}
+
+/** suspendedMessage says a service is suspended, by whom, since when and why, and how to let it sync again. */
+function suspendedMessage(service: string, suspended: Suspension): string {
+  const why = suspended.reason ? `: ${suspended.reason}` : "";
+  return (
+    `service ${service} is suspended (by ${suspended.by} at ${suspended.at}${why}); nothing is applied to it until ` +
+    `it is resumed: POST /v1/gitops/services/${service}/resume`
   );
 }

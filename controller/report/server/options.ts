@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import type { Timers } from "../../../common/clock.js";
 import type { Secret } from "../../config/secret.js";
 import type { Config } from "../../config/types.js";
+import type { ServiceControl } from "../../record/service-control.js";
 import type { ControllerState } from "../../record/state/state.js";
 
 /** SyncRequest is what the webhook and the manual sync endpoint ask the scheduler for. */
@@ -55,8 +56,12 @@ export interface ServerOptions {
   readonly metrics: Registry;
   /** webhookSecrets gives the secret of a repo's webhook (resolved from its `webhook_secret_env` by main). */
   readonly webhookSecrets: (repoKey: string) => string | undefined;
-  /** syncToken protects `POST /v1/gitops/sync`; without it the endpoint answers 403. */
+  /** syncToken protects `POST /v1/gitops/sync`, suspend, resume and rollback; without it they answer 403. */
   readonly syncToken?: Secret;
+  /** syncTokenEnv names the variable the sync token comes from, for 401 and 403 answers (GITOPS_SYNC_TOKEN). */
+  readonly syncTokenEnv?: string;
+  /** control suspends, resumes and rolls back services (the loop); without it those endpoints answer 503. */
+  readonly control?: ServiceControl;
   /** readAuthToken, when set, is required as a bearer token by the read-only status API too. */
   readonly readAuthToken?: Secret;
   /** releaseDir is the root of the static release tree served at `/`; without it nothing is served there. */

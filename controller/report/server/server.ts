@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { systemTimers } from "../../../common/clock.js";
+import { registerServiceControl } from "./control-routes.js";
 import { answerError, sendError } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { registerManualSync } from "./manual-sync.js";
@@ -45,6 +46,7 @@ export function createServer(options: ServerOptions): GitOpsServer {
   registerStatusApi(app, ctx);
   registerStatusPage(app, ctx);
   registerManualSync(app, ctx);
+  registerServiceControl(app, ctx);
   registerWebhook(app, ctx);
   // A plugin, so resolving the release root's real path is awaited by fastify before the first request.
   app.register(async (scope) => registerReleaseTree(scope, ctx));

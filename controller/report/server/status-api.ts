@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasBearer } from "./auth.js";
+import { historyView } from "./control-views.js";
 import { sendError } from "./errors.js";
 import type { RouteContext } from "./options.js";
 import { type LimitRule, limitMessage, parseLimit } from "./paging.js";
@@ -9,7 +10,7 @@ import { isoSeconds, recentEvents, repoViews, serviceView } from "./views.js";
 /** EVENT_LIMIT bounds `/v1/gitops/events?limit=N`; the state keeps no more than 200 events anyway. */
 export const EVENT_LIMIT: LimitRule = { defaultLimit: 50, maxLimit: 200 };
 
-/** registerStatusApi adds the read-only JSON API under `/v1/gitops/`: repos, services and events. */
+/** registerStatusApi adds the read-only JSON API under `/v1/gitops/`: repos, services, their history, and events. */
 export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void {
   const guarded = { onRequest: readGuard(ctx) };
   app.get("/v1/gitops/repos", guarded, async () => {
@@ -23,6 +24,11 @@ export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void
   );
   app.get<{ Params: { name: string } }>("/v1/gitops/services/:name", guarded, async (request, reply) =>
     serviceDetail(ctx, request.params.name, reply),
+  );
+  app.get<{ Params: { name: string } }>(
+    "/v1/gitops/services/:name/history",
+    guarded,
+    async (request, reply) => serviceHistory(ctx, request.params.name, reply),
   );
   app.get<{ Querystring: { limit?: string } }>("/v1/gitops/events", guarded, async (request, reply) => {
     const limit = parseLimit(request.query.limit, EVENT_LIMIT);
@@ -45,14 +51,26 @@ function readGuard(ctx: RouteContext) {
 /** serviceDetail answers `/v1/gitops/services/NAME`: the service's view and its last 20 events, 404 if unknown. */
 function serviceDetail(ctx: RouteContext, name: string, reply: FastifyReply): object {
   const service = ctx.config.services.find((s) => s.name === name);
-  if (!service) {
-    const known = ctx.config.services.map((s) => s.name).join(", ");
-    return sendError(reply, 404, "not_found", `unknown service "${name}" (known: ${known})`);
-  }
+  if (!service) return unknownService(ctx, name, reply);
   const state = ctx.getState();
   return {
     ...serviceView(ctx.config, service, state),
     events: recentEvents(state, 20, service.name),
     timestamp: isoSeconds(ctx.clock()),
   };
+}
+
+/**
+ * serviceHistory answers `/v1/gitops/services/NAME/history`: the commits whose whole set landed, newest first (at
+ * most 50), each a commit a rollback may restore; 404 if the service is unknown.
+ */
+function serviceHistory(ctx: RouteContext, name: string, reply: FastifyReply): object {
+  if (!ctx.config.services.some((s) => s.name === name)) return unknownService(ctx, name, reply);
+  const history = (ctx.getState().services[name]?.history ?? []).map(historyView);
+  return { service: name, count: history.length, history, timestamp: isoSeconds(ctx.clock()) };
+}
+
+function unknownService(ctx: RouteContext, name: string, reply: FastifyReply): FastifyReply {
+  const known = ctx.config.services.map((s) => s.name).join(", ");
+  return sendError(reply, 404, "not_found", `unknown service "${name}" (known: ${known})`);
 }

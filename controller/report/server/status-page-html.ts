@@ -13,6 +13,7 @@ h1 { font-size: 1.3rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin: 20px 
 .name { font-weight: 600; font-size: 1.05rem; }
 .badge { border-radius: 10px; padding: 0 8px; color: #fff; font-size: .8rem; }
 .deployed, .succeeded { background: var(--ok); } .failed { background: var(--bad); } .pending { background: var(--wait); }
+.badge.suspended { background: #6639ba; } .held { color: #6639ba; margin-top: 4px; }
 .error { color: var(--bad); white-space: pre-wrap; margin-top: 4px; }
 .drift { color: #b36b00; white-space: pre-wrap; margin-top: 4px; }
 code { font-size: .85rem; }
@@ -69,11 +70,16 @@ function renderServices(data) {
     const row = el("div", "row");
     row.appendChild(el("span", "name", s.name));
     row.appendChild(el("span", "badge " + s.state, s.state));
+    if (s.suspended) row.appendChild(el("span", "badge suspended", "suspended"));
     row.appendChild(field("repo", s.repo + "@" + s.branch + ":" + s.dir));
     row.appendChild(field("commit", short(s.last_commit_id)));
     row.appendChild(field("last deploy", s.last_deploy_time));
     row.appendChild(field("objects", s.objects.length));
     card.appendChild(row);
+    if (s.suspended) {
+      const held = "suspended by " + s.suspended.by + " at " + s.suspended.at + (s.suspended.commit ? " at commit " + short(s.suspended.commit) : "");
+      card.appendChild(el("div", "held", held + (s.suspended.reason ? ": " + s.suspended.reason : "")));
+    }
     if (s.drift && s.drift.objects.length > 0) {
       const names = s.drift.objects.map((o) => o.kind + " " + (o.namespace ? o.namespace + "/" : "") + o.name);
       card.appendChild(el("div", "drift", "drift " + s.drift.action + " at " + s.drift.checked_at + ": " + names.join(", ")));

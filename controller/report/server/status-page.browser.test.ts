@@ -90,4 +90,31 @@ describe("status page in a real browser", () => {
       await page.close();
     }
   }, 60_000);
+
+  it("marks a suspended service, saying by whom, when, at which commit and why, and no other", async () => {
+    const before = t.state;
+    const etcd = before.services.etcd;
+    if (!etcd) throw new Error("test state lacks etcd");
+    const suspended = {
+      by: "alice",
+      at: "2026-01-01T00:00:00.000Z",
+      reason: "<i>incident</i>",
+      commit: "f00dcafe0000aaaa",
+    };
+    t.state = { ...before, services: { ...before.services, etcd: { ...etcd, suspended } } };
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await page.goto(`${t.url}/ui`);
+      await page.waitForSelector('[data-service="etcd"] .badge.suspended');
+      expect(await page.locator('[data-service="etcd"] .badge.suspended').innerText()).toBe("suspended");
+      expect(await page.locator('[data-service="etcd"] .held').innerText()).toBe(
+        "suspended by alice at 2026-01-01T00:00:00.000Z at commit f00dcafe0000: <i>incident</i>",
+      );
+      expect(await page.locator('[data-service="etcd"] i').count()).toBe(0);
+      expect(await page.locator('[data-service="monitoring"] .badge.suspended').count()).toBe(0);
+    } finally {
+      t.state = before;
+      await page.close();
+    }
+  }, 60_000);
 });

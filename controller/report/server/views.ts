@@ -1,6 +1,7 @@
 import type { Config, RepoConfig, ServiceConfig } from "../../config/types.js";
 import { type ObjectRef, refKey } from "../../desired/render/types.js";
 import type { AuditEvent, ControllerState, ServiceState } from "../../record/state/state.js";
+import { type RollbackView, rollbackView, type SuspensionView, suspensionView } from "./control-views.js";
 
 /** RepoView is one entry of `/v1/gitops/repos`, in exactly the seed's field names and formats. */
 export interface RepoView {
@@ -45,6 +46,10 @@ export interface ServiceView {
    * and why (`reason`: configured, or what `stateless: auto` found); null before the first render.
    */
   readonly stateless: { readonly bootstrap: boolean; readonly reason: string } | null;
+  /** suspended says who holds the service where it is, since when, why and at which commit; null otherwise. */
+  readonly suspended: SuspensionView | null;
+  /** rolled_back is the last rollback to an earlier landed set, until a newer set lands; null otherwise. */
+  readonly rolled_back: RollbackView | null;
   readonly drift: {
     readonly checked_at: string;
     readonly mode: "correct" | "report";
@@ -141,6 +146,8 @@ export function serviceView(config: Config, service: ServiceConfig, state: Contr
     stateless: current?.bootstrap
       ? { bootstrap: current.bootstrap.bootstrap, reason: current.bootstrap.reason }
       : null,
+    suspended: current?.suspended ? suspensionView(current.suspended) : null,
+    rolled_back: current?.rolledBack ? rollbackView(current.rolledBack) : null,
     drift: current?.drift
       ? {
           checked_at: current.drift.checkedAt,
