@@ -130,10 +130,7 @@ function explain(
       text: `${who}: the ${what} is not in the repository (${detail}); it may have been force-pushed away. Nothing was applied.`,
     };
   }
-  const rateLimited =
-    (status === 403 || status === 429) &&
-    (String(headers["x-ratelimit-remaining"]) === "0" || /rate limit/i.test(detail));
-  if (rateLimited) {
+  if (isRateLimited({ status, detail, headers })) {
     const { until, when } = rateLimitWait(headers, context.now);
     return {
       code: "E_SOURCE_RATE_LIMITED",
@@ -157,6 +154,14 @@ function explain(
     code: "E_SOURCE_PROTOCOL",
     text: `${who}: unexpected HTTP ${status} reading the ${what} (${detail}). The next poll tries again.`,
   };
+}
+
+/** isRateLimited says whether GitHub refused for a rate limit: an exhausted quota, or a secondary limit it named. */
+function isRateLimited({ status, detail, headers }: Answer): boolean {
+  return (
+    (status === 403 || status === 429) &&
+    (String(headers["x-ratelimit-remaining"]) === "0" || /rate limit/i.test(detail))
+  );
 }
 
 /**
