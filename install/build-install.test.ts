@@ -196,4 +196,18 @@ describe("buildInstall", () => {
     expect(refs?.length).toBeGreaterThan(0);
     for (const ref of refs ?? []) expect(ref.apiVersion).toBe("v1");
   });
+
+  it("gives the controller its Pod's name, namespace and uid from the downward API, for its Lease and Events", () => {
+    const ds = find(build(BASE), "DaemonSet")[0] as unknown as ReturnType<typeof daemonSet>;
+    const fields = Object.fromEntries(
+      (ds.spec.template.spec.containers[0]?.env ?? []).flatMap((env) =>
+        "valueFrom" in env ? [[env.name, env.valueFrom.fieldRef.fieldPath]] : [],
+      ),
+    );
+    expect(fields).toMatchObject({
+      POD_NAME: "metadata.name",
+      POD_NAMESPACE: "metadata.namespace",
+      POD_UID: "metadata.uid",
+    });
+  });
 });

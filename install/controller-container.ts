@@ -40,6 +40,9 @@ export function controllerContainer(options: InstallOptions) {
     env: [
       fieldEnv("POD_NAME", "metadata.name"),
       fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+      // The Events the controller writes name its Pod by uid too, so `kubectl describe pod` lists them without the
+      // controller needing to read its own Pod (a namespaced install cannot).
+      fieldEnv("POD_UID", "metadata.uid"),
       fieldEnv("NODE_NAME", "spec.nodeName"),
       { name: "CLUSTER_NAME", value: options.clusterName },
       { name: "WORKSPACE_DIR", value: WORKSPACE },
