@@ -67,6 +67,7 @@ export function createController(deps: ControllerDeps): Controller {
     parseCache: createParseCache(),
     ownerOf: ownerLookup(() => recorder.state()),
     state: { firstSyncStarted: false, stateFresh: false, inFlight: undefined },
+    claims: new Map(),
     rollbacks: new Map(),
     rollbackWaiters,
   };

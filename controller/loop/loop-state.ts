@@ -26,6 +26,8 @@ export interface Loop {
   readonly state: LoopState;
   /** inTurn runs a write of the state after the writes before it settled (see in-turn.ts). */
   readonly inTurn: <T>(work: () => Promise<T>) => Promise<T>;
+  /** claims are the syncs of services under way, each settling once its outcome is recorded (see claims.ts). */
+  readonly claims: Map<string, Promise<void>>;
   /** rollbacks are the commits of the rollbacks under way, by service: one at a time per service. */
   readonly rollbacks: Map<string, string>;
   /** rollbackWaiters settle the request of each rollback under way once its result is recorded. */

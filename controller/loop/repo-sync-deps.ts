@@ -1,5 +1,6 @@
 import { kustomizeOptions } from "../desired/kustomize/build.js";
 import type { RepoSyncDeps } from "../sync/repo-sync.js";
+import { claimService } from "./claims.js";
 import type { Loop } from "./loop-state.js";
 
 /**
@@ -24,6 +25,7 @@ export function repoSyncDeps(loop: Loop, signal: AbortSignal): RepoSyncDeps {
     wait: recorder.wait,
     ownerOf: loop.ownerOf,
     signal,
+    claim: (service, trigger) => claimService(loop, service, trigger),
     announce: (result) => {
       for (const listener of deps.listeners ?? []) listener(result);
     },

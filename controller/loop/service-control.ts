@@ -1,6 +1,7 @@
 import { findLanded } from "../record/history.js";
 import type { SyncResult } from "../record/result.js";
 import type { ControlRefusal, RollbackOutcome, ServiceControl } from "../record/service-control.js";
+import { claimEnded } from "./claims.js";
 import type { Loop } from "./loop-state.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -35,6 +36,9 @@ export function createServiceControl(
       const refused = refusal(service);
       if (refused) return refused;
       const change = await loop.inTurn(() => loop.recorder.changeSuspension(kind, service, request));
+      // A sync of the service that began before it was suspended is let finish: once this answers, nothing more is
+      // applied to it. (Outside the turn: that sync's own record takes a turn after this one.)
+      if (kind === "suspend") await claimEnded(loop, service);
       return { ok: true, change };
     },
     rollback(service, ask) {

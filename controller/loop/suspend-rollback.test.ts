@@ -125,6 +125,48 @@ describe("suspend and resume", () => {
     await second.stop();
   });
 
+  it("answers a suspend only once a sync of the service already applying it is recorded, and skips a service suspended after its run began", async () => {
+    await repo.commit({ "web/deploy.yaml": manifest("web", 1), "db/config.yaml": manifest("db", 1) });
+    const recorder = recordingApplyer();
+    const controller = await started(recorder);
+    await repo.commit({ "web/deploy.yaml": manifest("web", 1, 2), "db/config.yaml": manifest("db", 1, 2) });
+    const release = recorder.hold();
+    const applying = recorder.nextApply();
+    controller.requestSync({ trigger: "poll" });
+    await applying; // web's apply is under way; db waits its turn in the same run
+    let webAnswered = false;
+    const web = controller.changeSuspension("suspend", "web", { by: "alice" }).then(() => {
+      webAnswered = true;
+    });
+    const db = controller.changeSuspension("suspend", "db", { by: "alice" });
+    await db;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(webAnswered).toBe(false);
+    const from = recorder.applied.length;
+    release();
+    await web;
+    await controller.idle();
+    // web's apply went through (it had begun) and was recorded before the answer; db's never started.
+    expect(controller.getState().services.web?.files["web/deploy.yaml"]).toBe(
+      await repo.blobSha("web/deploy.yaml"),
+    );
+    expect(sentSince(recorder, from)).toEqual([["web-1@2"]]);
+    expect(controller.getState().services.db?.commit).not.toBe(await repo.head());
+    await controller.stop();
+  });
+
+  it("polls no repository whose every service is suspended", async () => {
+    await repo.commit({ "web/deploy.yaml": manifest("web", 1), "db/config.yaml": manifest("db", 1) });
+    const controller = await started();
+    await controller.changeSuspension("suspend", "web", { by: "alice" });
+    await controller.changeSuspension("suspend", "db", { by: "alice" });
+    world.server.resetRequests();
+    await step(controller, 30_000);
+    await step(controller, 30_000);
+    expect(world.server.requests).toEqual([]);
+    await controller.stop();
+  });
+
   it("refuses an unknown service, and any change on a replica that does not lead", async () => {
     let leading = false;
     await repo.commit({ "web/deploy.yaml": manifest("web", 1), "db/config.yaml": manifest("db", 1) });

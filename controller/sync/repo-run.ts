@@ -20,6 +20,11 @@ export interface RepoSyncDeps extends ServiceSyncDeps {
   readonly announce: (result: SyncResult) => void;
   /** wait records that GitHub asked the repository to wait (a rate limit), or that it was read again. */
   readonly wait?: (repoKey: string, waiting: RepoWaiting | undefined) => void;
+  /**
+   * claim says that a service's sync is about to apply it, and returns what to call once its outcome is recorded;
+   * undefined when the service is suspended and must be left alone (a rollback is never refused).
+   */
+  readonly claim?: (service: string, trigger: Trigger) => (() => void) | undefined;
   /** onSyncStart hears that a service's sync of a commit begins (a commit status goes `pending`). Must not throw. */
   readonly onSyncStart?: (start: SyncStart) => void;
 }

@@ -2,6 +2,7 @@ import type { RollbackAsk } from "../record/service-control.js";
 import type { Suspension } from "../record/state/state.js";
 import { applyLandedSet } from "./apply-landed-set.js";
 import { type ChosenService, type RepoRun, recordOutcome, stateOf } from "./repo-run.js";
+import { whileClaimed } from "./while-claimed.js";
 
 /**
  * rollBack restores the set a service landed at the commit a person chose (see applyLandedSet) and, once it landed
@@ -13,6 +14,10 @@ export async function rollBack(
   run: RepoRun,
   chosen: ChosenService & { rollback: RollbackAsk },
 ): Promise<void> {
+  await whileClaimed(run, chosen, () => restore(run, chosen));
+}
+
+async function restore(run: RepoRun, chosen: ChosenService & { rollback: RollbackAsk }): Promise<void> {
   const { commit, actor } = chosen.rollback;
   const before = stateOf(run, chosen.service.name);
   const outcome = await applyLandedSet(run, chosen, commit);

@@ -4,6 +4,7 @@ import { needsApply } from "./needs-apply.js";
 import { clearedSourceError, describeError, failedOutcome } from "./repo-outcomes.js";
 import { type RepoRun, recordOutcome, stateOf } from "./repo-run.js";
 import { syncSafely } from "./sync-safely.js";
+import { whileClaimed } from "./while-claimed.js";
 
 /**
  * syncChangedHead handles a poll that read a new head: each chosen service is failed when its directory could not
@@ -17,13 +18,15 @@ export async function syncChangedHead(
   for (const files of poll.services) {
     const chosen = run.input.services.find(({ service }) => service.name === files.service);
     if (!chosen || heldBack(run, held, chosen.service.name, poll.commit)) continue;
-    const state = stateOf(run, chosen.service.name);
-    if (!files.ok) {
-      await recordOutcome(run, failedOutcome(run, chosen, state, describeError(files.error), poll.commit));
-    } else if (!needsApply(files, state, chosen.trigger)) {
-      await recordOutcome(run, clearedSourceError(run, chosen, poll.commit, state));
-    } else {
-      await recordOutcome(run, await syncSafely(run, chosen, poll.commit, files, state));
-    }
+    await whileClaimed(run, chosen, async () => {
+      const state = stateOf(run, chosen.service.name);
+      if (!files.ok) {
+        await recordOutcome(run, failedOutcome(run, chosen, state, describeError(files.error), poll.commit));
+      } else if (!needsApply(files, state, chosen.trigger)) {
+        await recordOutcome(run, clearedSourceError(run, chosen, poll.commit, state));
+      } else {
+        await recordOutcome(run, await syncSafely(run, chosen, poll.commit, files, state));
+      }
+    });
   }
 }
