@@ -119,11 +119,19 @@ describe("continuous reconciliation on a real cluster", () => {
             ).slice(-3000)}`,
         },
       );
-      const metrics = await (await fetch(`${controller.url}/metrics`)).text();
-      const corrections = Number(
-        /^simple_gitops_drift_corrections_total\{service="web"\} (\d+)/m.exec(metrics)?.[1],
-      );
-      expect(corrections).toBeGreaterThanOrEqual(2);
+      // The status API shows a result once it is in the state; metrics hear it after the save, a moment later.
+      const corrections = async () =>
+        Number(
+          /^simple_gitops_drift_corrections_total\{service="web"\} (\d+)/m.exec(
+            await (await fetch(`${controller.url}/metrics`)).text(),
+          )?.[1] ?? 0,
+        );
+      await waitFor(async () => (await corrections()) >= 2, {
+        timeoutMs: 10_000,
+        what: "the drift corrections in /metrics",
+        describe: async () =>
+          `simple_gitops_drift_corrections_total{service="web"} is ${await corrections()}`,
+      });
       expect(await controller.stop("SIGTERM")).toBe(0);
     } finally {
       controller.process.kill("SIGKILL");
@@ -159,7 +167,11 @@ describe("continuous reconciliation on a real cluster", () => {
             await (await fetch(`${controller.url}/metrics`)).text(),
           )?.[1],
         );
-      expect(await metrics()).toBe(1);
+      await waitFor(async () => (await metrics()) === 1, {
+        timeoutMs: 10_000,
+        what: "the reported drift in /metrics",
+        describe: async () => `simple_gitops_drift_objects{service="web"} is ${await metrics()}`,
+      });
       let checkedAt = drift.checked_at;
       for (const round of [1, 2]) {
         checkedAt = await waitFor(
