@@ -17,7 +17,8 @@ export type { ChosenService, RepoSyncDeps, RepoSyncInput, SyncStart } from "./re
  * service none of whose files changed at a new commit is recorded at that commit without applying anything. When
  * only reconciles were asked for, nothing is polled: each landed set is applied again from the blob cache. A
  * service that fails is recorded with its error and retried after a backoff; the others keep going. The backoff
- * holds back only the failed commit: the branch is still polled, and a new head is applied at once.
+ * holds back only the failed commit: the branch is still polled, and a new head is applied at once. A service a
+ * person asked to roll back is restored first, at its own commit (roll-back.ts), and is not polled in the same run.
  */
 export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
   // A rollback reads its own commit, not the head: it runs first, and its service is not polled in this run.
