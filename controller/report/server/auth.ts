@@ -12,10 +12,23 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-/** bearerToken is the token of an `Authorization: Bearer <token>` header, or undefined when there is none. */
+/**
+ * TOKEN_HEADER carries the API token where `Authorization` cannot: the apiserver's service proxy
+ * (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/...`) authenticates the caller with that header and drops it, and
+ * passes other headers on.
+ */
+export const TOKEN_HEADER = "x-simple-gitops-token";
+
+/**
+ * bearerToken is the token of an `Authorization: Bearer <token>` header, else of {@link TOKEN_HEADER}, or undefined
+ * when there is neither.
+ */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (typeof header !== "string") return undefined;
+  if (typeof header !== "string") {
+    const token = request.headers[TOKEN_HEADER];
+    return typeof token === "string" && /^\S+$/.test(token) ? token : undefined;
+  }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }
