@@ -4,6 +4,7 @@ import type { Clock, CronScheduler, Timers } from "../../common/clock.js";
 import type { Config } from "../config/types.js";
 import type { ReleaseProbe } from "../desired/release-probe.js";
 import type { KubeObject, ObjectRef } from "../desired/render/types.js";
+import type { RecorderDeps } from "../record/recorder.js";
 import type { SyncResult } from "../record/result.js";
 import type { StateStore } from "../record/state/store.js";
 import type { Source } from "../source/source.js";
@@ -38,6 +39,8 @@ export interface ControllerDeps {
    * whenever a suspend, resume or rollback changes it (metrics). It must not throw.
    */
   readonly onSuspension?: (service: string, suspended: boolean) => void;
+  /** onSuspensionChange hears a person's suspend or resume once saved (see RecorderDeps). It must not throw. */
+  readonly onSuspensionChange?: RecorderDeps["onSuspensionChange"];
   /** onSyncStart hears each service's sync of a commit begin, before its result (commit statuses). Must not throw. */
   readonly onSyncStart?: (start: SyncStart) => void;
   /** onPoll hears the outcome of each repository's poll, for metrics. It must not throw. */

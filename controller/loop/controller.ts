@@ -56,6 +56,7 @@ export function createController(deps: ControllerDeps): Controller {
     log,
     listeners: [...(deps.listeners ?? []), (result) => settleRollback({ rollbackWaiters }, result)],
     ...(deps.onSuspension ? { onSuspension: deps.onSuspension } : {}),
+    ...(deps.onSuspensionChange ? { onSuspensionChange: deps.onSuspensionChange } : {}),
   });
   // Every write of the state takes its turn: a sync's record and a person's suspend are saved one after the other.
   const turn = inTurn((work: () => Promise<unknown>) => work());

@@ -155,6 +155,23 @@ describe("suspend and resume", () => {
     await controller.stop();
   });
 
+  it("tells each saved suspend and resume once, with who asked and why, and nothing for one that changed nothing", async () => {
+    await repo.commit({ "web/deploy.yaml": manifest("web", 1), "db/config.yaml": manifest("db", 1) });
+    const heard: string[] = [];
+    const controller = await started(recordingApplyer(), {
+      onSuspensionChange: (kind, service, request, change) =>
+        heard.push(`${kind} ${service} by ${request.by} (${request.reason ?? ""}) changed=${change.changed}`),
+    });
+    await controller.changeSuspension("suspend", "web", { by: "alice", reason: "incident" });
+    await controller.changeSuspension("suspend", "web", { by: "carol" });
+    await controller.changeSuspension("resume", "web", { by: "bob" });
+    await controller.changeSuspension("resume", "web", { by: "bob" });
+    expect(heard).toEqual([
+      "suspend web by alice (incident) changed=true",
+      "resume web by bob () changed=true",
+    ]);
+  });
+
   it("polls no repository whose every service is suspended", async () => {
     await repo.commit({ "web/deploy.yaml": manifest("web", 1), "db/config.yaml": manifest("db", 1) });
     const controller = await started();

@@ -43,6 +43,16 @@ export interface RecorderDeps extends SaveDeps {
    * service whenever that changes. It must not throw.
    */
   readonly onSuspension?: (service: string, suspended: boolean) => void;
+  /**
+   * onSuspensionChange hears a person's suspend or resume once it is saved (not the suspension a rollback leaves),
+   * with who asked and why: Events and notifications. It must not throw.
+   */
+  readonly onSuspensionChange?: (
+    kind: "suspend" | "resume",
+    service: string,
+    request: SuspendRequest,
+    change: SuspensionChange,
+  ) => void;
 }
 
 /** createRecorder starts from the empty state; `load` reads the stored one. */
@@ -81,6 +91,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       );
       await saveRecord(hold, (fresh) => withSuspension(fresh, input).state, deps);
       tell(service);
+      deps.onSuspensionChange?.(kind, service, request, change);
       return change;
     },
   };

@@ -7,6 +7,7 @@ import { describeRef } from "../../kube/objects.js";
 import type { Config } from "../config/types.js";
 import { type Controller, createController } from "../loop/controller.js";
 import type { LeaderElector } from "../loop/leader.js";
+import { announceSuspension, notifyResult } from "../report/announce.js";
 import { resultEventListener } from "../report/events/result-events.js";
 import type { EmitServiceEvent } from "../report/events/service-events.js";
 import type { ControllerMetrics } from "../report/metrics.js";
@@ -91,15 +92,13 @@ export function buildController(parts: ControllerParts): Controller {
     ...(elector ? { isLeader: () => elector.isLeader() } : {}),
     onPoll: (outcome) => metrics.observePoll(outcome),
     onSuspension: (service, suspended) => metrics.setSuspended(service, suspended),
+    onSuspensionChange: announceSuspension(config, parts.emitEvent, notifier),
     ...(commitStatuses ? { onSyncStart: commitStatuses.started } : {}),
     listeners: [
       ...(commitStatuses ? [commitStatuses.finished] : []),
       (result) => metrics.observeSync(result),
       resultEventListener(parts.emitEvent),
-      // A dry run deploys nothing, so it announces nothing.
-      (result) => {
-        if (!result.dryRun) notifier.notify(result, controller.getState().services[result.service]?.files);
-      },
+      notifyResult(notifier, (service) => controller.getState().services[service]?.files),
     ],
   });
   return controller;

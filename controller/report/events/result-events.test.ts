@@ -73,6 +73,25 @@ describe("resultEvents", () => {
         { reason: "Pruned", message: "deleted 1 object(s) removed from git: ConfigMap shop/settings" },
       ],
     },
+    {
+      name: "a rollback a person asked for",
+      given: result({
+        trigger: "rollback",
+        actor: "ana",
+        objects: [{ ...deployment, action: "configured" }],
+      }),
+      events: [
+        {
+          reason: "RolledBack",
+          message: "rolled back by ana to commit 0123456789ab, suspended until resumed: 1 configured",
+        },
+      ],
+    },
+    {
+      name: "a rollback that did not land",
+      given: result({ trigger: "rollback", status: "failed", error: { code: "E_APPLY", message: "denied" } }),
+      events: [{ reason: "SyncFailed", message: "rollback to commit 0123456789ab failed: denied" }],
+    },
     { name: "a sync with nothing to do", given: result({ status: "unchanged" }), events: [] },
     { name: "a dry run", given: result({ dryRun: true }), events: [] },
   ] as { name: string; given: SyncResult; events: ResultEvent[] }[])("$name", ({ given, events }) => {

@@ -12,18 +12,26 @@ export interface ResultEvent {
 }
 
 /**
- * resultEvents is what a sync says as Events: `SyncFailed` with its error, `DriftCorrected` for a reconcile that
- * put objects back, `SyncSucceeded` for any other set that landed, and `Pruned` when objects that left git were
- * deleted. A dry run and a sync with nothing to do (`unchanged`) say nothing.
+ * resultEvents is what a sync says as Events: `SyncFailed` with its error, `RolledBack` for a rollback that
+ * landed, `DriftCorrected` for a reconcile that put objects back, `SyncSucceeded` for any other set that landed, and
+ * `Pruned` when objects that left git were deleted. A dry run and a sync with nothing to do (`unchanged`) say
+ * nothing.
  */
 export function resultEvents(result: SyncResult): ResultEvent[] {
   if (result.dryRun) return [];
   const at = result.commit ? `commit ${result.commit.slice(0, 12)}` : "its set";
   const events: ResultEvent[] = [];
+  const rollback = result.trigger === "rollback";
   if (result.status === "failed") {
     events.push({
       reason: "SyncFailed",
-      message: `${at} failed: ${result.error?.message ?? "see the status API"}`,
+      message: `${rollback ? `rollback to ${at}` : at} failed: ${result.error?.message ?? "see the status API"}`,
+    });
+  } else if (rollback) {
+    const by = result.actor ? ` by ${result.actor}` : "";
+    events.push({
+      reason: "RolledBack",
+      message: `rolled back${by} to ${at}, suspended until resumed: ${counted(result.objects)}`,
     });
   } else if (result.status === "applied") {
     const drifted = result.drift?.mode === "correct" ? result.drift.objects : [];

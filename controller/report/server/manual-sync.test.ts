@@ -24,13 +24,21 @@ describe("POST /v1/gitops/sync", () => {
     {
       name: "missing token",
       status: 401,
-      body: { error: "unauthorized", message: "a valid Authorization: Bearer token is required" },
+      body: {
+        error: "unauthorized",
+        message:
+          "manual sync needs an Authorization: Bearer token, the value of GITOPS_SYNC_TOKEN in the controller's environment",
+      },
     },
     {
       name: "wrong token of the same length",
       auth: "Bearer sync-token-124",
       status: 401,
-      body: { error: "unauthorized", message: "a valid Authorization: Bearer token is required" },
+      body: {
+        error: "unauthorized",
+        message:
+          "manual sync needs an Authorization: Bearer token, the value of GITOPS_SYNC_TOKEN in the controller's environment",
+      },
     },
     {
       name: "every service",
@@ -81,7 +89,7 @@ describe("POST /v1/gitops/sync", () => {
     expect(await json(res)).toEqual({
       error: "forbidden",
       message:
-        "manual sync is disabled: no sync token is configured (set the controller's sync token to enable it)",
+        "manual sync is disabled: no sync token is configured (set GITOPS_SYNC_TOKEN in the controller's environment)",
     });
     expect(disabled.syncRequests).toEqual([]);
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Suspension } from "../../record/state/state.js";
 import { sendError } from "./errors.js";
 import type { RouteContext, SyncRequest } from "./options.js";
-import { syncTokenProblem } from "./sync-guard.js";
+import { syncGuard } from "./sync-guard.js";
 
 /**
  * registerManualSync adds `POST /v1/gitops/sync[?service=NAME|?repo=KEY]`. Without a configured token the endpoint
@@ -11,20 +11,9 @@ import { syncTokenProblem } from "./sync-guard.js";
 export function registerManualSync(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Querystring: { service?: string; repo?: string } }>(
     "/v1/gitops/sync",
+    // The same guard as the other writes: 403 or 401 naming the variable the token comes from, never its value.
+    { onRequest: syncGuard(ctx, "manual sync") },
     async (request, reply) => {
-      const problem = syncTokenProblem(ctx, request);
-      if (problem === "disabled") {
-        return sendError(
-          reply,
-          403,
-          "forbidden",
-          "manual sync is disabled: no sync token is configured (set the controller's sync token to enable it)",
-        );
-      }
-      if (problem === "unauthorized") {
-        reply.header("www-authenticate", 'Bearer realm="simple-gitops"');
-        return sendError(reply, 401, "unauthorized", "a valid Authorization: Bearer token is required");
-      }
       const { service, repo } = request.query;
       if (service !== undefined && !ctx.config.services.some((s) => s.name === service)) {
         return sendError(reply, 404, "not_found", `unknown service "${service}"`);
