@@ -1,5 +1,6 @@
 import cron from "node-cron";
 import { ConfigError, type ConfigIssue } from "./config-error.js";
+import { dependencyIssues } from "./dependencies.js";
 import { issuesOf } from "./known-keys.js";
 import { parseConfigYaml } from "./parse-yaml.js";
 import { buildRepos, declaredRepoNames, githubEntries } from "./repos.js";
@@ -34,6 +35,7 @@ function buildServices(
     }
     const repoKey = resolveServiceRepo(service, path, repos, declared, issues);
     if (repoKey === undefined) return [];
+    const onFailure = service.on_failure ?? repos.get(repoKey)?.onFailure;
     return [
       {
         name: service.name,
@@ -42,6 +44,9 @@ function buildServices(
         stateless: service.stateless,
         reconcileIntervalSeconds: service.reconcile_interval ?? raw.reconcile_interval,
         drift: service.drift,
+        // hold is what an absent on_failure means: written or not, the config is the same.
+        ...(onFailure === "rollback" ? { onFailure } : {}),
+        ...(service.depends_on?.length ? { dependsOn: service.depends_on } : {}),
         ...(service.namespace ? { namespace: service.namespace } : {}),
         ...(service.schedule ? { schedule: service.schedule } : {}),
       },
@@ -177,6 +182,9 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
   const issues: ConfigIssue[] = [];
   const repos = buildRepos(raw, issues);
   const services = buildServices(raw, repos, issues);
+  issues.push(
+    ...dependencyIssues(raw.services.map((s) => ({ name: s.name, dependsOn: s.depends_on ?? [] }))),
+  );
   const applyers = buildApplyers(raw, issues);
   const notifications = buildNotifications(raw, issues);
   (raw.cluster_kinds ?? []).forEach((entry, i, all) => {

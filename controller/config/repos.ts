@@ -78,6 +78,7 @@ export function buildRepos(raw: RawConfig, issues: ConfigIssue[]): Map<string, R
       ...(token ? { token } : {}),
       ...(githubApp ? { githubApp } : {}),
       ...(entry.commit_status ? { commitStatus: true } : {}),
+      ...(entry.on_failure === "rollback" ? { onFailure: entry.on_failure } : {}),
     });
   }
   return repos;

@@ -84,6 +84,12 @@ const githubId = (what: string) =>
       .positive(`expected the ${what} (a number)`),
   );
 
+/**
+ * onFailure is what a service does when a new commit's set fails to land: keep it and retry (`hold`), or put the
+ * last landed set back (`rollback`).
+ */
+const onFailure = z.enum(["hold", "rollback"]);
+
 /** githubAppSchema is `github_configs.<name>.github_app`: authenticate as a GitHub App installation. */
 export const githubAppSchema = z.strictObject({
   app_id: githubId("app's numeric App ID").meta({
@@ -141,6 +147,11 @@ export const githubConfigSchema = z.strictObject({
   }),
   webhook_secret_env: z.string().min(1).default("WEBHOOK_SECRET").meta({
     description: "the environment variable holding the push webhook secret",
+  }),
+  on_failure: onFailure.optional().meta({
+    fallback: "`hold`",
+    description:
+      "what a service of this repository does when a new commit fails to land; a service may override it",
   }),
 });
 
@@ -200,6 +211,25 @@ export const serviceSchema = z.strictObject({
   drift: z.enum(["correct", "report"]).default("correct").meta({
     description: "on a reconcile, put drifted objects back, or only report them",
   }),
+  on_failure: onFailure.optional().meta({
+    fallback: "its repository's `on_failure`, else `hold`",
+    description:
+      "when a new commit fails to land (an object rejected, or a workload not healthy within `health_timeout`): " +
+      "`hold` leaves it and retries it with a backoff; `rollback` applies the last landed set again, deletes what " +
+      "the failed commit created, and does not try that commit again until the head moves or a manual sync " +
+      "([Failure handling](how-a-sync-works.md#when-a-commit-fails))",
+  }),
+  depends_on: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({
+      written: "list of service names",
+      fallback: "none",
+      description:
+        "services that must have landed, healthy, at their head before this one is applied (in any repository); " +
+        "one landing starts this one in the same run. A cycle or an unknown name is a config error " +
+        "([Dependencies](how-a-sync-works.md#dependencies))",
+    }),
 });
 
 /** notificationSchema is one outgoing notification target. */

@@ -19,7 +19,15 @@ export interface RepoConfig {
   /** Set a commit status per service on each commit it syncs (`commit_status`); absent means off. */
   readonly commitStatus?: boolean;
   readonly webhookSecretEnv: string;
+  /** What its services do when a new commit fails to land, unless a service says (`on_failure`); absent: hold. */
+  readonly onFailure?: OnFailure;
 }
+
+/**
+ * OnFailure is what a service does when a new commit's set fails to land: `hold` keeps what was applied and retries
+ * the commit with a backoff; `rollback` applies the last landed set again and holds the failed commit.
+ */
+export type OnFailure = "hold" | "rollback";
 
 /** GitHubAppConfig is `github_app`: the app, its installation on the repository's owner, and its private key. */
 export interface GitHubAppConfig {
@@ -45,6 +53,10 @@ export interface ServiceConfig {
   readonly reconcileIntervalSeconds: number;
   /** What a reconcile does with objects that differ from git: put them back, or only report them. */
   readonly drift: "correct" | "report";
+  /** What a new commit that fails to land leads to: its own `on_failure`, else its repository's; absent: hold. */
+  readonly onFailure?: OnFailure;
+  /** The services that must have landed, healthy, at their head before this one is applied (`depends_on`). */
+  readonly dependsOn?: readonly string[];
 }
 
 /** NotificationConfig is one outgoing notification target; the URL can itself be a credential (Slack). */
