@@ -1,6 +1,6 @@
 import type { CronScheduler, Timers } from "../../common/clock.js";
 import type { ServiceConfig } from "../config/types.js";
-import type { SyncRequest } from "./scheduler.js";
+import type { SyncRequest } from "./sync-request.js";
 
 // Polls are spaced by the interval ±10 % so that many controllers do not poll GitHub in step.
 const JITTER = 0.1;

@@ -1,7 +1,7 @@
 import type { ServiceConfig } from "../config/types.js";
 import type { Trigger } from "../record/state/state.js";
 import type { ChosenService } from "../sync/repo-sync.js";
-import type { SyncRequest } from "./scheduler.js";
+import type { SyncRequest } from "./sync-request.js";
 
 /**
  * chooseServices lists the services of one repository that a batch asks for, each with its trigger. A rollback a

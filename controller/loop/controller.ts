@@ -8,13 +8,14 @@ import type { ControllerDeps } from "./controller-deps.js";
 import { inTurn } from "./in-turn.js";
 import { type Loop, loadState } from "./loop-state.js";
 import { runBatch } from "./run-batch.js";
-import { createScheduler, type SyncRequest } from "./scheduler.js";
+import { createScheduler } from "./scheduler.js";
 import { createServiceControl, settleRollback } from "./service-control.js";
 import { stopLoop } from "./stop-loop.js";
+import type { SyncRequest } from "./sync-request.js";
 
 export type { ControllerDeps } from "./controller-deps.js";
-export type { SyncRequest } from "./scheduler.js";
 export { POLL_CONCURRENCY } from "./sync-repos.js";
+export type { SyncRequest } from "./sync-request.js";
 
 /**
  * Controller is the running loop: it polls, applies, records, and answers sync requests one run at a time, and a

@@ -1,7 +1,7 @@
 import type { SyncResult } from "../record/result.js";
 import { type Loop, loadState } from "./loop-state.js";
-import type { SyncRequest } from "./scheduler.js";
 import { syncRepos } from "./sync-repos.js";
+import type { SyncRequest } from "./sync-request.js";
 
 /**
  * runBatch runs one batch of requests. A follower applies nothing and only reads what the leader recorded; a

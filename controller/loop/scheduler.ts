@@ -1,18 +1,8 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../common/clock.js";
-import type { RollbackAsk } from "../record/service-control.js";
-import type { Trigger } from "../record/state/state.js";
 import { armSchedules, type ScheduleDeps } from "./arm-schedules.js";
 import { awaitGrace } from "./await-grace.js";
-
-/** SyncRequest asks for a sync: of everything, of one repository, or of one service. */
-export interface SyncRequest {
-  readonly trigger: Trigger;
-  readonly repoKey?: string;
-  readonly service?: string;
-  /** rollback names the landed commit to restore, with the `rollback` trigger and a `service`. */
-  readonly rollback?: RollbackAsk;
-}
+import type { SyncRequest } from "./sync-request.js";
 
 /** Scheduler queues sync requests and runs them one batch at a time; timers and cron add requests of their own. */
 export interface Scheduler<T> {

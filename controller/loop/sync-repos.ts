@@ -4,7 +4,7 @@ import { syncRepository } from "../sync/repo-sync.js";
 import { chooseServices, strongestTrigger } from "./choose-services.js";
 import type { Loop } from "./loop-state.js";
 import { repoSyncDeps } from "./repo-sync-deps.js";
-import type { SyncRequest } from "./scheduler.js";
+import type { SyncRequest } from "./sync-request.js";
 
 /** POLL_CONCURRENCY bounds how many repositories are polled (and their services synced) at the same time. */
 export const POLL_CONCURRENCY = 8;

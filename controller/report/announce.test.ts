@@ -3,7 +3,7 @@ import { parseConfig } from "../config/load.js";
 import type { SyncResult } from "../record/result.js";
 import { announceSuspension, notifyResult } from "./announce.js";
 import type { ServiceEventReason } from "./events/service-events.js";
-import type { ServiceEvent } from "./notify/service-event.js";
+import type { ServiceEvent } from "./notify/messages.js";
 
 const config = parseConfig(`
 github_configs:

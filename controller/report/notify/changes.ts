@@ -1,5 +1,5 @@
 import type { ObjectApplyResult, ObjectDeleteResult } from "../../../applyers/applyer.js";
-import type { ListedChange } from "./notifier.js";
+import type { ListedChange } from "./messages.js";
 
 /**
  * MAX_LISTED_CHANGES bounds the objects one notification lists: a sync of thousands of objects stays one small

@@ -1,4 +1,4 @@
-import type { SyncSummary } from "./notifier.js";
+import type { SyncSummary } from "./messages.js";
 
 const VERBS: Readonly<Record<SyncSummary["outcome"], string>> = {
   applied: "applied",

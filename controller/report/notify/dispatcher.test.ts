@@ -8,8 +8,8 @@ import type { SyncResult } from "../../record/result.js";
 import { MAX_LISTED_CHANGES } from "./changes.js";
 import { createNotifyDispatcher, type NotifyDispatcher } from "./dispatcher.js";
 import { genericFormat } from "./generic.js";
+import type { ServiceEvent } from "./messages.js";
 import type { NotifyTarget } from "./notifier.js";
-import type { ServiceEvent } from "./service-event.js";
 import { slackFormat } from "./slack.js";
 
 interface Received {

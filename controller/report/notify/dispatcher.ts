@@ -3,9 +3,10 @@ import { timerDelay } from "../../../common/timer-delay.js";
 import type { SyncResult } from "../../record/result.js";
 import { BoundedSet } from "./dedup.js";
 import { dedupKey, notificationsFor } from "./events.js";
+import type { ServiceEvent } from "./messages.js";
 import type { Notification, Notifier, NotifyTarget } from "./notifier.js";
 import { fetchPost, type Post } from "./post.js";
-import { type ServiceEvent, serviceSummary } from "./service-event.js";
+import { serviceSummary } from "./service-event.js";
 import { type Delivery, enqueue, type TargetQueue } from "./target-queue.js";
 
 /** DispatcherOptions tune delivery; every I/O and timing dependency has a production default. */

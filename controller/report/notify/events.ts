@@ -1,5 +1,6 @@
 import type { SyncResult } from "../../record/result.js";
-import type { FileNotification, Notification, SyncSummary } from "./notifier.js";
+import type { FileNotification, SyncSummary } from "./messages.js";
+import type { Notification } from "./notifier.js";
 import { syncSummary } from "./sync-summary.js";
 
 /**

@@ -1,5 +1,6 @@
 import { summaryText } from "./chat-text.js";
-import type { Format, SyncSummary } from "./notifier.js";
+import type { SyncSummary } from "./messages.js";
+import type { Format } from "./notifier.js";
 
 /**
  * genericFormat sends, per sync, `{event: "sync_completed", outcome, severity, …}` with the objects it touched,

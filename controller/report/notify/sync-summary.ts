@@ -1,6 +1,6 @@
 import type { SyncResult } from "../../record/result.js";
 import { countActions, listChanges } from "./changes.js";
-import type { Outcome, SyncSummary } from "./notifier.js";
+import type { Outcome, SyncSummary } from "./messages.js";
 
 /**
  * syncSummary is the one notification of a sync that did something: it applied its set, failed, put drifted objects
