@@ -1,6 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { Applyer, DeleteRef } from "../../applyers/applyer.js";
+import { createManualTime } from "../../test/manual-time.js";
 import { type KubeObject, type ObjectRef, refKey } from "../desired/render/types.js";
 import { type PruneSetInput, pruneSet } from "./prune-set.js";
 
@@ -39,7 +40,10 @@ function live(of: ObjectRef, change: (meta: KubeObject["metadata"]) => void = ()
 }
 
 /** world is a cluster as prune sees it: live objects to read, and an applyer that records each delete call. */
-function world(objects: KubeObject[], opts: { unreadable?: string[]; recreated?: string[] } = {}) {
+function world(
+  objects: KubeObject[],
+  opts: { unreadable?: string[]; recreated?: string[]; now?: () => number } = {},
+) {
   const byKey = new Map(
     objects.map((o) => [refKey({ ...o, name: o.metadata.name, namespace: o.metadata.namespace }), o]),
   );
@@ -54,6 +58,12 @@ function world(objects: KubeObject[], opts: { unreadable?: string[]; recreated?:
     },
     async delete(refs) {
       calls.push([...refs]);
+      // As the apiserver does: an object with finalizers stays, marked for deletion; any other one goes.
+      for (const r of refs) {
+        const object = byKey.get(refKey(r));
+        if (!object?.metadata.finalizers) byKey.delete(refKey(r));
+        else object.metadata.deletionTimestamp ??= new Date(opts.now?.() ?? 0).toISOString();
+      }
       return {
         applyer: "fake",
         objects: refs.map(({ uid, ...r }) =>
@@ -74,7 +84,9 @@ function world(objects: KubeObject[], opts: { unreadable?: string[]; recreated?:
     return byKey.get(refKey(r));
   };
   const log = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { applyer, readObject, log, calls, reads, lines };
+  /** finalize is an operator removing its finalizer: the object goes. */
+  const finalize = (r: ObjectRef) => byKey.delete(refKey(r));
+  return { applyer, readObject, log, calls, reads, lines, finalize };
 }
 
 const input = (over: Partial<PruneSetInput> = {}): PruneSetInput => ({
@@ -190,5 +202,92 @@ describe("pruneSet", () => {
     expect(w.reads).toEqual([]);
     expect(w.calls).toEqual([]);
     expect(result).toEqual({ pruned: [], orphaned: [cm("b")], kept: [{ ref: ns, reason: "namespace" }] });
+  });
+
+  it("with prune off, still deletes what it is told to remove, and orphans the rest", async () => {
+    const w = world([live(cm("b")), live(cm("c"))]);
+    const result = await pruneSet(
+      input({ prune: false, previous: [cm("a"), cm("b"), cm("c")], remove: [cm("c")] }),
+      w,
+    );
+    expect(callNames(w.calls)).toEqual([["ConfigMap/c"]]);
+    expect(result).toEqual({ pruned: [{ ...cm("c"), action: "deleted" }], orphaned: [cm("b")], kept: [] });
+  });
+});
+
+describe("pruneSet, waiting for what it deleted to be gone", () => {
+  const previous = [crd, deploy, widget];
+  const withFinalizer = (of: ObjectRef) =>
+    live(of, (m) => {
+      m.finalizers = ["example.com/cleanup"];
+    });
+
+  const step = async (time: ReturnType<typeof createManualTime>) => {
+    // Let the reads under way finish before time moves on, as they would in a real wait.
+    await new Promise((resolve) => setImmediate(resolve));
+    await time.advance(250);
+  };
+
+  it("deletes what the custom resources depend on only once their finalizers ran", async () => {
+    const time = createManualTime();
+    const w = world([live(crd), live(deploy), withFinalizer(widget)], { now: time.now });
+    const pruning = pruneSet(input({ previous, desired: [] }), { ...w, clock: time, goneTimeoutMs: 5_000 });
+    for (let waited = 0; waited < 2_000; waited += 250) await step(time);
+    expect(callNames(w.calls)).toEqual([["Widget/w1"]]);
+    w.finalize(widget);
+    for (let waited = 0; waited < 1_000; waited += 250) await step(time);
+    const result = await pruning;
+    expect(callNames(w.calls)).toEqual([
+      ["Widget/w1"],
+      ["Deployment/web"],
+      ["CustomResourceDefinition/widgets.example.com"],
+    ]);
+    expect(result.pruned.map((o) => `${o.name}:${o.action}`)).toEqual([
+      "w1:deleted",
+      "web:deleted",
+      "widgets.example.com:deleted",
+    ]);
+  });
+
+  it("reports a custom resource its finalizer holds past the deadline, and keeps its operator and CRD", async () => {
+    const time = createManualTime();
+    const w = world([live(crd), live(deploy), withFinalizer(widget)], { now: time.now });
+    let settled = false;
+    const pruning = pruneSet(input({ previous, desired: [] }), {
+      ...w,
+      clock: time,
+      goneTimeoutMs: 5_000,
+    }).finally(() => {
+      settled = true;
+    });
+    // Still waiting at 4.75 s, done at 5 s.
+    for (let waited = 0; waited < 4_750; waited += 250) await step(time);
+    expect(settled).toBe(false);
+    for (let waited = 0; waited < 1_000 && !settled; waited += 250) await step(time);
+    const result = await pruning;
+    expect(callNames(w.calls)).toEqual([["Widget/w1"]]);
+    expect(result.pruned).toEqual([
+      {
+        ...widget,
+        action: "failed",
+        message:
+          "deleted, but still there after 5 s: held by finalizer example.com/cleanup, which nothing has removed; what it may depend on is deleted once it is gone",
+      },
+    ]);
+    expect(keptOf(result.kept)).toEqual(["web:behind-stuck", "widgets.example.com:behind-stuck"]);
+    expect(w.lines.find((l) => l.level === 40)?.objects).toEqual(["Widget apps/w1"]);
+  });
+
+  it("reports an object stuck since an earlier sync at once, without waiting again", async () => {
+    const time = createManualTime();
+    const stuck = withFinalizer(widget);
+    stuck.metadata.deletionTimestamp = new Date(time.now() - 60_000).toISOString();
+    const w = world([stuck], { now: time.now });
+    const result = await pruneSet(input({ previous: [widget], desired: [] }), {
+      ...w,
+      clock: time,
+      goneTimeoutMs: 5_000,
+    });
+    expect(result.pruned[0]?.message).toMatch(/^deleted, but still there after 60 s: held by finalizer/);
   });
 });

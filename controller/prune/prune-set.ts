@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { Applyer, DeleteRef, ObjectDeleteResult } from "../../applyers/applyer.js";
+import type { Clock } from "../../common/clock.js";
 import { mapLimit } from "../../common/map-limit.js";
 import { describeRef, type KubeObject, type ObjectRef, refKey } from "../../kube/objects.js";
 import { kindRank } from "../desired/render/sort.js";
+import { awaitGone } from "./await-gone.js";
 import { type LiveMeta, liveMeta, type PruneSkipReason, planPrune } from "./inventory.js";
 
 /** PruneSetInput is what a service's prune decides from: what it owned, what git wants now, and the guards. */
@@ -15,6 +17,11 @@ export interface PruneSetInput {
   /** Every desired object landed and every workload is healthy. */
   readonly applyComplete: boolean;
   readonly prune: boolean;
+  /**
+   * remove are objects of `previous` deleted when the set lacks them even with `prune` off: what failed syncs created,
+   * undone by a rollback. They are not objects that left git, so `prune: false` does not keep them.
+   */
+  readonly remove?: readonly ObjectRef[];
 }
 
 /** PruneSetDeps are what prune reads the cluster with and deletes with. */
@@ -25,10 +32,19 @@ export interface PruneSetDeps {
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
   /** signal stops the prune between deletes when the sync is aborted (leadership lost, shutting down). */
   readonly signal?: AbortSignal;
+  /**
+   * goneTimeoutMs is how long each deleted object may take to go (its finalizers) before what it may depend on is
+   * deleted; past it, the object is reported stuck. Without it, or with a clock missing, deletes are not waited for.
+   */
+  readonly goneTimeoutMs?: number;
+  readonly clock?: Clock;
 }
 
-/** KeptReason says why an object that left git was kept: a planning reason, or `unverified` (no way to read it). */
-export type KeptReason = Exclude<PruneSkipReason, "gone"> | "unverified";
+/**
+ * KeptReason says why an object that left git was kept: a planning reason, `unverified` (no way to read it), or
+ * `behind-stuck` (deleted later in the order than an object still held by its finalizers).
+ */
+export type KeptReason = Exclude<PruneSkipReason, "gone"> | "unverified" | "behind-stuck";
 
 /**
  * PruneSetResult is what prune did: `pruned` has a delete result per object it deleted or tried to (`not-found`
@@ -47,9 +63,9 @@ const READ_CONCURRENCY = 4;
  * pruneSet deletes the objects that left git, once the guards allow it, the way fluxcd/pkg ssa's manager_delete.go
  * does: each candidate is read live and deleted only when it still carries our managed-by label and this service's
  * annotation and is not annotated `simple-gitops.io/prune: disabled`, with a precondition on the UID read, in the
- * reverse of the apply order (custom resources before their CRDs); never a Namespace. With `prune` off it deletes
- * nothing and returns the candidates as `orphaned`; without a way to read live objects it deletes nothing either
- * and says so, rather than delete blind.
+ * reverse of the apply order, each rank gone before the next (see deleteInOrder); never a Namespace. With `prune`
+ * off it deletes only `remove` and returns the other candidates as `orphaned`; without a way to read live objects it
+ * deletes nothing and says so, rather than delete blind.
  */
 export async function pruneSet(input: PruneSetInput, deps: PruneSetDeps): Promise<PruneSetResult> {
   const guarded = {
@@ -67,26 +83,31 @@ export async function pruneSet(input: PruneSetInput, deps: PruneSetDeps): Promis
     ref,
     reason: reason as KeptReason,
   }));
-  if (candidates.prune.length === 0 || !input.prune) {
+  const removable = new Set((input.remove ?? []).map(refKey));
+  const deletable = input.prune
+    ? candidates.prune
+    : candidates.prune.filter((ref) => removable.has(refKey(ref)));
+  const orphaned = input.prune ? [] : candidates.prune.filter((ref) => !removable.has(refKey(ref)));
+  if (deletable.length === 0) {
     logKept(deps.log, input.service, kept);
-    return { pruned: [], orphaned: candidates.prune, kept };
+    return { pruned: [], orphaned, kept };
   }
   const read = deps.readObject;
   if (!read) {
     deps.log.warn(
-      { service: input.service, objects: candidates.prune.map(describeRef) },
+      { service: input.service, objects: deletable.map(describeRef) },
       "objects removed from git were kept: prune cannot read live objects to check they are still ours",
     );
-    kept.push(...candidates.prune.map((ref) => ({ ref, reason: "unverified" as const })));
-    return { pruned: [], orphaned: [], kept };
+    kept.push(...deletable.map((ref) => ({ ref, reason: "unverified" as const })));
+    return { pruned: [], orphaned, kept };
   }
 
-  const reads = await mapLimit(candidates.prune, READ_CONCURRENCY, (ref) => readLive(ref, read));
+  const reads = await mapLimit(deletable, READ_CONCURRENCY, (ref) => readLive(ref, read));
   const unreadable = reads.flatMap((r) => (r.failed ? [r.failed] : []));
   const live = new Map(reads.flatMap((r) => (r.failed ? [] : [[refKey(r.ref), r.live] as const])));
   const plan = planPrune({
     ...guarded,
-    previous: candidates.prune.filter((ref) => live.has(refKey(ref))),
+    previous: deletable.filter((ref) => live.has(refKey(ref))),
     live,
   });
   const pruned: ObjectDeleteResult[] = [...unreadable];
@@ -102,15 +123,14 @@ export async function pruneSet(input: PruneSetInput, deps: PruneSetDeps): Promis
       "pruning objects removed from git",
     );
   }
-  for (const phase of reverseApplyPhases(plan.prune))
-    pruned.push(...(await deps.applyer.delete(phase, deps.signal ? { signal: deps.signal } : {})).objects);
+  pruned.push(...(await deleteInOrder(input.service, plan.prune, kept, deps)));
   for (const object of pruned.filter((o) => o.action === "conflict")) {
     deps.log.warn(
       { service: input.service, object: describeRef(object), message: object.message },
       "object removed from git was kept: it was re-created since it was read",
     );
   }
-  return { pruned, orphaned: [], kept };
+  return { pruned, orphaned, kept };
 }
 
 async function readLive(
@@ -124,6 +144,52 @@ async function readLive(
     const message = `cannot read the live object, so it was not deleted: ${(error as Error).message}`;
     return { ref, failed: { ...ref, action: "failed", message } };
   }
+}
+
+/**
+ * deleteInOrder deletes rank by rank, in the reverse of the apply order, and waits for each rank to be gone before
+ * the next: a custom resource's finalizer runs while its operator and its CRD still exist. An object still there
+ * past the deadline is a `failed` delete saying why, and the later ranks are kept (`behind-stuck`) for a later sync.
+ */
+async function deleteInOrder(
+  service: string,
+  refs: readonly DeleteRef[],
+  kept: PruneSetResult["kept"],
+  deps: PruneSetDeps,
+): Promise<ObjectDeleteResult[]> {
+  const { readObject, clock, goneTimeoutMs = 0 } = deps;
+  const pruned: ObjectDeleteResult[] = [];
+  const phases = reverseApplyPhases(refs);
+  for (const [index, phase] of phases.entries()) {
+    const results = (await deps.applyer.delete(phase, deps.signal ? { signal: deps.signal } : {})).objects;
+    const deleted = new Set(results.filter((r) => r.action === "deleted").map(refKey));
+    const stuck =
+      readObject && clock && goneTimeoutMs > 0
+        ? await awaitGone(
+            phase.filter((ref) => deleted.has(refKey(ref))),
+            { readObject, clock, timeoutMs: goneTimeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) },
+          )
+        : new Map<string, string>();
+    pruned.push(
+      ...results.map((result): ObjectDeleteResult => {
+        const why = stuck.get(refKey(result));
+        return why === undefined ? result : { ...result, action: "failed", message: why };
+      }),
+    );
+    if (stuck.size === 0) continue;
+    const behind = phases.slice(index + 1).flat();
+    kept.push(...behind.map(({ uid: _uid, ...ref }) => ({ ref, reason: "behind-stuck" as const })));
+    deps.log.warn(
+      {
+        service,
+        objects: results.filter((r) => stuck.has(refKey(r))).map(describeRef),
+        kept: behind.map(describeRef),
+      },
+      "objects removed from git are stuck on their finalizers; what they may depend on is kept until they are gone",
+    );
+    break;
+  }
+  return pruned;
 }
 
 /**

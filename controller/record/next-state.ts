@@ -1,10 +1,11 @@
-import type { ObjectApplyResult, ObjectDeleteResult } from "../../applyers/applyer.js";
+import { landed, type ObjectApplyResult, type ObjectDeleteResult } from "../../applyers/applyer.js";
 import type { Clock } from "../../common/clock.js";
+import { refKey } from "../../kube/objects.js";
 import type { DesiredFile } from "../desired/files.js";
 import { nextInventory } from "../prune/inventory.js";
 import { historyEntry, withHistory } from "./history.js";
 import type { SyncResult } from "./result.js";
-import type { ObjectStatus, ServiceState, Trigger } from "./state/state.js";
+import type { AddedByFailure, ObjectStatus, ServiceState, Trigger } from "./state/state.js";
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 
@@ -36,6 +37,7 @@ export function landedState(
   return {
     ...withHistory(state, entry),
     rolledBack: undefined,
+    addedByFailures: undefined,
     commit: input.commit,
     files: Object.fromEntries(input.files.map((file) => [file.path, file.sha])),
     inventory: nextInventory({ previous: state.inventory, applied: input.objects, deleted: input.pruned }),
@@ -50,14 +52,32 @@ export function landedState(
 /**
  * attemptedState keeps what a failed sync did to the cluster: objects it applied join the inventory (they are ours
  * now, and a later prune must find them), and their actions are shown; the commit and files stay those of the last
- * landed set, so the next poll tries the whole set again.
+ * landed set, so the next poll tries the whole set again. What joined the inventory is noted in `addedByFailures`,
+ * created or found, for a rollback to undo.
  */
 export function attemptedState(
   state: ServiceState,
   applied: readonly ObjectApplyResult[],
   objects: readonly ObjectStatus[],
 ): ServiceState {
-  return { ...state, inventory: nextInventory({ previous: state.inventory, applied }), objects };
+  const owned = new Set(state.inventory.map(refKey));
+  const added = applied
+    .filter((object) => landed(object) && !owned.has(refKey(object)))
+    .map(
+      ({ apiVersion, kind, namespace, name, action }): AddedByFailure => ({
+        apiVersion,
+        kind,
+        ...(namespace ? { namespace } : {}),
+        name,
+        created: action === "created",
+      }),
+    );
+  return {
+    ...state,
+    inventory: nextInventory({ previous: state.inventory, applied }),
+    objects,
+    ...(added.length > 0 ? { addedByFailures: [...(state.addedByFailures ?? []), ...added] } : {}),
+  };
 }
 
 /**

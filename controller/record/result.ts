@@ -4,7 +4,7 @@ import type { FileFailure } from "../desired/files.js";
 import type { BootstrapDecision } from "../desired/release-probe.js";
 import type { ObjectRef } from "../desired/render/types.js";
 import type { ObjectHealth } from "../health/health.js";
-import type { DriftReport, Suspension, Trigger } from "./state/state.js";
+import type { DriftReport, RollbackRecord, Suspension, Trigger } from "./state/state.js";
 
 /**
  * SyncStatus is the closed set of outcomes of one service's sync: its whole set was applied, landed and is healthy
@@ -52,6 +52,16 @@ export interface SyncResult {
   readonly actor?: string;
   /** Set when the sync left the service suspended: a rollback holds the set it restored until someone resumes. */
   readonly suspended?: Suspension;
+  /**
+   * rollback says what a rollback sync restored (`trigger: rollback`), and for the controller's own rollback after a
+   * failed commit, which commit failed and why; set whether the rollback landed or not.
+   */
+  readonly rollback?: RollbackRecord;
+  /**
+   * rollingBack marks a failed sync that a rollback to the last landed set follows at once (`on_failure: rollback`):
+   * the rollback's result tells the rest, so this one is not notified on its own.
+   */
+  readonly rollingBack?: true;
 }
 
 /** repoLabel is `owner/name@branch`, how logs, results and the status API name a watched branch. */

@@ -6,8 +6,12 @@ import type { KnownState } from "../source/source.js";
  * heldCommit names the failed commit a poll must not apply yet: the service's last sync of it failed and its backoff
  * has not run out. Only that commit waits; the poll still reads the head, and a commit that moved it is applied at
  * once (Flux reconciles a new revision whatever its retry interval). A person or a webhook does not wait either.
+ * A commit the controller rolled back (`on_failure: rollback`) waits for good: only a person's manual sync tries it
+ * again, or a new head replaces it.
  */
 export function heldCommit(state: ServiceState, trigger: Trigger, now: number): string | undefined {
+  const rolledBack = state.rolledBack?.failedCommit;
+  if (rolledBack !== undefined && trigger !== "manual" && trigger !== "rollback") return rolledBack;
   if (trigger !== "poll" || state.retryAfter === undefined || Date.parse(state.retryAfter) <= now)
     return undefined;
   return state.lastError?.commit;
@@ -19,9 +23,11 @@ export function heldCommit(state: ServiceState, trigger: Trigger, now: number): 
  * of the landed commit (a reconcile, a manual sync).
  */
 export function attemptNote(state: ServiceState, commit: string, trigger: Trigger): string | undefined {
-  if (trigger === "rollback")
-    return `rollback to commit ${commit}, from ${state.commit ?? "no landed commit"}`;
   const failed = state.lastError?.commit;
+  if (trigger === "rollback") {
+    const from = commit === state.commit && failed !== undefined ? `failed commit ${failed}` : state.commit;
+    return `rollback to commit ${commit}, from ${from ?? "no landed commit"}`;
+  }
   if (failed === commit)
     return trigger === "poll"
       ? `retry of commit ${commit} after backoff`

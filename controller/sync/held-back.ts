@@ -11,9 +11,12 @@ export function heldBack(
   head: string,
 ): boolean {
   if (held[name] !== head) return false;
+  const { retryAfter, rolledBack } = stateOf(run, name);
   run.deps.log.debug(
-    { service: name, commit: head, retryAfter: stateOf(run, name).retryAfter },
-    `commit ${head} failed; retried after its backoff`,
+    { service: name, commit: head, retryAfter },
+    rolledBack?.failedCommit === head
+      ? `commit ${head} failed and was rolled back to ${rolledBack.restoredCommit}; tried again only once the head moves or on a manual sync`
+      : `commit ${head} failed; retried after its backoff`,
   );
   return true;
 }

@@ -13,7 +13,8 @@ export function unchangedResult(run: RepoRun, chosen: ChosenService, commit: str
 
 /**
  * clearedSourceError records a service whose landed set is what git holds at the head: an unchanged result, at the
- * head, with any source error cleared; the status follows the truth without applying anything again.
+ * head, with any source error cleared; the status follows the truth without applying anything again. A rollback
+ * ends there too when the head moved: git holds the restored set again (a revert of the failed change).
  */
 export function clearedSourceError(
   run: RepoRun,
@@ -25,7 +26,8 @@ export function clearedSourceError(
     state.lastError !== undefined && isSourceError(state.lastError.code)
       ? { failures: 0, lastError: undefined, retryAfter: undefined }
       : {};
-  return { result: unchangedResult(run, chosen, commit), state: { ...state, commit, ...cleared } };
+  const moved = state.commit !== commit ? { rolledBack: undefined } : {};
+  return { result: unchangedResult(run, chosen, commit), state: { ...state, commit, ...cleared, ...moved } };
 }
 
 /** failedOutcome records a service's failure, at `commit` when it is known, with its next retry. */

@@ -37,7 +37,7 @@ async function restore(run: RepoRun, chosen: ChosenService & { rollback: Rollbac
     reason,
   };
   await recordOutcome(run, {
-    result: { ...result, suspended },
+    result: { ...result, suspended, rollback: rolledBack },
     state: { ...outcome.state, suspended, rolledBack },
   });
 }

@@ -63,4 +63,9 @@ export interface ServiceSyncInput {
   readonly files: ServiceFiles;
   readonly state: ServiceState;
   readonly trigger: Trigger;
+  /**
+   * remove are inventory objects deleted when the set lacks them even with `prune` off: what failed syncs created,
+   * undone by a rollback (see PruneSetInput.remove).
+   */
+  readonly remove?: readonly ObjectRef[];
 }

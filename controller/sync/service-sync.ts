@@ -50,8 +50,10 @@ export async function syncService(
       listingComplete,
       applyComplete,
       prune: deps.prune,
+      ...(input.remove ? { remove: input.remove } : {}),
     },
-    deps,
+    // A deleted object may take as long to go (its finalizers) as a workload to roll out.
+    { ...deps, goneTimeoutMs: deps.healthTimeoutMs },
   );
   const set = { rendered, setFailures, applied, notLanded, unhealthy, applyComplete, pruned, orphaned };
   return setOutcome(input, { ...set, reconciling }, started, deps);

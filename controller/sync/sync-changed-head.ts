@@ -3,12 +3,13 @@ import { heldBack } from "./held-back.js";
 import { needsApply } from "./needs-apply.js";
 import { clearedSourceError, describeError, failedOutcome } from "./repo-outcomes.js";
 import { type RepoRun, recordOutcome, stateOf } from "./repo-run.js";
-import { syncSafely } from "./sync-safely.js";
+import { syncOrRollBack } from "./roll-back-failed.js";
 import { whileClaimed } from "./while-claimed.js";
 
 /**
  * syncChangedHead handles a poll that read a new head: each chosen service is failed when its directory could not
- * be read, recorded at the head when nothing of it needs applying, and synced otherwise, one after the other.
+ * be read, recorded at the head when nothing of it needs applying, and synced otherwise (rolled back when that fails
+ * and it says so), one after the other.
  */
 export async function syncChangedHead(
   run: RepoRun,
@@ -25,7 +26,7 @@ export async function syncChangedHead(
       } else if (!needsApply(files, state, chosen.trigger)) {
         await recordOutcome(run, clearedSourceError(run, chosen, poll.commit, state));
       } else {
-        await recordOutcome(run, await syncSafely(run, chosen, poll.commit, files, state));
+        await syncOrRollBack(run, chosen, poll.commit, files, state);
       }
     });
   }

@@ -60,11 +60,13 @@ const serviceSchema = z
       .looseObject({
         restoredCommit: z.string().min(1),
         fromCommit: z.string().min(1).optional(),
+        failedCommit: z.string().min(1).optional(),
         at: time,
         by: z.string().min(1),
         reason: z.string(),
       })
       .optional(),
+    addedByFailures: z.array(z.looseObject({ ...ref, created: z.boolean() })).optional(),
   })
   .transform(({ configFiles: _configFiles, ...service }) => service);
 
@@ -74,7 +76,7 @@ const eventSchema = z.looseObject({
   id: z.string(),
   time,
   trigger: z.string(),
-  kind: z.enum(["apply", "prune", "drift", "suspend", "resume"]),
+  kind: z.enum(["apply", "prune", "drift", "suspend", "resume", "rollback"]),
   service: z.string(),
   repo: z.string(),
   commit: z.string(),

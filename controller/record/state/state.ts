@@ -50,6 +50,16 @@ export interface ServiceState {
   readonly history?: readonly HistoryEntry[];
   /** Set when the service was rolled back to an earlier landed set, until a newer set lands. */
   readonly rolledBack?: RollbackRecord;
+  /**
+   * The objects failed syncs added to the inventory since the last set landed, each saying whether the sync created
+   * it or found it there: what an automatic rollback deletes (the created ones) and lets go of (the others).
+   */
+  readonly addedByFailures?: readonly AddedByFailure[];
+}
+
+/** AddedByFailure is an object a failed sync added to the inventory, and whether that sync created it. */
+export interface AddedByFailure extends ObjectRef {
+  readonly created: boolean;
 }
 
 /**
@@ -79,8 +89,13 @@ export interface HistoryEntry {
 /** RollbackRecord is a rollback to an earlier landed set: to which commit, from which, when, by whom and why. */
 export interface RollbackRecord {
   readonly restoredCommit: string;
-  /** The commit the service was at before, when it had landed one. */
+  /** The commit the service was at before, when it had landed one (for an automatic rollback, the failed one). */
   readonly fromCommit?: string;
+  /**
+   * The commit whose set failed to land, for the controller's own rollback (`on_failure: rollback`): it is not tried
+   * again until the head moves or a person asks.
+   */
+  readonly failedCommit?: string;
   readonly at: string;
   readonly by: string;
   readonly reason: string;
@@ -110,7 +125,7 @@ export interface AuditEvent {
   readonly id: string;
   readonly time: string;
   readonly trigger: Trigger;
-  readonly kind: "apply" | "prune" | "drift" | "suspend" | "resume";
+  readonly kind: "apply" | "prune" | "drift" | "suspend" | "resume" | "rollback";
   readonly service: string;
   readonly repo: string;
   readonly commit: string;
