@@ -18,6 +18,11 @@ export interface KubeRequestOptions {
   readonly signal?: AbortSignal;
   /** timeoutMs is the request's deadline; default {@link KUBE_REQUEST_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
+  /**
+   * headers are sent as well, for what the apiserver passes on: a request through its service proxy carries the
+   * backend's own headers (the apiserver drops `Authorization` once it has authenticated the caller).
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** KUBE_REQUEST_TIMEOUT_MS bounds every apiserver request: a frozen apiserver must not stall a sync for good. */
@@ -48,7 +53,7 @@ export function createKubeRequest(target: KubeTarget): KubeRequest {
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     signal.throwIfAborted();
     const credentials = await target.credentials(signal);
-    const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
+    const headers: http.OutgoingHttpHeaders = { ...options.headers, accept: "application/json" };
     if (credentials.token) headers.authorization = `Bearer ${credentials.token}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {

@@ -15,6 +15,7 @@ import { readAtCommit } from "./github-read-commit.js";
 import type { GitHubSourceState } from "./github-state.js";
 import type { Deadline } from "./github-transport.js";
 import type { SourceLogger } from "./log.js";
+import { MAX_FILE_BYTES } from "./order.js";
 import type { Source } from "./source.js";
 
 /** GitHubSourceOptions are the collaborators and limits of a GitHub source; every one has a production default. */
@@ -40,13 +41,6 @@ export interface GitHubSourceOptions {
   readonly now?: () => number;
   readonly createClient?: (options: GitHubClientOptions) => GitHubClient;
 }
-
-/**
- * MAX_FILE_BYTES is the largest manifest file read, 10 MiB: ten times the largest file of a widely used monitoring
- * stack (a 1 MB dashboards list), and what a 256 MiB controller can decode and parse with room to spare. GitHub's
- * blobs API serves files up to 100 MB.
- */
-export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 /**
  * createGitHubSource polls GitHub for each service directory's whole set of manifests, spending one conditional
