@@ -5,8 +5,9 @@ import type { AuditEvent, Suspension, Trigger } from "./state/state.js";
 /**
  * auditEvents turns one SyncResult into the audit trail's entries: one for the apply, with every object and its
  * action (and why, for a failed or skipped one), one for the prune when something was pruned, one per object a
- * reconcile found drifted (put back or only reported), and one for the suspension a rollback leaves. A sync that
- * had nothing to do leaves no entry.
+ * reconcile found drifted (put back or only reported), one for the suspension a person's rollback leaves, and one
+ * `rollback` entry for the controller's own rollback after a failed commit: which commit failed, why, and whether
+ * the last landed set came back. A sync that had nothing to do leaves no entry.
  */
 export function auditEvents(result: SyncResult): AuditEvent[] {
   const drift = driftEvents(result);
@@ -42,7 +43,28 @@ export function auditEvents(result: SyncResult): AuditEvent[] {
   const held = result.suspended
     ? [suspensionEvent({ ...result, kind: "suspend", ...result.suspended, commit: result.commit })]
     : [];
-  return [...events, ...drift, ...held];
+  return [...events, ...drift, ...held, ...rollbackEvents(result, base)];
+}
+
+/** rollbackEvents is the `rollback` entry of the controller's own rollback, after the failed commit's `apply`. */
+function rollbackEvents(
+  result: SyncResult,
+  base: Omit<AuditEvent, "id" | "kind" | "result" | "objects">,
+): AuditEvent[] {
+  const rollback = result.rollback;
+  if (rollback?.failedCommit === undefined) return [];
+  return [
+    {
+      ...base,
+      id: randomUUID(),
+      kind: "rollback",
+      result: result.status === "failed" ? "failed" : "succeeded",
+      objects: [],
+      actor: rollback.by,
+      reason: `rolled back from ${rollback.failedCommit} to ${rollback.restoredCommit}; ${rollback.reason}`,
+      ...(result.error ? { error: result.error.message } : {}),
+    },
+  ];
 }
 
 /**

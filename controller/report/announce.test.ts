@@ -99,4 +99,29 @@ describe("notifyResult", () => {
       { sync: "web" },
     ]);
   });
+
+  it("sends the controller's own rollback once, naming the failed commit and why, and not the failure before it", () => {
+    const r = recorders();
+    const send = notifyResult(r.notifier, () => undefined);
+    const failed = "f".repeat(40);
+    send(result("poll", { status: "failed", commit: failed, rollingBack: true }));
+    const rollback = {
+      restoredCommit: "0123456789abcdef",
+      failedCommit: failed,
+      fromCommit: failed,
+      at: "t",
+      by: "simple-gitops",
+      reason: `commit ${failed} failed: E_UNHEALTHY: Deployment shop/web: not available`,
+    };
+    send(result("rollback", { rollback }));
+    expect(r.notified).toEqual([
+      expect.objectContaining({
+        event: "rolled_back",
+        commit: "0123456789abcdef",
+        failedCommit: failed,
+        by: "simple-gitops",
+        reason: rollback.reason,
+      }),
+    ]);
+  });
 });

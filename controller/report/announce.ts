@@ -38,18 +38,22 @@ export function announceSuspension(
 
 /**
  * notifyResult sends one notification for a sync result: a rollback's as a `rolled_back` service event (who asked,
- * what it restored), any other as the sync it was. A dry run deploys nothing, so it announces nothing.
+ * what it restored, and for the controller's own rollback which commit failed and why), any other as the sync it
+ * was. A failed sync that a rollback follows says nothing itself: the rollback's notification carries its failure.
+ * A dry run deploys nothing, so it announces nothing.
  */
 export function notifyResult(
   notifier: Pick<Notifier, "notify" | "notifyEvent">,
   filesOf: (service: string) => Readonly<Record<string, string>> | undefined,
 ): (result: SyncResult) => void {
   return (result) => {
-    if (result.dryRun) return;
+    if (result.dryRun || result.rollingBack) return;
     if (result.trigger !== "rollback") {
       notifier.notify(result, filesOf(result.service));
       return;
     }
+    // The controller's own rollback: the commit that failed, and why.
+    const failed = result.rollback?.failedCommit === undefined ? undefined : result.rollback;
     notifier.notifyEvent({
       event: "rolled_back",
       service: result.service,
@@ -58,6 +62,11 @@ export function notifyResult(
       result,
       ...(result.commit !== undefined && { commit: result.commit }),
       ...(result.actor !== undefined && { by: result.actor }),
+      ...(failed !== undefined && {
+        by: failed.by,
+        reason: failed.reason,
+        failedCommit: failed.failedCommit,
+      }),
     });
   };
 }

@@ -101,6 +101,12 @@ export const METRICS = {
     help: "1, labelled with the commit whose whole set last landed for a service and its repository branch.",
     labels: ["service", "commit", "repo"],
   },
+  rollbacks: {
+    type: "counter",
+    name: "simple_gitops_rollbacks_total",
+    help: "Rollbacks to the last landed set after a new commit failed to land (on_failure: rollback), by result (succeeded, failed).",
+    labels: ["service", "result"],
+  },
 } as const satisfies Readonly<Record<string, MetricSpec>>;
 
 /** Built is the prom-client metric a row builds, typed by its labels. */

@@ -115,6 +115,23 @@ describe("service metrics", () => {
     ]);
   });
 
+  it("counts the controller's rollbacks by result, and a rolled-back service as not ready", async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const rollback = { restoredCommit: "c1", failedCommit: "c2", at: "t", by: "simple-gitops", reason: "r" };
+    metrics.observeSync(result({ trigger: "rollback", commit: "c1", rollback }));
+    metrics.observeSync(result({ trigger: "rollback", commit: "c1", rollback, status: "failed" }));
+    metrics.observeSync(result({ service: "api", trigger: "rollback", actor: "ana" }));
+    expect((await series(metrics, "simple_gitops_rollbacks_total")).sort()).toEqual([
+      "service=web,result=failed 1",
+      "service=web,result=succeeded 1",
+    ]);
+    metrics.observeSync(result({ trigger: "rollback", commit: "c1", rollback }));
+    expect((await series(metrics, "simple_gitops_service_ready")).sort()).toEqual([
+      "service=api 1",
+      "service=web 0",
+    ]);
+  });
+
   it("leaves ready and info alone on a dry run, which lands nothing", async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     metrics.observeSync(result({ dryRun: true }));

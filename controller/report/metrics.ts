@@ -85,7 +85,11 @@ function observeSync(
       metrics.driftCorrections.inc(service, result.drift.objects.length);
   }
   const isLanded = result.status === "applied" || result.status === "unchanged";
-  metrics.serviceReady.set(service, isLanded ? 1 : 0);
+  // A rollback after a failed commit landed the older set: the commit last synced did not land.
+  const rolledBack = result.rollback?.failedCommit !== undefined;
+  if (rolledBack)
+    metrics.rollbacks.inc({ ...service, result: result.status === "failed" ? "failed" : "succeeded" });
+  metrics.serviceReady.set(service, isLanded && !rolledBack ? 1 : 0);
   if (isLanded) {
     const finished = Date.parse(result.startedAt) + result.durationMs;
     if (!Number.isNaN(finished)) metrics.lastSuccess.set(service, finished / 1000);

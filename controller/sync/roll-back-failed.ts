@@ -63,10 +63,10 @@ async function rollBackFailed(
 ): Promise<void> {
   const failedCommit = failed.result.commit ?? "";
   const why = failed.result.error ?? { code: "E_SYNC", message: "sync failed" };
-  const reason = `commit ${failedCommit} failed: ${why.code}: ${why.message}`;
+  const reason = `${why.code}: ${why.message}`;
   run.deps.log.warn(
     { service: chosen.service.name, failedCommit, restoredCommit: restore },
-    `${reason}; rolling back to ${restore}`,
+    `commit ${failedCommit} failed (${why.code}); rolling back to ${restore}`,
   );
   const added = failed.state.addedByFailures ?? [];
   const found = new Set(added.filter((object) => !object.created).map(refKey));

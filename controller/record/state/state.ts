@@ -98,6 +98,7 @@ export interface RollbackRecord {
   readonly failedCommit?: string;
   readonly at: string;
   readonly by: string;
+  /** Why: what a person said, or for the controller's own rollback the failed commit's error (`CODE: message`). */
   readonly reason: string;
 }
 

@@ -125,4 +125,33 @@ ${extra}`);
     await run();
     expect(loop.world.server.statuses.statuses.length).toBe(before);
   });
+
+  it("marks a commit the controller rolled back as failed, saying what it went back to, on that commit only", async () => {
+    const config = configWith();
+    const rollback = {
+      ...config,
+      services: config.services.map((service) => ({ ...service, onFailure: "rollback" as const })),
+    };
+    const cluster = recordingApplyer();
+    await drain((await run(rollback, cluster)).statuses?.queue);
+    cluster.failNames.add("web-bad");
+    const bad = await loop.repo.commit({ "web/bad.yaml": manifest("web-bad") });
+    const { results, statuses } = await run(rollback, cluster);
+    await drain(statuses?.queue);
+    expect(results.filter((r) => r.service === "web").map((r) => [r.trigger, r.status, r.commit])).toEqual([
+      ["startup", "failed", bad],
+      ["rollback", "applied", head],
+    ]);
+    const web = posted("simple-gitops/eu-1/web");
+    expect(web.map((status) => [status.state, status.sha])).toEqual([
+      ["pending", head],
+      ["success", head],
+      ["pending", bad],
+      ["failure", bad],
+      ["failure", bad],
+    ]);
+    expect(web.at(-1)?.description).toMatch(
+      new RegExp(`^Rolled back to ${head.slice(0, 12)}: E_APPLY: web/bad.yaml: ConfigMap default/web-bad`),
+    );
+  });
 });

@@ -3,7 +3,13 @@ import { LruCache } from "../../../common/lru.js";
 import type { SyncResult } from "../../record/result.js";
 import type { SyncStart } from "../../sync/repo-sync.js";
 import { type StatusQueue, statusKey } from "./queue.js";
-import { type CommitStatus, finishedStatus, type StatusSettings, startedStatus } from "./status.js";
+import {
+  type CommitStatus,
+  finishedStatus,
+  rolledBackStatus,
+  type StatusSettings,
+  startedStatus,
+} from "./status.js";
 
 /** CommitStatusesOptions say which repositories get statuses, what they say, and the queue that sends them. */
 export interface CommitStatusesOptions {
@@ -25,7 +31,8 @@ export interface CommitStatuses {
  * SyncResult, the record state, status API and notifications are built from, so the check never disagrees with
  * them. Reconciles post nothing: they re-apply a commit that already has its status, and a status per reconcile
  * would spend GitHub's 1000 statuses per commit and context in days. A retry of a commit whose status is already
- * `failure` posts only a changed outcome, for the same reason; a person's manual sync always shows `pending`.
+ * `failure` posts only a changed outcome, for the same reason; a person's manual sync always shows `pending`. The
+ * controller's own rollback marks the commit that failed (see rolledBackStatus), not the one it restored.
  */
 export function createCommitStatuses(options: CommitStatusesOptions): CommitStatuses {
   const { settings, repoKeys, queue, log } = options;
@@ -47,14 +54,16 @@ export function createCommitStatuses(options: CommitStatusesOptions): CommitStat
     };
   return {
     started: guarded((start: SyncStart) => {
-      if (!repoKeys.has(start.repoKey) || start.trigger === "reconcile") return;
+      // A rollback re-applies a commit that has its status already; the controller's own says so on the failed one.
+      if (!repoKeys.has(start.repoKey) || start.trigger === "reconcile" || start.trigger === "rollback")
+        return;
       const status = startedStatus(settings, start);
       if (start.trigger !== "manual" && last.get(statusKey(status))?.state === "failure") return;
       send(status);
     }),
     finished: guarded((result: SyncResult) => {
       if (result.dryRun || !repoKeys.has(result.repoKey) || result.trigger === "reconcile") return;
-      const status = finishedStatus(settings, result);
+      const status = rolledBackStatus(settings, result) ?? finishedStatus(settings, result);
       if (status === undefined) return;
       const previous = last.get(statusKey(status));
       // An unchanged result applied nothing: it closes a pending status, and says nothing otherwise.

@@ -74,6 +74,25 @@ function describeFailure(result: SyncResult): string {
   return result.error ? `${result.error.code}: ${result.error.message}` : "sync failed";
 }
 
+/**
+ * rolledBackStatus is the `failure` the controller's own rollback sets on the commit that failed to land, saying what
+ * the service went back to and why; undefined for any other result.
+ */
+export function rolledBackStatus(settings: StatusSettings, result: SyncResult): CommitStatus | undefined {
+  const rollback = result.rollback;
+  if (rollback?.failedCommit === undefined) return undefined;
+  const to = rollback.restoredCommit.slice(0, 12);
+  const description =
+    result.status === "failed"
+      ? `Failed, and the rollback to ${to} failed too: ${result.error?.message ?? "see the status page"}`
+      : `Rolled back to ${to}: ${rollback.reason}`;
+  return {
+    ...base(settings, result.service, result.repoKey, rollback.failedCommit),
+    state: "failure",
+    description: shorten(description, settings.secrets ?? []),
+  };
+}
+
 /** finishedStatus is the `success` or `failure` a sync's result sets on its commit; undefined when it has no commit. */
 export function finishedStatus(settings: StatusSettings, result: SyncResult): CommitStatus | undefined {
   if (result.commit === undefined) return undefined;

@@ -88,6 +88,32 @@ describe("resultEvents", () => {
       ],
     },
     {
+      name: "the controller's rollback after a failed commit",
+      given: result({
+        trigger: "rollback",
+        rollback: {
+          restoredCommit: COMMIT,
+          failedCommit: "f".repeat(40),
+          at: "t",
+          by: "simple-gitops",
+          reason: "commit f… failed",
+        },
+        objects: [{ ...deployment, action: "configured" }],
+        pruned: [{ ...configMap, action: "deleted" }],
+      }),
+      events: [
+        {
+          reason: "RolledBack",
+          message:
+            "commit ffffffffffff failed to land and was rolled back to commit 0123456789ab; it is not tried again until the head moves or a manual sync: 1 configured",
+        },
+        {
+          reason: "Pruned",
+          message: "deleted 1 object(s) the failed commit created: ConfigMap shop/settings",
+        },
+      ],
+    },
+    {
       name: "a rollback that did not land",
       given: result({ trigger: "rollback", status: "failed", error: { code: "E_APPLY", message: "denied" } }),
       events: [{ reason: "SyncFailed", message: "rollback to commit 0123456789ab failed: denied" }],

@@ -13,7 +13,7 @@ export interface ResultEvent {
 
 /**
  * resultEvents is what a sync says as Events: `SyncFailed` with its error, `RolledBack` for a rollback that
- * landed, `DriftCorrected` for a reconcile that put objects back, `SyncSucceeded` for any other set that landed, and
+ * landed (a person's, or the controller's after a failed commit, naming it), `DriftCorrected` for a reconcile that put objects back, `SyncSucceeded` for any other set that landed, and
  * `Pruned` when objects that left git were deleted. A dry run and a sync with nothing to do (`unchanged`) say
  * nothing.
  */
@@ -26,6 +26,11 @@ export function resultEvents(result: SyncResult): ResultEvent[] {
     events.push({
       reason: "SyncFailed",
       message: `${rollback ? `rollback to ${at}` : at} failed: ${result.error?.message ?? "see the status API"}`,
+    });
+  } else if (rollback && result.rollback?.failedCommit) {
+    events.push({
+      reason: "RolledBack",
+      message: `commit ${result.rollback.failedCommit.slice(0, 12)} failed to land and was rolled back to ${at}; it is not tried again until the head moves or a manual sync: ${counted(result.objects)}`,
     });
   } else if (rollback) {
     const by = result.actor ? ` by ${result.actor}` : "";
@@ -48,7 +53,7 @@ export function resultEvents(result: SyncResult): ResultEvent[] {
   if (deleted.length > 0) {
     events.push({
       reason: "Pruned",
-      message: `deleted ${deleted.length} object(s) removed from git: ${named(deleted)}`,
+      message: `deleted ${deleted.length} object(s) ${result.rollback?.failedCommit ? "the failed commit created" : "removed from git"}: ${named(deleted)}`,
     });
   }
   return events;

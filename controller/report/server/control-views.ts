@@ -10,10 +10,14 @@ export interface SuspensionView {
   readonly commit: string;
 }
 
-/** RollbackView is the last rollback of a service: to which commit, from which, when, by whom and why. */
+/**
+ * RollbackView is the last rollback of a service: to which commit, from which, when, by whom and why;
+ * `failed_commit`, only when the controller rolled back on its own, is the commit that failed to land.
+ */
 export interface RollbackView {
   readonly restored_commit: string;
   readonly from_commit: string;
+  readonly failed_commit?: string;
   readonly at: string;
   readonly by: string;
   readonly reason: string;
@@ -34,6 +38,7 @@ export function rollbackView(record: RollbackRecord): RollbackView {
   return {
     restored_commit: record.restoredCommit,
     from_commit: record.fromCommit ?? "",
+    ...(record.failedCommit ? { failed_commit: record.failedCommit } : {}),
     at: record.at,
     by: record.by,
     reason: record.reason,

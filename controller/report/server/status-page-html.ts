@@ -14,6 +14,8 @@ h1 { font-size: 1.3rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin: 20px 
 .badge { border-radius: 10px; padding: 0 8px; color: #fff; font-size: .8rem; }
 .deployed, .succeeded { background: var(--ok); } .failed { background: var(--bad); } .pending { background: var(--wait); }
 .badge.suspended { background: #6639ba; } .held { color: #6639ba; margin-top: 4px; }
+.rolled_back { background: var(--bad); } .rolled { color: var(--bad); margin-top: 4px; }
+.waiting { color: var(--wait); margin-top: 4px; }
 .error { color: var(--bad); white-space: pre-wrap; margin-top: 4px; }
 .drift { color: #b36b00; white-space: pre-wrap; margin-top: 4px; }
 code { font-size: .85rem; }
@@ -80,6 +82,11 @@ function renderServices(data) {
       const held = "suspended by " + s.suspended.by + " at " + s.suspended.at + (s.suspended.commit ? " at commit " + short(s.suspended.commit) : "");
       card.appendChild(el("div", "held", held + (s.suspended.reason ? ": " + s.suspended.reason : "")));
     }
+    if (s.rolled_back && s.rolled_back.failed_commit) {
+      const r = s.rolled_back;
+      card.appendChild(el("div", "rolled", "commit " + short(r.failed_commit) + " failed; rolled back to " + short(r.restored_commit) + " at " + r.at + ": " + r.reason));
+    }
+    for (const w of s.waiting_on || []) card.appendChild(el("div", "waiting", "waits on " + w.service + ": " + w.reason));
     if (s.drift && s.drift.objects.length > 0) {
       const names = s.drift.objects.map((o) => o.kind + " " + (o.namespace ? o.namespace + "/" : "") + o.name);
       card.appendChild(el("div", "drift", "drift " + s.drift.action + " at " + s.drift.checked_at + ": " + names.join(", ")));

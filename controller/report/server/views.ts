@@ -18,8 +18,11 @@ export interface RepoView {
   readonly waiting?: { code: string; message: string; since: string; until: string };
 }
 
-/** ServiceHealth is the one-word state the status API and page show for a service. */
-export type ServiceHealth = "deployed" | "failed" | "pending";
+/**
+ * ServiceHealth is the one-word state the status API and page show for a service; `rolled_back` is a service the
+ * controller put back on its last landed set after a newer commit failed (`on_failure: rollback`).
+ */
+export type ServiceHealth = "deployed" | "failed" | "pending" | "rolled_back";
 
 /** ServiceView is one entry of `/v1/gitops/services`: what is deployed for a service and how its last sync went. */
 export interface ServiceView {
@@ -112,9 +115,13 @@ export function repoViews(config: Config, state: ControllerState): RepoView[] {
   });
 }
 
-/** serviceHealth is "failed" while a last error stands, "deployed" once a commit is recorded, else "pending". */
+/**
+ * serviceHealth is "failed" while a last error stands, "rolled_back" while a commit the controller rolled back is
+ * held, "deployed" once a commit is recorded, else "pending".
+ */
 export function serviceHealth(state: ServiceState | undefined): ServiceHealth {
   if (state?.lastError) return "failed";
+  if (state?.rolledBack?.failedCommit) return "rolled_back";
   return state?.commit ? "deployed" : "pending";
 }
 
