@@ -31,6 +31,7 @@ beforeAll(async () => {
       data: { greeting: "hello" },
     }),
     "apps/web/README.md": "not a manifest: kind: [",
+    "notes/README.md": "kind: [",
     "apps/broken/bad.yaml": "kind: [",
     "apps/Web_App/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n",
     "base/kustomization.yaml": "resources: [cm.yaml]\n",
@@ -137,6 +138,37 @@ describe("diff --path", () => {
     expect(names(seen)).toEqual(["ConfigMap/shop/dev-base"]);
   });
 
+  it("names the files of a directory outside a checkout below the service's k8s_yaml_dir, as a sync names them", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "cli-diff-outside-"));
+    const cwd = process.cwd();
+    try {
+      await mkdir(join(outside, "sub/copy"), { recursive: true });
+      await writeFile(
+        join(outside, "sub/copy/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",
+      );
+      const { seen, serverDiff } = tableDiff(unchanged);
+      const args = [
+        "--path",
+        join(outside, "sub/copy"),
+        "--config",
+        join(checkout, "config.yaml"),
+        "--service",
+        "web",
+      ];
+      expect((await diff(args, serverDiff)).code).toBe(0);
+      process.chdir(outside);
+      expect((await diff(["--path", "./sub/copy/"], serverDiff)).code).toBe(0);
+      expect(seen.map((o) => o.metadata.annotations?.["simple-gitops.io/source-path"])).toEqual([
+        "apps/web/cm.yaml",
+        "sub/copy/cm.yaml",
+      ]);
+    } finally {
+      process.chdir(cwd);
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it("without --config, renders as a service named after the directory with every default", async () => {
     const { seen, serverDiff } = tableDiff(unchanged);
     const run = await diff(["--path", join(checkout, "apps/web")], serverDiff);
@@ -172,8 +204,8 @@ describe("diff --path", () => {
     },
     {
       name: "a directory without manifests",
-      args: ["--path", ".git"],
-      says: "--path .git holds no .yaml, .yml or .json file",
+      args: ["--path", "notes"],
+      says: "--path notes holds no .yaml, .yml or .json file",
     },
     {
       name: "a service the config does not have",

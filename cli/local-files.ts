@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { normalizeDir } from "../common/repo-path.js";
 import type { DesiredFile } from "../controller/desired/files.js";
 import { kustomizeClosure } from "../controller/desired/kustomize/closure.js";
 import { KUSTOMIZATION_NAMES } from "../controller/desired/kustomize/references.js";
@@ -11,25 +12,32 @@ import { CliError, EXIT } from "./command.js";
 /** MAX_LISTED bounds how many files of a checkout are listed for a kustomization's closure. */
 export const MAX_LISTED = 100_000;
 
-/**
- * LocalService is a directory read as the GitHub source reads a service: `dir` its path from the repository root
- * (the git checkout holding it, else the directory itself), `files` what a sync would render, by repository path.
- */
+/** LocalDir is the directory --path names, and its repository path when it is inside a git checkout. */
+export interface LocalDir {
+  readonly path: string;
+  readonly absolute: string;
+  /** root is the checkout's root, the repository root a sync reads paths from; absent outside a checkout. */
+  readonly root?: string;
+  /** dir is the directory's path from `root`. */
+  readonly dir?: string;
+}
+
+/** LocalService is a directory read as a service: `dir` its repository path, `files` what a sync would render. */
 export interface LocalService {
-  readonly root: string;
   readonly dir: string;
   readonly files: DesiredFile[];
 }
 
 type Entry = { path: string; sha: string; size: number };
 
-/**
- * readLocalService reads a local directory as a sync reads the service's directory from GitHub: its `.yaml`, `.yml`
- * and `.json` files, every level down; or, when it holds a kustomization, the closure of its build (its bases and
- * the files they name, outside the directory too, within the checkout). What the source would refuse (a missing or
- * empty directory, a file over 10 MiB or not UTF-8, a closure that cannot be made) is a CliError naming it.
- */
-export async function readLocalService(path: string): Promise<LocalService> {
+/** Tree maps repository paths to files: the directory `base` is at repository path `prefix`. */
+interface Tree {
+  readonly base: string;
+  readonly prefix: string;
+}
+
+/** locateDir checks that --path is a directory and finds the git checkout holding it, if one does. */
+export async function locateDir(path: string): Promise<LocalDir> {
   const absolute = resolve(path);
   const isDirectory = await stat(absolute).then(
     (found) => found.isDirectory(),
@@ -37,35 +45,61 @@ export async function readLocalService(path: string): Promise<LocalService> {
   );
   if (!isDirectory) throw new CliError(EXIT.usage, `--path ${path}: not a directory`);
   const root = checkoutRoot(absolute);
-  const dir = repoPath(root, absolute);
-  const kustomized = KUSTOMIZATION_NAMES.some((name) => existsSync(join(absolute, name)));
-  const entries = kustomized
-    ? await closureOf(root, dir)
-    : (await listFiles(root, absolute)).filter((entry) => isManifestPath(entry.path));
-  if (entries.length === 0)
-    throw new CliError(EXIT.usage, `--path ${path} holds no .yaml, .yml or .json file: a sync would fail it`);
-  const files = await Promise.all(entries.map((entry) => readEntry(root, entry)));
-  return { root, dir, files };
+  return root === undefined
+    ? { path, absolute }
+    : { path, absolute, root, dir: repoPath({ base: root, prefix: "" }, absolute) };
 }
 
-/** checkoutRoot is the nearest directory holding `.git`: the repository root a sync reads paths from. */
-function checkoutRoot(start: string): string {
+/**
+ * readLocalService reads a local directory as a sync reads the service's directory from GitHub: its `.yaml`, `.yml`
+ * and `.json` files, every level down; or, when it holds a kustomization, the closure of its build (its bases and
+ * the files they name, outside the directory too, within the checkout). Paths are repository paths: from the
+ * checkout's root, or outside a checkout below `serviceDir` (the service's k8s_yaml_dir), as a sync names them in
+ * the objects it applies. What the source would refuse (an empty directory, a file over 10 MiB or not UTF-8, a
+ * closure that cannot be made) is a CliError naming it.
+ */
+export async function readLocalService(where: LocalDir, serviceDir: string): Promise<LocalService> {
+  const tree: Tree =
+    where.root === undefined
+      ? { base: where.absolute, prefix: normalizeDir(serviceDir) }
+      : { base: where.root, prefix: "" };
+  const dir = repoPath(tree, where.absolute);
+  const kustomized = KUSTOMIZATION_NAMES.some((name) => existsSync(join(where.absolute, name)));
+  const entries = kustomized
+    ? await closureOf(tree, dir)
+    : (await listFiles(tree, where.absolute)).filter((entry) => isManifestPath(entry.path));
+  if (entries.length === 0)
+    throw new CliError(
+      EXIT.usage,
+      `--path ${where.path} holds no .yaml, .yml or .json file: a sync would fail it`,
+    );
+  const files = await Promise.all(entries.map((entry) => readEntry(tree, entry)));
+  return { dir, files };
+}
+
+/** checkoutRoot is the nearest directory holding `.git`, or undefined when none does. */
+function checkoutRoot(start: string): string | undefined {
   for (let dir = start; ; dir = dirname(dir)) {
     if (existsSync(join(dir, ".git"))) return dir;
-    if (dirname(dir) === dir) return start;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
-function repoPath(root: string, absolute: string): string {
-  return relative(root, absolute).split(sep).join("/");
+function repoPath(tree: Tree, absolute: string): string {
+  return normalizeDir([tree.prefix, ...relative(tree.base, absolute).split(sep)].join("/"));
 }
 
-/** closureOf lists the checkout and walks the kustomization of `dir` to what its build reads. */
-async function closureOf(root: string, dir: string): Promise<Entry[]> {
-  const entries = await listFiles(root, root);
+function filePath(tree: Tree, path: string): string {
+  const below = tree.prefix === "" ? path : path.slice(tree.prefix.length + 1);
+  return join(tree.base, ...below.split("/"));
+}
+
+/** closureOf lists the tree and walks the kustomization of `dir` to what its build reads. */
+async function closureOf(tree: Tree, dir: string): Promise<Entry[]> {
+  const entries = await listFiles(tree, tree.base);
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
   try {
-    const closure = await kustomizeClosure(dir, entries, (path) => readText(root, path));
+    const closure = await kustomizeClosure(dir, entries, (path) => readText(tree, path));
     return (closure?.paths ?? []).flatMap((path) => byPath.get(path) ?? []);
   } catch (error: unknown) {
     throw new CliError(EXIT.usage, `--path ${dir || "."}: ${(error as Error).message}`, { cause: error });
@@ -76,7 +110,7 @@ async function closureOf(root: string, dir: string): Promise<Entry[]> {
  * listFiles lists the regular files under `under` by repository path, sorted as the source sorts them. `.git` is
  * left out, and so are symbolic links, which the source never reads either.
  */
-async function listFiles(root: string, under: string): Promise<Entry[]> {
+async function listFiles(tree: Tree, under: string): Promise<Entry[]> {
   const found: Entry[] = [];
   const pending = [under];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -87,16 +121,16 @@ async function listFiles(root: string, under: string): Promise<Entry[]> {
       if (found.length >= MAX_LISTED)
         throw new CliError(
           EXIT.usage,
-          `${root} holds more than ${MAX_LISTED} files: give --path a smaller checkout`,
+          `${tree.base} holds more than ${MAX_LISTED} files: give --path a smaller checkout`,
         );
-      found.push({ path: repoPath(root, full), sha: "", size: (await stat(full)).size });
+      found.push({ path: repoPath(tree, full), sha: "", size: (await stat(full)).size });
     }
   }
   return found.sort((a, b) => comparePaths(a.path, b.path));
 }
 
-async function readEntry(root: string, entry: Entry): Promise<DesiredFile> {
-  const content = await readText(root, entry.path, entry.size);
+async function readEntry(tree: Tree, entry: Entry): Promise<DesiredFile> {
+  const content = await readText(tree, entry.path, entry.size);
   // The blob SHA git would give it: the parse cache keys on it, as it does on GitHub's.
   const sha = createHash("sha1")
     .update(`blob ${Buffer.byteLength(content)}\0`)
@@ -106,8 +140,8 @@ async function readEntry(root: string, entry: Entry): Promise<DesiredFile> {
 }
 
 /** readText reads a file as the source would: at most MAX_FILE_BYTES, and UTF-8. */
-async function readText(root: string, path: string, size?: number): Promise<string> {
-  const full = join(root, ...path.split("/"));
+async function readText(tree: Tree, path: string, size?: number): Promise<string> {
+  const full = filePath(tree, path);
   const bytes = size ?? (await stat(full)).size;
   if (bytes > MAX_FILE_BYTES)
     throw new CliError(

@@ -1,4 +1,4 @@
-import { basename, resolve } from "node:path";
+import { basename, isAbsolute } from "node:path";
 import { pino } from "pino";
 import { createServerDiff } from "../applyers/server-diff.js";
 import { normalizeDir } from "../common/repo-path.js";
@@ -12,7 +12,7 @@ import { createReleaseProbe } from "../controller/desired/release-probe.js";
 import { DEFAULT_INSTALL_NAMESPACE } from "../controller/desired/render/own-names.js";
 import { diffService } from "../controller/report/diff/diff-service.js";
 import { CliError, type CommandInput, EXIT, type Flags, stringFlag, usageError } from "./command.js";
-import { readLocalService } from "./local-files.js";
+import { type LocalDir, locateDir, readLocalService } from "./local-files.js";
 
 const OUTCOME_EXIT = { "in-sync": EXIT.ok, differs: EXIT.failed, failed: EXIT.usage } as const;
 
@@ -21,8 +21,9 @@ const OUTCOME_EXIT = { "in-sync": EXIT.ok, differs: EXIT.failed, failed: EXIT.us
  * and returns the exit status: 0 in sync, 1 changes, 2 anything that kept it from being compared.
  */
 export async function renderAndDiff(input: CommandInput, path: string): Promise<number> {
-  const local = await readLocalService(path);
-  const { config, service } = serviceFor(input.flags, local.dir, basename(resolve(path)));
+  const where = await locateDir(path);
+  const { config, service } = serviceFor(input.flags, where);
+  const local = await readLocalService(where, service.dir);
   return OUTCOME_EXIT[await compare(input, config, { ...service, dir: local.dir }, local.files, path)];
 }
 
@@ -49,13 +50,14 @@ async function compare(
 
 /**
  * serviceFor is the config and service DIR is rendered as: with --config, its service named by --service, else its
- * only one, else the one whose k8s_yaml_dir is DIR; without, a service with every default, named by --service or
- * after DIR.
+ * only one, else the one whose k8s_yaml_dir is DIR's path in its checkout; without, a service with every default,
+ * named by --service or after DIR.
  */
-function serviceFor(flags: Flags, dir: string, dirName: string): { config: Config; service: ServiceConfig } {
+function serviceFor(flags: Flags, where: LocalDir): { config: Config; service: ServiceConfig } {
   const file = stringFlag(flags, "config");
   const name = stringFlag(flags, "service");
-  const config = file === undefined ? defaultsFor(name ?? dirName, name === undefined) : loadConfig(file);
+  const config = file === undefined ? defaultsFor(name, where) : loadConfig(file);
+  const dir = where.dir;
   const known = config.services.map((service) => service.name);
   const named = name === undefined ? undefined : config.services.find((service) => service.name === name);
   if (name !== undefined && named === undefined)
@@ -65,7 +67,7 @@ function serviceFor(flags: Flags, dir: string, dirName: string): { config: Confi
     named ?? (config.services.length === 1 ? config.services[0] : byDir.length === 1 ? byDir[0] : undefined);
   if (service === undefined)
     throw usageError(
-      `${file} has ${known.length} services and none has k8s_yaml_dir ${dir || "."}: name one with --service (known: ${known.join(", ")})`,
+      `${file} has ${known.length} services and none has k8s_yaml_dir ${dir === undefined ? where.path : dir || "."}: name one with --service (known: ${known.join(", ")})`,
       "diff",
     );
   return { config, service };
@@ -80,18 +82,27 @@ function loadConfig(file: string): Config {
   }
 }
 
-/** defaultsFor is a config of one service with every default, through the real parser so no field is missed. */
-function defaultsFor(name: string, fromDir: boolean): Config {
+/**
+ * defaultsFor is a config of one service with every default, through the real parser so no field is missed. Outside
+ * a checkout its k8s_yaml_dir is --path as given (when it stays below the working directory): the repository path a
+ * sync run from the repository's root would name the files by.
+ */
+function defaultsFor(name: string | undefined, where: LocalDir): Config {
+  const dirName = basename(where.absolute);
+  const given = normalizeDir(where.path);
+  const dir = isAbsolute(where.path) || given === "" || given.split("/").includes("..") ? dirName : given;
   const text = `github_configs: { local: { repo_owner: local, repo_name: local } }
-services: [{ name: ${JSON.stringify(name)}, github: local, k8s_yaml_dir: local }]
+services: [{ name: ${JSON.stringify(name ?? dirName)}, github: local, k8s_yaml_dir: ${JSON.stringify(dir)} }]
 `;
   try {
     return parseConfig(text, "--service");
   } catch (error: unknown) {
     if (!(error instanceof ConfigError)) throw error;
-    const what = fromDir
-      ? `the directory's name "${name}" is not a service name; give one with --service`
-      : "";
-    throw usageError(`${what || error.message}`, "diff");
+    if (name === undefined)
+      throw usageError(
+        `the directory's name "${dirName}" is not a service name; give one with --service`,
+        "diff",
+      );
+    throw usageError(error.message, "diff");
   }
 }
