@@ -87,7 +87,7 @@ describe("--kube-namespace", () => {
       name: "no right to proxy",
       answer: status(403, 'services "gitops-controller" is forbidden'),
       code: 2,
-      says: "the kubeconfig's user needs get on services/proxy in namespace ops",
+      says: "the kubeconfig's user needs get (and create, to write) on services/proxy in namespace ops",
     },
   ])("says what to check when the apiserver answers itself: $name", async (row) => {
     answer = { status: row.answer.code, body: row.answer };

@@ -66,7 +66,10 @@ function proxyRefusal(target: ProxyTarget, status: number, message: string): Cli
   const { namespace, service, port } = target;
   const hints: Record<number, [number, string]> = {
     401: [EXIT.usage, "the kubeconfig's credentials were refused"],
-    403: [EXIT.usage, `the kubeconfig's user needs get on services/proxy in namespace ${namespace}`],
+    403: [
+      EXIT.usage,
+      `the kubeconfig's user needs get (and create, to write) on services/proxy in namespace ${namespace}`,
+    ],
     404: [EXIT.usage, "check --kube-namespace, --kube-service and --kube-port (kubectl get service -A)"],
     503: [
       EXIT.failed,
