@@ -64,6 +64,9 @@ const events = async (controller: ControllerProcess) =>
   ((await (await fetch(`${controller.url}/v1/gitops/events?limit=200`)).json()) as { events: AuditEvent[] })
     .events;
 
+const landed = async (controller: ControllerProcess) =>
+  (await events(controller)).filter((event) => event.kind === "apply" && event.result === "succeeded");
+
 const configMapValue = async () =>
   (await kubectlJson<{ data: { value: string } }>(["-n", ns.name, "get", "configmap", "web-settings"])).data
     .value;
@@ -83,9 +86,12 @@ describe("the controller against the GitHub test server and a real cluster", () 
         timeoutMs: 30_000,
         what: "the change to be applied",
       });
-      const applied = (await events(controller)).filter(
-        (event) => event.kind === "apply" && event.result === "succeeded",
-      );
+      // The cluster holds the change before the sync is recorded (its health is checked and its state saved first).
+      await waitFor(async () => (await landed(controller)).some((event) => event.commit === commit), {
+        timeoutMs: 30_000,
+        what: "the sync of the change to be recorded",
+      });
+      const applied = await landed(controller);
       // /v1/gitops/events lists the newest first.
       expect(applied.map((event) => [event.commit, event.trigger])).toEqual([
         [commit, "poll"],
@@ -142,6 +148,10 @@ describe("the controller against the GitHub test server and a real cluster", () 
         timeoutMs: 30_000,
         what: "the webhook sync",
       });
+      await waitFor(async () => (await landed(controller)).some((event) => event.commit === commit), {
+        timeoutMs: 30_000,
+        what: "the webhook sync to be recorded",
+      });
       const applied = (await events(controller)).filter((event) => event.commit === commit);
       expect(applied.map((event) => event.trigger)).toEqual(["webhook"]);
       expect(await controller.stop("SIGTERM")).toBe(0);
@@ -172,19 +182,25 @@ describe("the controller against the GitHub test server and a real cluster", () 
       const [leader, follower] = lease.spec.holderIdentity === "pod-a" ? [a, b] : [b, a];
       const applyEvents = async (instance: ControllerProcess) =>
         (await events(instance)).filter((event) => event.kind === "apply");
-      expect((await applyEvents(leader)).length).toBeGreaterThan(0);
+      await waitFor(async () => (await landed(leader)).length > 0, {
+        timeoutMs: 30_000,
+        what: "the leader's sync to be recorded",
+      });
       expect(await applyEvents(follower)).toEqual([]);
       const leaderGauge = async (instance: ControllerProcess) =>
         /^simple_gitops_leader (\d)/m.exec(await (await fetch(`${instance.url}/metrics`)).text())?.[1];
       expect([await leaderGauge(leader), await leaderGauge(follower)]).toEqual(["1", "0"]);
       // The leader hands over on SIGTERM; the follower takes the Lease and applies the next commit.
       expect(await leader.stop("SIGTERM")).toBe(0);
-      await repo.commit({ "app/settings.yaml": configMap("five") });
+      const five = await repo.commit({ "app/settings.yaml": configMap("five") });
       await waitFor(async () => (await configMapValue()) === "five", {
         timeoutMs: 60_000,
         what: "the new leader's sync",
       });
-      expect((await applyEvents(follower)).length).toBeGreaterThan(0);
+      await waitFor(async () => (await landed(follower)).some((event) => event.commit === five), {
+        timeoutMs: 30_000,
+        what: "the new leader's sync to be recorded",
+      });
     } finally {
       a.process.kill("SIGKILL");
       b.process.kill("SIGKILL");

@@ -147,7 +147,7 @@ describe("workloads on the real node, applied by the controller", () => {
 github_configs:
 ${SERVICES.map((name) => `  ${name}: { repo_owner: org, repo_name: ${name}, token_env: GH_TOKEN, api_url: "${world.server.url}" }`).join("\n")}
 services:
-${SERVICES.map((name) => `  - { name: ${name}, github: ${name}, k8s_yaml_dir: app, namespace: ${ns.name}, stateless: false }`).join("\n")}
+${SERVICES.map((name) => `  - { name: ${name}, github: ${name}, k8s_yaml_dir: app, namespace: ${ns.name} }`).join("\n")}
 poll_interval: 2s
 listen: "127.0.0.1:0"
 applyers: [kubectl]
@@ -184,6 +184,15 @@ health_timeout: ${HEALTH_TIMEOUT_S}s
       },
     );
     expect(landed.last_error).toBeNull();
+    // As written by default: no release, so no bootstrap; the pod template in the cluster is git's, command and all.
+    expect(landed.stateless).toEqual({ bootstrap: false, reason: expect.stringMatching(/^no release/) });
+    const live = await kubectlJson<{
+      spec: { template: { spec: { initContainers?: unknown; containers: { command: string[] }[] } } };
+    }>(["-n", ns.name, "get", "deployment", "plain"]);
+    expect(live.spec.template.spec.initContainers).toBeUndefined();
+    expect(live.spec.template.spec.containers.map((c) => c.command)).toEqual([
+      httpd("plain", greeting).spec.template.spec.containers[0]?.command,
+    ]);
     const [pod, ...others] = await podsOf("plain");
     expect(others).toEqual([]);
     expect(pod?.spec.nodeName).toBe(node.name);
