@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { cli, rolledBack, SYNC_TOKEN, useCliServer } from "../test/cli/cli-harness.js";
+import { describe, expect, it, vi } from "vitest";
+import { cli, rolledBack, SYNC_TOKEN, startCliServer, useCliServer } from "../test/cli/cli-harness.js";
+import { createManualTime } from "../test/manual-time.js";
+import { testConfig } from "../test/server/test-harness.js";
 
 const server = useCliServer();
 
@@ -48,6 +50,24 @@ describe("rollback", () => {
     const run = await cli(["rollback", "etcd", "--to", SHA, "--wait", "--server", server.t.url], { env });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("the controller stopped before the rollback of etcd ran");
+  });
+
+  it("with --wait, exits 1 saying the rollback still runs when the controller's bound passed first", async () => {
+    const time = createManualTime();
+    const { t } = await startCliServer({ timers: time });
+    try {
+      const running = cli(["rollback", "etcd", "--to", SHA, "--wait", "--server", t.url], { env });
+      await vi.waitFor(() => expect(time.pending()).toBe(1));
+      const { applyTimeoutSeconds, healthTimeoutSeconds } = testConfig();
+      await time.advance((applyTimeoutSeconds + healthTimeoutSeconds) * 1000);
+      const run = await running;
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        "the rollback of etcd to 9b7d04a is still running after the controller's bound (apply_timeout + health_timeout)",
+      );
+    } finally {
+      await t.server.close();
+    }
   });
 
   it("exits 2 without --to, with a commit the controller refuses, or without the sync token", async () => {

@@ -5,6 +5,7 @@ import type { SyncResult } from "../../controller/record/result.js";
 import type { RollbackOutcome, ServiceControl } from "../../controller/record/service-control.js";
 import type { AuditEvent, ServiceState } from "../../controller/record/state/state.js";
 import { emptyServiceState } from "../../controller/record/state/state.js";
+import type { ServerOptions } from "../../controller/report/server/options.js";
 import type { KubeRequest } from "../../kube/http.js";
 import {
   type RunningServer,
@@ -29,7 +30,9 @@ export interface FakeLoop {
  * startCliServer is the real HTTP server of the status API over the test harness's state, with a loop that
  * suspends and resumes in that state as the real one records it, and answers rollbacks as the test says.
  */
-export async function startCliServer(): Promise<{ t: RunningServer; loop: FakeLoop }> {
+export async function startCliServer(
+  overrides: Partial<ServerOptions> = {},
+): Promise<{ t: RunningServer; loop: FakeLoop }> {
   const loop: FakeLoop = { asked: [] };
   let t: RunningServer | undefined;
   const serviceState = (name: string): ServiceState => t?.state.services[name] ?? emptyServiceState();
@@ -85,7 +88,7 @@ export async function startCliServer(): Promise<{ t: RunningServer; loop: FakeLo
       };
     },
   };
-  t = await startTestServer({ control });
+  t = await startTestServer({ control, ...overrides });
   return { t, loop };
 }
 
