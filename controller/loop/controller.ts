@@ -72,6 +72,7 @@ export function createController(deps: ControllerDeps): Controller {
     claims: new Map(),
     rollbacks: new Map(),
     rollbackWaiters,
+    dependents: new Map(),
   };
   let stopped = false;
   const scheduler = createScheduler<SyncResult>({

@@ -3,6 +3,7 @@ import type { ObjectRef } from "../desired/render/types.js";
 import type { Owner } from "../record/owners.js";
 import type { Recorder } from "../record/recorder.js";
 import type { RollbackOutcome } from "../record/service-control.js";
+import type { Trigger } from "../record/state/state.js";
 import type { ControllerDeps } from "./controller-deps.js";
 
 /** LoopState is what the loop knows between runs; only the loop's own steps change it. */
@@ -32,6 +33,8 @@ export interface Loop {
   readonly rollbacks: Map<string, string>;
   /** rollbackWaiters settle the request of each rollback under way once its result is recorded. */
   readonly rollbackWaiters: Map<string, (outcome: RollbackOutcome) => void>;
+  /** dependents are the services held for their dependencies (`depends_on`), with what asked for them. */
+  readonly dependents: Map<string, Trigger>;
 }
 
 /** loadState reads the stored state into the recorder; from then on the in-memory copy is fresh. */

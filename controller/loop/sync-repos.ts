@@ -1,7 +1,9 @@
 import { mapLimit } from "../../common/map-limit.js";
+import { dependencyOrder } from "../config/dependencies.js";
 import type { SyncResult } from "../record/result.js";
-import { syncRepository } from "../sync/repo-sync.js";
+import { type ChosenService, syncRepository } from "../sync/repo-sync.js";
 import { chooseServices, strongestTrigger } from "./choose-services.js";
+import { heldDependent, type Round, readyDependents, startRound, waitingOnIn } from "./dependency-rounds.js";
 import type { Loop } from "./loop-state.js";
 import { repoSyncDeps } from "./repo-sync-deps.js";
 import type { SyncRequest } from "./sync-request.js";
@@ -11,7 +13,9 @@ export const POLL_CONCURRENCY = 8;
 
 /**
  * syncRepos polls every repository a batch asks for and syncs the services it asks for, logging each poll's
- * outcome and telling `onPoll`. Results keep the config's order.
+ * outcome and telling `onPoll`. A service whose dependencies are not ready is held (see heldByDependencies); once a
+ * round of the repositories ends, the held services whose dependencies landed meanwhile run in a further round of
+ * the same run, their repositories read again. Results keep the config's order within each round.
  */
 export async function syncRepos(
   loop: Loop,
@@ -19,21 +23,49 @@ export async function syncRepos(
   includeScheduled: boolean,
   signal: AbortSignal,
 ): Promise<SyncResult[]> {
+  const { config } = loop.deps;
+  const rank = dependencyOrder(config.services.map((s) => ({ name: s.name, dependsOn: s.dependsOn ?? [] })));
+  const services = loop.recorder.state().services;
+  const suspended = (name: string) => services[name]?.suspended !== undefined;
+  let chosen = new Map(
+    config.repos.map((repo) => [
+      repo.key,
+      chooseServices(config.services, batch, repo.key, includeScheduled, suspended),
+    ]),
+  );
+  const results: SyncResult[] = [];
+  // Each further round starts at least one service whose dependencies landed in the one before: a bound, not a loop.
+  for (let rounds = 0; chosen.size > 0 && rounds <= config.services.length; rounds++) {
+    results.push(...(await syncRound(loop, startRound(chosen, rank), signal)));
+    chosen = readyDependents(loop);
+  }
+  return results;
+}
+
+/** syncRound polls the round's repositories side by side and syncs their chosen services. */
+async function syncRound(loop: Loop, round: Round, signal: AbortSignal): Promise<SyncResult[]> {
   const { config, clock, log } = loop.deps;
-  const deps = repoSyncDeps(loop, signal);
+  const deps = {
+    ...repoSyncDeps(loop, signal),
+    waitingOn: (name: string) => {
+      const service = config.services.find((candidate) => candidate.name === name);
+      return service ? waitingOnIn(loop, round, service) : [];
+    },
+    onHeld: (held: ChosenService) => heldDependent(loop, held),
+  };
+  for (const services of round.chosen.values())
+    for (const entry of services) loop.dependents.delete(entry.service.name);
   // Repositories are polled side by side, a few at a time: one whose poll hangs (GitHub slow for it, a long
   // health wait) does not hold back the others.
   const perRepo = await mapLimit(config.repos, POLL_CONCURRENCY, async (repo): Promise<SyncResult[]> => {
-    const services = loop.recorder.state().services;
-    const suspended = (name: string) => services[name]?.suspended !== undefined;
-    const chosen = chooseServices(config.services, batch, repo.key, includeScheduled, suspended);
+    const chosen = round.chosen.get(repo.key) ?? [];
     if (chosen.length === 0) return [];
     const trigger = strongestTrigger(chosen.map((entry) => entry.trigger)) ?? "poll";
     const pollStarted = clock.now();
     const repoResults = await syncRepository(
       { repo, services: chosen, states: loop.recorder.state().services },
       deps,
-    );
+    ).finally(() => round.unfinished.delete(repo.key));
     const outcome = {
       repoKey: repo.key,
       status: pollStatus(repoResults),

@@ -7,6 +7,7 @@ import {
   type ServiceState,
   type Trigger,
 } from "../record/state/state.js";
+import type { WaitingOn } from "../record/waiting-on.js";
 import type { Source, SourceRepository } from "../source/source.js";
 import type { ServiceSyncDeps } from "./service-run.js";
 import { sourceRepository } from "./source-repository.js";
@@ -27,6 +28,13 @@ export interface RepoSyncDeps extends ServiceSyncDeps {
   readonly claim?: (service: string, trigger: Trigger) => (() => void) | undefined;
   /** onSyncStart hears that a service's sync of a commit begins (a commit status goes `pending`). Must not throw. */
   readonly onSyncStart?: (start: SyncStart) => void;
+  /**
+   * waitingOn names the dependencies (`depends_on`) that hold a service back now, and why: not ready, or still to
+   * be synced in this run. Without it, or when it is empty, the service may be applied.
+   */
+  readonly waitingOn?: (service: string) => readonly WaitingOn[];
+  /** onHeld hears that a service's new commit was not applied for its dependencies, to start it once they land. */
+  readonly onHeld?: (chosen: ChosenService) => void;
 }
 
 /** SyncStart names the service, repository, commit and trigger of a sync that is starting. */

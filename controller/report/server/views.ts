@@ -1,6 +1,7 @@
 import type { Config, RepoConfig, ServiceConfig } from "../../config/types.js";
 import { type ObjectRef, refKey } from "../../desired/render/types.js";
 import type { AuditEvent, ControllerState, ServiceState } from "../../record/state/state.js";
+import { dependencyHolds, type WaitingOn } from "../../record/waiting-on.js";
 import { type RollbackView, rollbackView, type SuspensionView, suspensionView } from "./control-views.js";
 
 /** RepoView is one entry of `/v1/gitops/repos`, in exactly the seed's field names and formats. */
@@ -53,6 +54,11 @@ export interface ServiceView {
   readonly suspended: SuspensionView | null;
   /** rolled_back is the last rollback to an earlier landed set, until a newer set lands; null otherwise. */
   readonly rolled_back: RollbackView | null;
+  /**
+   * waiting_on names each dependency (`depends_on`) that holds the service's next commit back, and why: it has not
+   * landed, it failed, or it was rolled back; empty when none does.
+   */
+  readonly waiting_on: readonly WaitingOn[];
   readonly drift: {
     readonly checked_at: string;
     readonly mode: "correct" | "report";
@@ -155,6 +161,7 @@ export function serviceView(config: Config, service: ServiceConfig, state: Contr
       : null,
     suspended: current?.suspended ? suspensionView(current.suspended) : null,
     rolled_back: current?.rolledBack ? rollbackView(current.rolledBack) : null,
+    waiting_on: dependencyHolds(service, state.services),
     drift: current?.drift
       ? {
           checked_at: current.drift.checkedAt,
