@@ -1,5 +1,5 @@
 import { READ_TOKEN_KEY, SECRET_NAME, SYNC_TOKEN_KEY } from "../install/options.js";
-import { CliError, EXIT } from "./command.js";
+import { CliError, EXIT } from "./cli-error.js";
 import { type ApiAnswer, REQUEST_TIMEOUT_MS, type Transport } from "./transport.js";
 
 /** ACTOR_HEADER names who asks for a suspend, resume or rollback (docs/http-api.md, "Who asks"). */

@@ -1,7 +1,8 @@
 import { NAME, READ_TOKEN_KEY, SYNC_TOKEN_KEY } from "../install/options.js";
 import type { KubeRequest } from "../kube/http.js";
 import { type ApiClient, createApiClient } from "./api-client.js";
-import { type CliDeps, type Flags, stringFlag, usageError } from "./command.js";
+import { usageError } from "./cli-error.js";
+import { type CliDeps, type Flags, stringFlag } from "./command.js";
 import { directTransport } from "./direct-transport.js";
 import { proxyTransport } from "./proxy-transport.js";
 import type { Transport } from "./transport.js";

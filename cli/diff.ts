@@ -1,4 +1,5 @@
-import { type Command, stringFlag, usageError } from "./command.js";
+import { usageError } from "./cli-error.js";
+import { type Command, stringFlag } from "./command.js";
 
 /** diffCommand is `diff --path DIR`: a local directory rendered as a sync would, compared with the live cluster. */
 export const diffCommand: Command = {

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { timerDelay } from "../common/timer-delay.js";
 import { sendRaw } from "../kube/http-send.js";
-import { CliError, EXIT } from "./command.js";
+import { CliError, EXIT } from "./cli-error.js";
 import { parseBody, type Transport } from "./transport.js";
 
 /**

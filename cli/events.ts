@@ -1,14 +1,7 @@
 import type { AuditEvent } from "../controller/record/state/state.js";
 import type { ApiClient } from "./api-client.js";
-import {
-  CliError,
-  CONNECTION_FLAGS,
-  type Command,
-  type CommandInput,
-  EXIT,
-  stringFlag,
-  usageError,
-} from "./command.js";
+import { CliError, EXIT, usageError } from "./cli-error.js";
+import { CONNECTION_FLAGS, type Command, type CommandInput, stringFlag } from "./command.js";
 import { CONNECTION_HELP } from "./help.js";
 import { type OutputFormat, outputFormat, render } from "./output.js";
 import { age, countActions, formatTable, oneLine, shortCommit } from "./table.js";

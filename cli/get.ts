@@ -1,6 +1,7 @@
 import type { RepoView, ServiceView } from "../controller/report/server/views.js";
 import type { ApiClient } from "./api-client.js";
-import { CONNECTION_FLAGS, type Command, type CommandInput, EXIT, usageError } from "./command.js";
+import { EXIT, usageError } from "./cli-error.js";
+import { CONNECTION_FLAGS, type Command, type CommandInput } from "./command.js";
 import { CONNECTION_HELP } from "./help.js";
 import { outputFormat, printAs } from "./output.js";
 import { age, formatTable, oneLine, shortCommit } from "./table.js";

@@ -1,5 +1,6 @@
 import type { HistoryEntry } from "../controller/record/state/state.js";
-import { CONNECTION_FLAGS, type Command, EXIT, oneArgument } from "./command.js";
+import { EXIT } from "./cli-error.js";
+import { CONNECTION_FLAGS, type Command, oneArgument } from "./command.js";
 import { CONNECTION_HELP } from "./help.js";
 import { outputFormat, printAs } from "./output.js";
 import { age, formatTable, oneLine, shortCommit } from "./table.js";

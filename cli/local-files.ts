@@ -7,7 +7,7 @@ import type { DesiredFile } from "../controller/desired/files.js";
 import { kustomizeClosure } from "../controller/desired/kustomize/closure.js";
 import { KUSTOMIZATION_NAMES } from "../controller/desired/kustomize/references.js";
 import { comparePaths, isManifestPath, MAX_FILE_BYTES } from "../controller/source/order.js";
-import { CliError, EXIT } from "./command.js";
+import { CliError, EXIT } from "./cli-error.js";
 
 /** MAX_LISTED bounds how many files of a checkout are listed for a kustomization's closure. */
 export const MAX_LISTED = 100_000;

@@ -1,5 +1,6 @@
 import yaml from "js-yaml";
-import { type Flags, stringFlag, usageError } from "./command.js";
+import { usageError } from "./cli-error.js";
+import { type Flags, stringFlag } from "./command.js";
 
 /** OutputFormat is how a verb prints: a kubectl-style table, or the API's answer as JSON or YAML. */
 export type OutputFormat = "table" | "json" | "yaml";

@@ -1,6 +1,6 @@
 import { KubeConfigError } from "../kube/errors.js";
 import type { KubeRequest } from "../kube/http.js";
-import { CliError, EXIT } from "./command.js";
+import { CliError, EXIT } from "./cli-error.js";
 import type { ApiAnswer, Transport } from "./transport.js";
 
 /** ProxyTarget is the controller's Service as the apiserver's service proxy reaches it. */

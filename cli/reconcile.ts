@@ -1,7 +1,8 @@
 import type { AuditEvent } from "../controller/record/state/state.js";
 import { apiMessage } from "./api-client.js";
 import { awaitResult, baselineOf, readDetail } from "./await-result.js";
-import { CliError, CONNECTION_FLAGS, type Command, EXIT, oneArgument, WRITE_FLAGS } from "./command.js";
+import { CliError, EXIT } from "./cli-error.js";
+import { CONNECTION_FLAGS, type Command, oneArgument, WRITE_FLAGS } from "./command.js";
 import { CONNECTION_HELP, WRITE_HELP } from "./help.js";
 import { countActions } from "./table.js";
 import { timeoutFlag } from "./timeout-flag.js";

@@ -11,7 +11,8 @@ import type { DesiredFile } from "../controller/desired/files.js";
 import { createReleaseProbe } from "../controller/desired/release-probe.js";
 import { DEFAULT_INSTALL_NAMESPACE } from "../controller/desired/render/own-names.js";
 import { diffService } from "../controller/report/diff/diff-service.js";
-import { CliError, type CommandInput, EXIT, type Flags, stringFlag, usageError } from "./command.js";
+import { CliError, EXIT, usageError } from "./cli-error.js";
+import { type CommandInput, type Flags, stringFlag } from "./command.js";
 import { type LocalDir, locateDir, readLocalService } from "./local-files.js";
 
 const OUTCOME_EXIT = { "in-sync": EXIT.ok, differs: EXIT.failed, failed: EXIT.usage } as const;

@@ -1,14 +1,6 @@
 import { apiMessage } from "./api-client.js";
-import {
-  CliError,
-  CONNECTION_FLAGS,
-  type Command,
-  EXIT,
-  oneArgument,
-  stringFlag,
-  usageError,
-  WRITE_FLAGS,
-} from "./command.js";
+import { CliError, EXIT, usageError } from "./cli-error.js";
+import { CONNECTION_FLAGS, type Command, oneArgument, stringFlag, WRITE_FLAGS } from "./command.js";
 import { ACTOR_HELP, CONNECTION_HELP, WRITE_HELP } from "./help.js";
 import { outputFormat, printAs } from "./output.js";
 import { countActions, shortCommit } from "./table.js";

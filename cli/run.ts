@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { type CliDeps, CliError, type Command, EXIT, FLAGS, type Flags, usageError } from "./command.js";
+import { CliError, EXIT, usageError } from "./cli-error.js";
+import { type CliDeps, type Command, FLAGS, type Flags } from "./command.js";
 import { connect } from "./connect.js";
 import { diffCommand } from "./diff.js";
 import { eventsCommand } from "./events.js";

@@ -1,12 +1,6 @@
 import type { SuspensionView } from "../controller/report/server/control-views.js";
-import {
-  CONNECTION_FLAGS,
-  type CommandInput,
-  EXIT,
-  oneArgument,
-  stringFlag,
-  WRITE_FLAGS,
-} from "./command.js";
+import { EXIT } from "./cli-error.js";
+import { CONNECTION_FLAGS, type CommandInput, oneArgument, stringFlag, WRITE_FLAGS } from "./command.js";
 import { outputFormat, printAs } from "./output.js";
 import { shortCommit } from "./table.js";
 

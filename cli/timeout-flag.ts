@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from "../controller/config/duration.js";
-import { type Flags, stringFlag, usageError } from "./command.js";
+import { usageError } from "./cli-error.js";
+import { type Flags, stringFlag } from "./command.js";
 
 /** MAX_TIMEOUT_S bounds --timeout: a day, far below what Node's timers can hold. */
 const MAX_TIMEOUT_S = 24 * 3600;
