@@ -15,6 +15,11 @@ export interface GitRepo {
   readonly branch: string;
   /** commit writes and deletes files, commits them on the branch and returns the new commit SHA. */
   commit(changes: Readonly<Record<string, FileChange>>, message?: string): Promise<string>;
+  /**
+   * commitTo commits on another branch (created from the main branch's head when it does not exist yet), as a pull
+   * request's branch is pushed, and returns the new commit SHA; the main branch is left as it was.
+   */
+  commitTo(branch: string, changes: Readonly<Record<string, FileChange>>, message?: string): Promise<string>;
   /** rename moves a file (`git mv`) and commits it. */
   rename(from: string, to: string, message?: string): Promise<string>;
   /** resetTo moves the branch to any commit, as a force-push or a rewind does on GitHub. */
@@ -33,22 +38,32 @@ export async function createGitRepo(options: { branch?: string } = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), "gh-test-repo-"));
   await runGit(dir, ["init", "--quiet", "--initial-branch", branch]);
   const git = (...args: string[]) => gitText(dir, args);
+  const write = async (changes: Readonly<Record<string, FileChange>>, message: string) => {
+    for (const [path, content] of Object.entries(changes)) {
+      const file = join(dir, path);
+      if (content === null) {
+        await rm(file, { force: true });
+      } else {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, content);
+      }
+    }
+    await git("add", "--all");
+    await git("commit", "--quiet", "--allow-empty", "--no-gpg-sign", "-m", message);
+    return git("rev-parse", "HEAD");
+  };
   const repo: GitRepo = {
     dir,
     branch,
-    async commit(changes, message = "change") {
-      for (const [path, content] of Object.entries(changes)) {
-        const file = join(dir, path);
-        if (content === null) {
-          await rm(file, { force: true });
-        } else {
-          await mkdir(dirname(file), { recursive: true });
-          await writeFile(file, content);
-        }
+    commit: (changes, message = "change") => write(changes, message),
+    async commitTo(other, changes, message = `change on ${other}`) {
+      const exists = await git("branch", "--list", other);
+      await git("checkout", "--quiet", ...(exists === "" ? ["-b", other, branch] : [other]));
+      try {
+        return await write(changes, message);
+      } finally {
+        await git("checkout", "--quiet", branch);
       }
-      await git("add", "--all");
-      await git("commit", "--quiet", "--allow-empty", "--no-gpg-sign", "-m", message);
-      return git("rev-parse", "HEAD");
     },
     async rename(from, to, message = `rename ${from} to ${to}`) {
       await mkdir(dirname(join(dir, to)), { recursive: true });

@@ -1,10 +1,13 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createTestApps, type TestApps } from "./app-auth.js";
 import { archiveHeaders, createArchives } from "./archive.js";
+import { conditionalAnswer } from "./etag.js";
 import { createFaults, failureAnswer, type InjectedFailure, sendDamaged } from "./faults.js";
 import { createGitObjects, type GitObjects } from "./git-objects.js";
+import { createIssueComments, type IssueComments } from "./issue-comments.js";
+import { createPullRequests, type PullRequests } from "./pulls.js";
 import { createRateLimits } from "./rate-limits.js";
 import { blobBody, branchBody, commitBody, DOCS, errorBody, type RepoUrls, treeBody } from "./responses.js";
 import { createStatusLog, type StatusLog } from "./statuses.js";
@@ -70,6 +73,10 @@ export interface GitHubTestServer {
   readonly apps: TestApps;
   /** statuses records the commit statuses posted (test/github-server/statuses.ts). */
   readonly statuses: StatusLog;
+  /** pulls opens and closes pull requests (test/github-server/pulls.ts). */
+  readonly pulls: Pick<PullRequests, "open" | "close">;
+  /** comments holds the comments on issues and pull requests (test/github-server/issue-comments.ts). */
+  readonly comments: Pick<IssueComments, "comments" | "rejected" | "add">;
   counts(filter?: (record: RequestRecord) => boolean): RequestCounts;
   resetRequests(): void;
   close(): Promise<void>;
@@ -94,7 +101,8 @@ const ENTERPRISE_PREFIX = "/api/v3";
 /**
  * createGitHubServer starts the server on 127.0.0.1 and a free port. It serves `GET` of a branch, a commit object, a
  * tree (recursive or not), a blob and a commit's tarball (a 302 to a codeload-like URL on the same server, as GitHub
- * does) with GitHub's shapes, weak ETags and 304s, per-token rate-limit headers (304s, 401s and 5xx are not charged, as on
+ * does), commit statuses, pull requests and their files (pulls.ts), and issue comments (issue-comments.ts) with
+ * GitHub's shapes, weak ETags and 304s, per-token rate-limit headers (304s, 401s and 5xx are not charged, as on
  * GitHub), 401 for unknown tokens, 404 for what a token cannot see, and the failures a test injects.
  */
 export async function createGitHubServer(): Promise<GitHubTestServer> {
@@ -105,6 +113,8 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
   const limits = createRateLimits();
   const apps = createTestApps(limits);
   const statuses = createStatusLog(apps, limits, repos);
+  const pulls = createPullRequests({ apps, limits, repos });
+  const comments = createIssueComments({ apps, limits, repos }, pulls);
   let treeLimit: number | undefined;
   let nextRepoId = 1000;
   let url = "";
@@ -164,10 +174,22 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
       if (!bytes) return answer({ status: 404, body: errorBody("Not Found", 404), charged: false });
       return answer({ status: 200, raw: bytes, headers: archiveHeaders(download.prefix), charged: false });
     }
-    // App installation tokens (a JWT, not a token) and commit statuses: routes with their own authentication.
+    // App installation tokens (a JWT, not a token), commit statuses, pull requests and their comments: routes that
+    // check their own authentication.
     const apiRoot = enterprise ? `${url}${ENTERPRISE_PREFIX}` : url;
+    const requestUrl = new URL(req.url ?? "/", url);
+    const urlsFor = (repo: Repo): RepoUrls => ({
+      api: apiRoot,
+      web: url,
+      owner: repo.owner,
+      repo: repo.repo,
+      id: repo.id,
+    });
     const extra =
-      (await apps.route(req, pathname, token)) ?? (await statuses.route(req, pathname, token, apiRoot));
+      (await apps.route(req, pathname, token)) ??
+      (await statuses.route(req, pathname, token, apiRoot)) ??
+      (await pulls.route(req, requestUrl, pathname, token, urlsFor)) ??
+      (await comments.route(req, requestUrl, pathname, token, urlsFor));
     if (extra) return answer(extra);
     if (token !== undefined && !limits.knows(token)) {
       return answer({ status: 401, body: errorBody("Bad credentials", 401), charged: false });
@@ -206,13 +228,7 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
         charged: true,
       });
     }
-    const urls: RepoUrls = {
-      api: enterprise ? `${url}${ENTERPRISE_PREFIX}` : url,
-      web: url,
-      owner: repo.owner,
-      repo: repo.repo,
-      id: repo.id,
-    };
+    const urls = urlsFor(repo);
     const param = decodeURIComponent(route[4] ?? "");
     if (kind === "tarball") {
       const sha = /^[0-9a-f]{40}$/.test(param) ? param : await repo.objects.resolveBranch(param);
@@ -252,21 +268,7 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
         return answer({ status: 404, body: errorBody("Not Found", 404, docs), charged: true });
       body = blobBody(urls, param, bytes);
     }
-    // GitHub's ETag varies with the Authorization header too (`Vary: Authorization`).
-    const etag = `W/"${createHash("sha256")
-      .update(JSON.stringify(body))
-      .update(token ?? "")
-      .digest("hex")}"`;
-    const cacheHeaders = {
-      etag,
-      "cache-control": "private, max-age=60, s-maxage=60",
-      vary: "Accept, Authorization",
-    };
-    if (etagMatches(req.headers["if-none-match"], etag)) {
-      // https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
-      return answer({ status: 304, headers: cacheHeaders, charged: false });
-    }
-    return answer({ status: 200, body, headers: cacheHeaders, charged: true });
+    return answer(conditionalAnswer(req, token, body));
   };
 
   const server = createServer((req, res) => {
@@ -314,6 +316,8 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
     requests,
     apps,
     statuses,
+    pulls,
+    comments,
     counts(filter = () => true) {
       const selected = requests.filter(filter);
       return {
@@ -336,13 +340,4 @@ export async function createGitHubServer(): Promise<GitHubTestServer> {
 function parseToken(header: string | undefined): string | undefined {
   const match = /^(?:token|bearer)\s+(.+)$/i.exec(header ?? "");
   return match?.[1]?.trim();
-}
-
-function etagMatches(header: string | string[] | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const weak = (value: string) => value.trim().replace(/^W\//, "");
-  return [header]
-    .flat()
-    .flatMap((value) => value.split(","))
-    .some((value) => value.trim() === "*" || weak(value) === weak(etag));
 }

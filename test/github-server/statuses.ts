@@ -3,7 +3,9 @@ import type { ReadableRepo, RouteAnswer, TestApps } from "./app-auth.js";
 import type { GitObjects } from "./git-objects.js";
 import { schemaErrors } from "./openapi.js";
 import type { createRateLimits } from "./rate-limits.js";
-import { DOCS, errorBody } from "./responses.js";
+import { readJson } from "./read-json.js";
+import { errorBody } from "./responses.js";
+import { access } from "./route-access.js";
 
 /** RecordedStatus is one commit status the server accepted, with the token it was posted with. */
 export interface RecordedStatus {
@@ -41,12 +43,6 @@ const ROUTE = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([^/]+)$/;
 const OPERATION = "/repos/{owner}/{repo}/statuses/{sha}";
 const DOCS_URL = "https://docs.github.com/rest/commits/statuses#create-a-commit-status";
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-}
-
 /**
  * createStatusLog serves commit statuses as GitHub does: a token that can read the repository may post (401 without
  * a valid one, 404 when it cannot see the repository), a body GitHub's schema refuses is 422, a SHA that is not a
@@ -66,17 +62,9 @@ export function createStatusLog(
       const match = ROUTE.exec(pathname);
       if (!match || req.method !== "POST") return undefined;
       const [, owner = "", name = "", sha = ""] = match;
-      if (token === undefined)
-        return { status: 401, body: errorBody("Requires authentication", 401, DOCS_URL), charged: false };
-      if (!limits.knows(token))
-        return { status: 401, body: errorBody("Bad credentials", 401), charged: false };
-      if (limits.bucket(token).remaining === 0) {
-        const body = errorBody("API rate limit exceeded for user ID 1.", 403, DOCS.rateLimit);
-        return { status: 403, body, charged: false };
-      }
-      const repo = repos.get(`${owner}/${name}`.toLowerCase());
-      if (!repo || !apps.canRead(repo, token))
-        return { status: 404, body: errorBody("Not Found", 404, DOCS_URL), charged: true };
+      const checked = access({ apps, limits, repos }, { owner, name, token, write: true, docs: DOCS_URL });
+      if ("answer" in checked) return checked.answer;
+      const { repo } = checked;
       let body: unknown;
       try {
         body = await readJson(req);
