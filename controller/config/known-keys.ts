@@ -4,6 +4,7 @@ import {
   githubAppSchema,
   githubConfigSchema,
   notificationSchema,
+  prPreviewOptionsSchema,
   rawConfigSchema,
   serviceSchema,
 } from "./schema.js";
@@ -20,6 +21,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (top === "applyer_nokube") return ["cluster_name", "nokube_download_url", "sha256"];
   if (top === "github_configs") {
     if (path[2] === "github_app") return shapeKeys(githubAppSchema);
+    if (path[2] === "pr_preview") return shapeKeys(prPreviewOptionsSchema);
     return typeof index === "number"
       ? ["name", ...shapeKeys(githubConfigSchema)]
       : shapeKeys(githubConfigSchema);

@@ -35,6 +35,13 @@ function buildServices(
     }
     const repoKey = resolveServiceRepo(service, path, repos, declared, issues);
     if (repoKey === undefined) return [];
+    const repo = repos.get(repoKey);
+    // Both would set the commit status context simple-gitops/<cluster_name>/preview on a commit.
+    if (service.name === "preview" && repo?.prPreview && repo.commitStatus)
+      issues.push({
+        path: `${path}.name`,
+        message: `"preview" is the commit status context of github_configs.${repoKey}'s pull request previews; rename the service or turn off commit_status there`,
+      });
     const onFailure = service.on_failure ?? repos.get(repoKey)?.onFailure;
     return [
       {

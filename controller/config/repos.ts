@@ -60,12 +60,13 @@ export function buildRepos(raw: RawConfig, issues: ConfigIssue[]): Map<string, R
       issues,
     );
     const githubApp = githubAppOf(entry, path, token !== undefined, issues);
-    if (entry.commit_status && !token && !entry.github_app) {
-      issues.push({
-        path: `${path}.commit_status`,
-        message:
-          "needs a token (token, token_env, token_file) or github_app: GitHub refuses anonymous statuses",
-      });
+    // GitHub refuses anonymous writes: statuses and comments need a credential.
+    for (const key of ["commit_status", "pr_preview"] as const) {
+      if (entry[key] && !token && !entry.github_app)
+        issues.push({
+          path: `${path}.${key}`,
+          message: `needs a token (token, token_env, token_file) or github_app: GitHub refuses anonymous ${key === "pr_preview" ? "comments and statuses" : "statuses"}`,
+        });
     }
     repos.set(key, {
       key,
@@ -78,6 +79,7 @@ export function buildRepos(raw: RawConfig, issues: ConfigIssue[]): Map<string, R
       ...(token ? { token } : {}),
       ...(githubApp ? { githubApp } : {}),
       ...(entry.commit_status ? { commitStatus: true } : {}),
+      ...(entry.pr_preview ? { prPreview: { forks: entry.pr_preview.forks ?? false } } : {}),
       ...(entry.on_failure === "rollback" ? { onFailure: entry.on_failure } : {}),
     });
   }

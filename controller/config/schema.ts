@@ -107,6 +107,32 @@ export const githubAppSchema = z.strictObject({
   }),
 });
 
+/** prPreviewOptionsSchema is the mapping form of `github_configs.<name>.pr_preview`. */
+export const prPreviewOptionsSchema = z.strictObject({
+  // No schema default: `false` here is what `pr_preview: true` means, not what leaving pr_preview out means.
+  forks: z
+    .boolean()
+    .optional()
+    .meta({
+      fallback: "`false`, as with `pr_preview: true`",
+      description:
+        "also preview pull requests whose head is in a fork, which anyone may open: their manifests are read, " +
+        "rendered and compared with the cluster (never applied)",
+    }),
+});
+
+/**
+ * prPreviewSchema is `pr_preview`: `true` is the mapping with its defaults, `false` (or nothing) is off, so the loader
+ * only ever sees the mapping or undefined; anything else is refused in the terms a user wrote it in.
+ */
+const prPreviewSchema = z.preprocess((value, ctx) => {
+  if (value === true) return {};
+  if (value === false || value === undefined) return undefined;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
+  ctx.addIssue({ code: "custom", message: "expected true, false or a mapping such as {forks: true}" });
+  return undefined;
+}, prPreviewOptionsSchema.optional());
+
 /** githubConfigSchema is one entry of `github_configs` (a repository and branch to watch). */
 export const githubConfigSchema = z.strictObject({
   repo_owner: z.string().min(1).meta({ description: "the repository's owner (a user or an organization)" }),
@@ -141,6 +167,15 @@ export const githubConfigSchema = z.strictObject({
         "set a commit status per service on each commit it syncs ([Commit statuses](github.md#commit-statuses)); " +
         "needs a token or `github_app`",
     }),
+  // Off by default: it reads what anyone who can open a pull request wrote, and writes on the pull request.
+  pr_preview: prPreviewSchema.meta({
+    written: "`true`, `false` or a mapping",
+    fallback: "`false`",
+    description:
+      "on every open pull request into `branch`, a commit status (`simple-gitops/<cluster_name>/preview`) and one " +
+      "comment saying what merging would change in the cluster, per service it touches; needs a token or " +
+      "`github_app` that may write statuses and comments",
+  }),
   api_url: githubApiUrl.default("https://api.github.com").meta({
     description:
       "the GitHub API; GitHub Enterprise: `https://HOST/api/v3`. Without credentials (`user:password@`) in it",

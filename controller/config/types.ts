@@ -18,9 +18,16 @@ export interface RepoConfig {
   readonly githubApp?: GitHubAppConfig;
   /** Set a commit status per service on each commit it syncs (`commit_status`); absent means off. */
   readonly commitStatus?: boolean;
+  /** Preview every open pull request into the branch (`pr_preview`); absent means off. */
+  readonly prPreview?: PrPreviewConfig;
   readonly webhookSecretEnv: string;
   /** What its services do when a new commit fails to land, unless a service says (`on_failure`); absent: hold. */
   readonly onFailure?: OnFailure;
+}
+
+/** PrPreviewConfig is `pr_preview` on: whether pull requests from forks are previewed too. */
+export interface PrPreviewConfig {
+  readonly forks: boolean;
 }
 
 /**
