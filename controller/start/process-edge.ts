@@ -8,5 +8,5 @@ import type { StartupDeps } from "./startup.js";
 export interface ProcessEdge extends StartupDeps {
   /** onSignal calls `handler` on every delivery of `signal`, for the life of the process. */
   readonly onSignal: (signal: NodeJS.Signals, handler: () => void) => void;
-  readonly exit: (code: number) => never;
+  readonly exit: (code: number) => void;
 }
