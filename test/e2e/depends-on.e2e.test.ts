@@ -8,7 +8,7 @@ import type { AuditEvent } from "../../controller/record/state/state.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace, waitFor } from "./cluster.js";
 import { type ControllerProcess, startController } from "./controller-process.js";
-import { auditEvents, configMap, deployment, landedAt, serviceView } from "./service-status.js";
+import { auditEvents, configMap, deployment, landedAt, serviceView, widgetKind } from "./service-status.js";
 
 // depends_on through a real controller process, the GitHub test server and the test cluster. In every config the
 // dependent comes first, so only depends_on can make its dependency go first.
@@ -18,6 +18,7 @@ const MAIN = new URL("../../controller/main.ts", import.meta.url).pathname;
 
 let world: GitHubWorld;
 let ns: TestNamespace;
+// The CRD groups this file created, deleted at the end: CRDs are cluster-wide.
 const groups: string[] = [];
 
 beforeAll(async () => {
@@ -30,28 +31,6 @@ afterAll(async () => {
   for (const group of groups)
     await kubectl(["delete", "crd", `widgets.${group}`, "--ignore-not-found", "--wait=false"]);
 });
-
-/** widgetKind is a CRD of its own group, so that runs sharing the cluster never share it. */
-function widgetKind(): { group: string; crd: string; widget: (name: string) => string } {
-  const group = `e2e-${randomBytes(4).toString("hex")}.example.com`;
-  groups.push(group);
-  const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: widgets.${group} }
-spec:
-  group: ${group}
-  scope: Namespaced
-  names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
-`;
-  const widget = (name: string) =>
-    `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: ${name} }\nspec: { size: 1 }\n`;
-  return { group, crd, widget };
-}
 
 const env = () => ({ KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "" });
 const repoEntry = (key: string, name: string) =>
@@ -95,6 +74,7 @@ describe("depends_on on a real cluster", () => {
     const controller = await startController(config, env());
     try {
       const { group, crd, widget } = widgetKind();
+      groups.push(group);
       // Both have landed already: the CRD comes first only because the run syncs crds before app.
       await Promise.all([landedAt(controller, crds, c1), landedAt(controller, app, c1)]);
       const head = await repo.commit({
@@ -114,6 +94,7 @@ describe("depends_on on a real cluster", () => {
     const suffix = randomBytes(3).toString("hex");
     const [app, crds] = [`app-${suffix}`, `crds-${suffix}`];
     const { group, crd, widget } = widgetKind();
+    groups.push(group);
     const platform = await world.addRepo("org", `platform-${suffix}`, TOKEN);
     const apps = await world.addRepo("org", `apps-${suffix}`, TOKEN);
     // The operator's rollout keeps crds syncing well after app's repository was read: app is seen while it waits.

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AuditEvent } from "../../controller/record/state/state.js";
 import type { ServiceView } from "../../controller/report/server/views.js";
 import { kubectlJson, waitFor } from "./cluster.js";
@@ -51,6 +52,39 @@ spec:
 /** configMap is a ConfigMap manifest holding one value. */
 export function configMap(name: string, value: string): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { value: "${value}" }\n`;
+}
+
+/** WidgetKind is a namespaced custom resource kind `Widget` of its own API group, and manifests of it. */
+export interface WidgetKind {
+  readonly group: string;
+  /** crd is the CustomResourceDefinition `widgets.<group>`. */
+  readonly crd: string;
+  /** widget is a Widget named `name`, with `finalizer` when given (one its operator would remove). */
+  readonly widget: (name: string, finalizer?: string) => string;
+}
+
+/**
+ * widgetKind makes a Widget kind of a random group, so that tests sharing the cluster never share a CRD; the caller
+ * deletes `widgets.<group>` when done.
+ */
+export function widgetKind(): WidgetKind {
+  const group = `e2e-${randomBytes(4).toString("hex")}.example.com`;
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.${group} }
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+`;
+  const widget = (name: string, finalizer?: string) =>
+    `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: ${name}${finalizer ? `, finalizers: [${finalizer}]` : ""} }\nspec: { size: 1 }\n`;
+  return { group, crd, widget };
 }
 
 interface LiveObject {
