@@ -144,7 +144,7 @@ describe("buildInstall", () => {
     expect(verbsOn(rules, "configmaps")).toEqual(["create"]);
     expect(verbsOn(rules, "leases").sort()).toEqual(["create", "get", "update"]);
     expect(rules.filter((rule) => rule.resourceNames).map((rule) => rule.resourceNames)).toEqual([
-      ["simple-gitops-state"],
+      ["simple-gitops-state", ...Array.from({ length: 64 }, (_, shard) => `simple-gitops-state-${shard}`)],
     ]);
   });
 

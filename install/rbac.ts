@@ -3,6 +3,7 @@ import {
   clusterRoleName,
   SELF_ROLE_NAME,
   STATE_CONFIG_MAP_NAME,
+  STATE_SHARD_NAMES,
 } from "../controller/desired/render/own-names.js";
 import { type InstallOptions, metadata, NAME } from "./options.js";
 
@@ -46,7 +47,7 @@ export const CLUSTER_RULES = [
 ];
 
 /**
- * OWN_NAMESPACE_RULES let the controller keep its state ConfigMap and leader Lease in its own namespace. ConfigMaps
+ * OWN_NAMESPACE_RULES let the controller keep its state ConfigMaps and leader Lease in its own namespace. ConfigMaps
  * are read and updated by name only (create cannot be limited: RBAC does not know the name then), so it cannot
  * read or rewrite its own gitops-config ConfigMap unless its namespace is also one it applies into.
  */
@@ -57,7 +58,8 @@ export const OWN_NAMESPACE_RULES = [
   {
     apiGroups: [""],
     resources: ["configmaps"],
-    resourceNames: [STATE_CONFIG_MAP_NAME],
+    // The state's shards too: a state too big for one ConfigMap is split over them by name.
+    resourceNames: [STATE_CONFIG_MAP_NAME, ...STATE_SHARD_NAMES],
     verbs: ["get", "update"],
   },
   { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },

@@ -15,6 +15,21 @@ export const APPLY_ROLE_NAME = `${CONTROLLER_NAME}-apply`;
 export const LEASE_NAME = "simple-gitops-leader";
 /** STATE_CONFIG_MAP_NAME is the ConfigMap of `state: configmap` (controller/record/state/configmap.ts). */
 export const STATE_CONFIG_MAP_NAME = "simple-gitops-state";
+/**
+ * STATE_SHARDS is how many ConfigMaps a state too big for one spreads its services over
+ * (controller/record/state/split-state.ts). Fixed, so RBAC can grant each by name.
+ */
+export const STATE_SHARDS = 64;
+
+/** stateShardName names shard `index` of the state ConfigMap `base`: `simple-gitops-state-7`. */
+export function stateShardName(base: string, index: number): string {
+  return `${base}-${index}`;
+}
+
+/** STATE_SHARD_NAMES are the install's state shard ConfigMaps, in shard order. */
+export const STATE_SHARD_NAMES: readonly string[] = Array.from({ length: STATE_SHARDS }, (_, index) =>
+  stateShardName(STATE_CONFIG_MAP_NAME, index),
+);
 
 /** clusterRoleName is the ClusterRole (and ClusterRoleBinding) of an install without a namespace allowlist. */
 export function clusterRoleName(installNamespace: string): string {

@@ -97,6 +97,11 @@ describe("checkOwnObjects (through renderService)", () => {
       why: /ConfigMap gitops\/simple-gitops-state: is the controller's own object/,
     },
     {
+      name: "a shard of the state ConfigMap",
+      yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: simple-gitops-state-63}\ndata: {}\n",
+      why: /ConfigMap gitops\/simple-gitops-state-63: is the controller's own object/,
+    },
+    {
       name: "a Deployment with envFrom the Secret",
       yaml: deployment(
         "containers: [{name: c, image: busybox, envFrom: [{secretRef: {name: gitops-controller-secrets}}]}]",

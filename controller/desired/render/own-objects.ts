@@ -15,6 +15,7 @@ import {
   LEASE_NAME,
   SECRET_NAME,
   STATE_CONFIG_MAP_NAME,
+  STATE_SHARD_NAMES,
 } from "./own-names.js";
 import { rulesReach } from "./rbac-reach.js";
 import type { ScopeLookup } from "./scope.js";
@@ -124,7 +125,7 @@ function refusalOf(
   if (!inOwnNamespace) return undefined;
 
   const ownNames: Record<string, readonly string[]> = {
-    "/ConfigMap": [CONFIG_MAP_NAME, STATE_CONFIG_MAP_NAME],
+    "/ConfigMap": [CONFIG_MAP_NAME, STATE_CONFIG_MAP_NAME, ...STATE_SHARD_NAMES],
     "/Secret": [SECRET_NAME],
     "/ServiceAccount": [CONTROLLER_NAME],
     "/Service": [CONTROLLER_NAME],

@@ -100,6 +100,11 @@ describe("ruleReach refuses what reaches the controller's credentials or identit
       why: /simple-gitops-state/,
     },
     {
+      name: "rewriting a shard of the state by name",
+      rule: rule([""], ["configmaps"], ["update"], ["simple-gitops-state-0"]),
+      why: /the controller's simple-gitops-state-0/,
+    },
+    {
       name: "deleting any Lease",
       rule: rule(["coordination.k8s.io"], ["leases"], ["delete"]),
       why: /leases\.coordination\.k8s\.io of any name/,

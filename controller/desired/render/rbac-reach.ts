@@ -1,4 +1,4 @@
-import { CONFIG_MAP_NAME, LEASE_NAME, STATE_CONFIG_MAP_NAME } from "./own-names.js";
+import { CONFIG_MAP_NAME, LEASE_NAME, STATE_CONFIG_MAP_NAME, STATE_SHARD_NAMES } from "./own-names.js";
 
 /** PolicyRule is one entry of a Role's or ClusterRole's `rules`, as read from git (nothing trusted). */
 export interface PolicyRule {
@@ -40,7 +40,7 @@ const CORE_REACHING = [
  * ConfigMap and the leader Lease decide what it prunes and whether it runs.
  */
 const OWN_BY_NAME: Readonly<Record<string, { resource: string; names: readonly string[] }[]>> = {
-  [CORE]: [{ resource: "configmaps", names: [CONFIG_MAP_NAME, STATE_CONFIG_MAP_NAME] }],
+  [CORE]: [{ resource: "configmaps", names: [CONFIG_MAP_NAME, STATE_CONFIG_MAP_NAME, ...STATE_SHARD_NAMES] }],
   "coordination.k8s.io": [{ resource: "leases", names: [LEASE_NAME] }],
 };
 

@@ -1,13 +1,19 @@
 import type { Logger } from "pino";
+import { mapLimit } from "../../../common/map-limit.js";
 import type { KubeRequest } from "../../../kube/http.js";
 import { lazyKubeRequest } from "../../../kube/kubeconfig.js";
+import { STATE_SHARDS } from "../../desired/render/own-names.js";
+import { changedShards, createRecordDigests, shardContent } from "./changed-shards.js";
 import { type ConfigMap, readConfigMap, STATE_KEY, stateConfigMap } from "./configmap-api.js";
+import { fitConfigMap } from "./configmap-fit.js";
 import { moveAside } from "./configmap-move-aside.js";
+import { readShards, SHARD_CALLS, type ShardSlot, shardSlots } from "./configmap-shards.js";
 import { writeConfigMap } from "./configmap-write.js";
-import { fitState } from "./fit-state.js";
+import { layoutFor } from "./layout.js";
 import { recoverState } from "./parse-state.js";
-import { emptyState } from "./state.js";
-import type { StateStore } from "./store.js";
+import { type IndexState, joinState, shardDocument, splitState } from "./split-state.js";
+import { type ControllerState, emptyState } from "./state.js";
+import { type StateStore, StateStoreError } from "./store.js";
 
 export { STATE_CONFIGMAP_LABELS, STATE_KEY } from "./configmap-api.js";
 
@@ -20,11 +26,11 @@ export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 /** ConfigMapStateStoreOptions configure {@link createConfigMapStateStore}. */
 export interface ConfigMapStateStoreOptions {
   namespace: string;
-  /** name of the ConfigMap; `simple-gitops-state` unless given. */
+  /** name of the ConfigMap; `simple-gitops-state` unless given. Its shards are `<name>-0` to `<name>-63`. */
   name?: string;
   /** request is the apiserver client; by default one that loads the kubeconfig on first use. */
   request?: KubeRequest;
-  /** maxBytes bounds the state JSON; the ConfigMap limit minus the key unless given (tests lower it). */
+  /** maxBytes bounds each ConfigMap's JSON; the ConfigMap limit minus the key unless given (tests lower it). */
   maxBytes?: number;
   log: Logger;
   /** now names the copy an unreadable state is moved to; Date.now unless given. */
@@ -33,21 +39,63 @@ export interface ConfigMapStateStoreOptions {
 
 /**
  * createConfigMapStateStore keeps the state as JSON in the `state.json` key of a ConfigMap, for controllers that
- * have no persistent disk. Writes use optimistic concurrency: `save` updates only the version this store last read
- * or wrote (or creates the ConfigMap when it last saw none). When another writer got there first, `save` throws a
- * StateStoreError and keeps refusing until `load` has read the winner's state, so nothing is overwritten blindly.
- * The oldest audit events are dropped, with a warning, when the JSON would not fit in a ConfigMap.
+ * have no persistent disk. While the services' records take at most half of one ConfigMap, that one holds it all.
+ * Past that the state is split for good: the ConfigMap keeps the audit trail and repositories, and says how many
+ * shards (`<name>-<n>`, STATE_SHARDS of them) hold the services, each in the shard its name hashes to; a save writes
+ * only the shards whose services changed, and the index last. A state saved before the split is read as it is.
  *
- * A state that cannot be read (empty, truncated, garbage) is copied to a ConfigMap of its own,
- * `<name>-corrupt-<time>`, and the store starts empty. A copy rather than a second key: the next save replaces the
+ * Writes use optimistic concurrency: each write updates only the version this store last read or wrote (or creates
+ * the ConfigMap when it last saw none). When another writer got there first, `save` throws a StateStoreError and
+ * keeps refusing until `load` has read the winner's state, so nothing is overwritten blindly. Every shard is read at
+ * `load`, split or not, so that holds for them too. The oldest audit events are dropped, with a warning, when they
+ * would not fit in a ConfigMap; then the oldest history entries.
+ *
+ * A document that cannot be read (empty, truncated, garbage) is copied to a ConfigMap of its own,
+ * `<name>-corrupt-<time>`, and starts empty. A copy rather than a second key: the next save replaces the
  * unreadable value anyway, and a second key would eat into the 1 MiB the live state may use.
  */
 export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): StateStore {
   const { namespace, name = "simple-gitops-state", log } = options;
   const maxBytes = options.maxBytes ?? CONFIGMAP_MAX_BYTES - STATE_KEY.length;
-  const cm = stateConfigMap(namespace, name, options.request ?? lazyKubeRequest());
-  // What this store last read or wrote; undefined means it saw no ConfigMap (or has not looked yet).
+  const request = options.request ?? lazyKubeRequest();
+  const now = options.now ?? Date.now;
+  const cm = stateConfigMap(namespace, name, request);
+  const digestOf = createRecordDigests();
+  // What this store last read or wrote of the index (undefined: it saw none), and the JSON it holds.
   let last: ConfigMap | undefined;
+  let lastJson: string | undefined;
+  // The stored layout: how many shards hold the services, or undefined while the index holds them.
+  let layout: number | undefined;
+  let slots = shardSlots(namespace, name, STATE_SHARDS, request);
+
+  async function writeIndex(state: IndexState): Promise<void> {
+    const json = fitConfigMap(state, maxBytes, cm.where, log);
+    if (json === lastJson) return;
+    last = await writeConfigMap(cm, last, json);
+    lastJson = json;
+  }
+
+  async function saveSplit(state: ControllerState, count: number): Promise<void> {
+    const split = splitState(state, count);
+    const contents = split.shards.map((services) => shardContent(services, digestOf));
+    const changed = changedShards(
+      slots.slice(0, count).map((slot) => slot.content),
+      contents,
+    );
+    await mapLimit(changed, SHARD_CALLS, async (index) => {
+      const slot = slots[index] as ShardSlot;
+      const document = shardDocument(split.shards[index] ?? {});
+      slot.seen = await writeConfigMap(
+        slot.cm,
+        slot.seen,
+        fitConfigMap(document, maxBytes, slot.cm.where, log),
+      );
+      slot.content = contents[index];
+    });
+    // The index last: until it says the state is split, a reader takes the services from the index.
+    await writeIndex(split.index);
+    layout = count;
+  }
 
   return {
     name: `configmap:${namespace}/${name}`,
@@ -55,26 +103,53 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     async load() {
       last = await readConfigMap(cm);
       const text = last?.data?.[STATE_KEY];
-      if (text === undefined) return emptyState();
-      return recoverState(text, cm.where, log, () => moveAside(cm, text, (options.now ?? Date.now)()));
+      const index: IndexState =
+        text === undefined
+          ? emptyState()
+          : await recoverState(text, cm.where, log, () => moveAside(cm, text, now()));
+      lastJson = text;
+      layout = layoutOf(index, cm.where);
+      slots = shardSlots(namespace, name, Math.max(STATE_SHARDS, layout ?? 0), request);
+      const shards = await readShards(slots, layout !== undefined, { log, now, digestOf });
+      if (layout === undefined) return withoutLayout(index);
+      const { state, strays } = joinState(index, shards.slice(0, layout));
+      // A stray is in its shard's content, which its next write therefore leaves it out of.
+      for (const stray of strays) {
+        const slot = slots[stray.foundIn] as ShardSlot;
+        log.error(
+          { store: slot.cm.where, entry: `service "${stray.service}"`, belongsIn: stray.belongsIn },
+          `state: left out service "${stray.service}" found in shard ${stray.foundIn}, where its name does not ` +
+            `lead (shard ${stray.belongsIn})`,
+        );
+      }
+      return state;
     },
 
     async save(state) {
-      const { json, dropped, historyKept } = fitState(state, maxBytes, cm.where);
-      if (dropped > 0) {
-        log.warn(
-          { store: cm.where, dropped, kept: state.events.length - dropped, bytes: Buffer.byteLength(json) },
-          "state too big for a ConfigMap: dropped the oldest audit events",
-        );
-      }
-      if (historyKept !== undefined) {
-        log.warn(
-          { store: cm.where, historyKept, bytes: Buffer.byteLength(json) },
-          `state too big for a ConfigMap even without audit events: kept the newest ${historyKept} landed ` +
-            "commits of each service's history; older ones cannot be rolled back to",
-        );
-      }
-      last = await writeConfigMap(cm, last, json);
+      const servicesBytes = Object.entries(state.services).reduce(
+        (sum, [service, record]) => sum + Buffer.byteLength(service) + digestOf(record).bytes,
+        0,
+      );
+      const count = layoutFor({ stored: layout, servicesBytes, maxBytes, shards: STATE_SHARDS });
+      if (count === undefined) await writeIndex(state);
+      else await saveSplit(state, count);
     },
   };
+}
+
+const MAX_LAYOUT = 1024;
+
+/** layoutOf reads how many shards an index says hold the services; a count no controller writes is refused. */
+function layoutOf(index: IndexState, where: string): number | undefined {
+  const { shards } = index;
+  if (shards === undefined) return undefined;
+  if (Number.isInteger(shards) && shards >= 1 && shards <= MAX_LAYOUT) return shards;
+  throw new StateStoreError(
+    `${where}: shards: expected a whole number from 1 to ${MAX_LAYOUT}, got ${JSON.stringify(shards)}; ` +
+      "set it to the number of shard ConfigMaps that hold the services",
+  );
+}
+
+function withoutLayout({ shards: _shards, ...state }: IndexState): ControllerState {
+  return state;
 }

@@ -167,6 +167,19 @@ export async function recoverState(
   log: Logger,
   moveAside: () => Promise<string>,
 ): Promise<ControllerState> {
+  return (await recoverDocument(text, where, log, moveAside)).state;
+}
+
+/**
+ * recoverDocument is {@link recoverState}, also saying whether the state is all the document held (`complete`:
+ * nothing dropped, nothing moved aside), so a store knows whether what is stored is what it would write.
+ */
+export async function recoverDocument(
+  text: string,
+  where: string,
+  log: Logger,
+  moveAside: () => Promise<string>,
+): Promise<{ readonly state: ControllerState; readonly complete: boolean }> {
   const parsed = parseState(text);
   if (!parsed.ok) {
     const movedTo = await moveAside();
@@ -175,7 +188,7 @@ export async function recoverState(
       `state unreadable: moved it aside to ${movedTo} and started from an empty state; every service is applied ` +
         "again and nothing is pruned that this state alone knew of",
     );
-    return emptyState();
+    return { state: emptyState(), complete: false };
   }
   for (const { entry, reason } of parsed.dropped) {
     log.error(
@@ -183,7 +196,7 @@ export async function recoverState(
       `state: dropped invalid ${entry} (${reason}); it starts afresh`,
     );
   }
-  return parsed.state;
+  return { state: parsed.state, complete: parsed.dropped.length === 0 };
 }
 
 /** corruptSuffix names a moved-aside copy by the time it was moved: `corrupt-20260101t000000z`. */

@@ -1,0 +1,72 @@
+import type { Logger } from "pino";
+import { mapLimit } from "../../../common/map-limit.js";
+import type { KubeRequest } from "../../../kube/http.js";
+import { stateShardName } from "../../desired/render/own-names.js";
+import { type RecordDigest, type ShardContent, shardContent } from "./changed-shards.js";
+import {
+  type ConfigMap,
+  readConfigMap,
+  STATE_KEY,
+  type StateConfigMap,
+  stateConfigMap,
+} from "./configmap-api.js";
+import { moveAside } from "./configmap-move-aside.js";
+import { recoverDocument } from "./parse-state.js";
+import type { ControllerState, ServiceState } from "./state.js";
+
+/** SHARD_CALLS bounds the apiserver calls about shards in flight at once, reading at start or writing. */
+export const SHARD_CALLS = 8;
+
+/**
+ * ShardSlot is one shard ConfigMap: where it is, what this store last read or wrote of it (`undefined`: it saw
+ * none), and what it holds in brief (`undefined`: not known, so the next split save writes it).
+ */
+export interface ShardSlot {
+  readonly cm: StateConfigMap;
+  seen: ConfigMap | undefined;
+  content: ShardContent | undefined;
+}
+
+/** shardSlots names the first `count` shards of the state ConfigMap `base`. */
+export function shardSlots(
+  namespace: string,
+  base: string,
+  count: number,
+  request: KubeRequest,
+): ShardSlot[] {
+  return Array.from({ length: count }, (_, index) => ({
+    cm: stateConfigMap(namespace, stateShardName(base, index), request),
+    seen: undefined,
+    content: undefined,
+  }));
+}
+
+/** ShardReadDeps are what reading shards needs: the log, the clock naming a corrupt copy, and the digests. */
+export interface ShardReadDeps {
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly digestOf: (record: ServiceState) => RecordDigest;
+}
+
+/**
+ * readShards reads every shard ConfigMap, so a later write updates only the version read here, whatever the
+ * layout: a shard left from a split that never finished is overwritten, never one another writer wrote since. Only
+ * when the state is `split` are the shards' services read (an unreadable shard is moved aside and holds none).
+ */
+export async function readShards(
+  slots: readonly ShardSlot[],
+  split: boolean,
+  deps: ShardReadDeps,
+): Promise<(ControllerState | undefined)[]> {
+  return mapLimit(slots, SHARD_CALLS, async (slot) => {
+    slot.seen = await readConfigMap(slot.cm);
+    const text = slot.seen?.data?.[STATE_KEY];
+    slot.content = slot.seen ? undefined : new Map();
+    if (!split || text === undefined) return undefined;
+    const { state, complete } = await recoverDocument(text, slot.cm.where, deps.log, () =>
+      moveAside(slot.cm, text, deps.now()),
+    );
+    if (complete) slot.content = shardContent(state.services, deps.digestOf);
+    return state;
+  });
+}

@@ -1,0 +1,314 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STATE_SHARDS, stateShardName } from "../../controller/desired/render/own-names.js";
+import { MAX_HISTORY } from "../../controller/record/history.js";
+import {
+  CONFIGMAP_MAX_BYTES,
+  createConfigMapStateStore,
+  STATE_KEY,
+} from "../../controller/record/state/configmap.js";
+import { shardOf } from "../../controller/record/state/shard-of.js";
+import {
+  type ControllerState,
+  emptyServiceState,
+  emptyState,
+  type ServiceState,
+  withEvents,
+} from "../../controller/record/state/state.js";
+import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
+import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
+import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace } from "./cluster.js";
+
+const silent = pino({ level: "silent" });
+const hex = (seed: string) => Buffer.from(seed.repeat(40)).toString("hex").slice(0, 40);
+
+/** landedRecord is a service with three objects that landed MAX_HISTORY commits: a full record, about 9 KiB. */
+function landedRecord(service: string, commit: string): ServiceState {
+  const objects = ["Deployment", "Service", "ConfigMap"].map((kind) => ({
+    apiVersion: kind === "Deployment" ? "apps/v1" : "v1",
+    kind,
+    namespace: `team-${service.length % 7}`,
+    name: `${service}-app`,
+  }));
+  const path = (kind: string) => `apps/${service}/${kind.toLowerCase()}.yaml`;
+  return {
+    ...emptyServiceState(),
+    commit: hex(commit),
+    files: Object.fromEntries(objects.map((o) => [path(o.kind), hex(`${o.kind}${commit}`)])),
+    inventory: objects,
+    objects: objects.map((o) => ({ ...o, action: "unchanged", path: path(o.kind) })),
+    lastDeployTime: "2026-01-01T00:00:00.000Z",
+    history: Array.from({ length: MAX_HISTORY }, (_, i) => ({
+      commit: hex(`${commit}${i}`),
+      time: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+      trigger: "poll" as const,
+      objects: 3,
+      files: [path("Deployment")],
+    })),
+  };
+}
+
+function fleet(count: number, commit = "a"): ControllerState {
+  const services = Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`service-${i}`, landedRecord(`service-${i}`, commit)]),
+  );
+  return {
+    ...emptyState(),
+    services,
+    repos: { gitops: { commit: hex(commit), time: "2026-01-01T00:00:00.000Z" } },
+  };
+}
+
+interface ConfigMapJson {
+  metadata: { name: string; resourceVersion: string };
+  data?: Record<string, string>;
+}
+
+describe("the ConfigMap state store, split over shards on a real apiserver", () => {
+  let ns: TestNamespace;
+  let request: KubeRequest;
+  let counter = 0;
+  const store = (name: string, log = silent) =>
+    createConfigMapStateStore({ namespace: ns.name, name, request, log });
+  const fresh = () => `state-${++counter}`;
+  /** seed writes a document as the state key of a new ConfigMap, as a hand or another version would. */
+  const seed = (cmName: string, document: unknown) =>
+    kubectl([
+      "-n",
+      ns.name,
+      "create",
+      "configmap",
+      cmName,
+      `--from-literal=${STATE_KEY}=${JSON.stringify(document)}`,
+    ]);
+  /** stored is every ConfigMap of the state `name` (the index and its shards) that exists, by name. */
+  const stored = async (name: string) => {
+    const names = [name, ...Array.from({ length: STATE_SHARDS }, (_, i) => stateShardName(name, i))];
+    const found = await Promise.all(
+      names.map(async (cmName) => {
+        const answer = await request("GET", `/api/v1/namespaces/${ns.name}/configmaps/${cmName}`);
+        return answer.status === 200 ? [[cmName, answer.body as ConfigMapJson] as const] : [];
+      }),
+    );
+    return new Map(found.flat());
+  };
+  /** counting sends through the real client and keeps the name of each ConfigMap written (a PUT or a POST). */
+  const counting = () => {
+    const written: string[] = [];
+    const send: KubeRequest = async (method, path, body, options) => {
+      if (method === "PUT" || method === "POST") {
+        written.push((body as { metadata: { name: string } }).metadata.name);
+      }
+      return request(method, path, body, options);
+    };
+    return { written, send };
+  };
+
+  beforeAll(async () => {
+    ns = await createTestNamespace("e2e-state-shards");
+    request = createKubeRequest(loadKubeConfigFiles([kubeconfigPath()]));
+  });
+  afterAll(async () => {
+    await ns?.cleanup();
+  });
+
+  it("saves 2 000 services' state in ConfigMaps each under the limit, and a restarted store loads it whole", async () => {
+    const name = fresh();
+    const state = fleet(2000);
+    expect(Buffer.byteLength(JSON.stringify(state))).toBeGreaterThan(10 * CONFIGMAP_MAX_BYTES);
+    const before = store(name);
+    await before.load();
+    await before.save(state);
+
+    const all = await stored(name);
+    const expected = [name, ...Array.from({ length: STATE_SHARDS }, (_, i) => stateShardName(name, i))];
+    expect([...all.keys()].sort()).toEqual(expected.sort());
+    for (const [cmName, cm] of all) {
+      expect(Buffer.byteLength(cm.data?.[STATE_KEY] ?? ""), cmName).toBeLessThanOrEqual(CONFIGMAP_MAX_BYTES);
+    }
+    const index = JSON.parse(all.get(name)?.data?.[STATE_KEY] ?? "");
+    expect(index).toMatchObject({ shards: STATE_SHARDS, services: {}, repos: state.repos });
+
+    expect(await store(name).load()).toEqual(state);
+  });
+
+  it("rewrites only the shard of the service that changed, and the index; nothing when nothing changed", async () => {
+    const name = fresh();
+    const { written, send } = counting();
+    const writer = createConfigMapStateStore({ namespace: ns.name, name, request: send, log: silent });
+    await writer.load();
+    const state = fleet(2000);
+    await writer.save(state);
+    expect(written.sort()).toEqual(
+      [name, ...Array.from({ length: STATE_SHARDS }, (_, i) => stateShardName(name, i))].sort(),
+    );
+
+    const changed = "service-1234";
+    const event = {
+      id: "1",
+      time: "2026-01-02T00:00:00.000Z",
+      trigger: "poll" as const,
+      kind: "apply" as const,
+      service: changed,
+      repo: "gitops",
+      commit: hex("b"),
+      result: "succeeded" as const,
+      objects: [],
+      durationMs: 5,
+    };
+    const next = withEvents(
+      { ...state, services: { ...state.services, [changed]: landedRecord(changed, "b") } },
+      [event],
+    );
+    written.length = 0;
+    await writer.save(next);
+    expect(written).toEqual([stateShardName(name, shardOf(changed, STATE_SHARDS)), name]);
+    written.length = 0;
+    await writer.save(structuredClone(next));
+    expect(written).toEqual([]);
+    expect((await store(name).load()).services[changed]?.commit).toBe(hex("b"));
+  });
+
+  it("reads a state saved in one ConfigMap before the split, and splits it once its services outgrow half of one", async () => {
+    const name = fresh();
+    const old = fleet(3, "old");
+    await seed(name, old);
+    const s = store(name);
+    expect(await s.load()).toEqual(old);
+
+    const grown = { ...old, services: { ...fleet(40, "new").services, ...old.services } };
+    await s.save(grown);
+    expect([...(await stored(name)).keys()]).toEqual([name]);
+    const big = { ...old, services: { ...fleet(2000, "new").services, ...old.services } };
+    await s.save(big);
+    expect((await stored(name)).size).toBe(1 + STATE_SHARDS);
+    expect(await store(name).load()).toEqual(big);
+  });
+
+  it("never overwrites a shard another writer saved since it loaded, and saves once it has read it", async () => {
+    const name = fresh();
+    const seed = store(name);
+    await seed.load();
+    const state = fleet(2000);
+    await seed.save(state);
+    const [a, b] = [store(name), store(name)];
+    await Promise.all([a.load(), b.load()]);
+    // Two services in one shard: a's save of the first makes b's save of the second a write over a's shard.
+    const shard = shardOf("service-0", STATE_SHARDS);
+    const neighbour = Object.keys(state.services).find(
+      (n) => n !== "service-0" && shardOf(n, STATE_SHARDS) === shard,
+    );
+    const change = (base: ControllerState, service: string, commit: string) => ({
+      ...base,
+      services: { ...base.services, [service]: landedRecord(service, commit) },
+    });
+    await a.save(change(state, "service-0", "from-a"));
+    await expect(b.save(change(state, neighbour as string, "from-b"))).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringContaining(
+        `ConfigMap ${ns.name}/${stateShardName(name, shard)} was changed by another writer`,
+      ),
+    });
+    const fresher = await b.load();
+    expect(fresher.services["service-0"]?.commit).toBe(hex("from-a"));
+    await b.save(change(fresher, neighbour as string, "from-b"));
+    const last = await store(name).load();
+    expect([last.services["service-0"]?.commit, last.services[neighbour as string]?.commit]).toEqual([
+      hex("from-a"),
+      hex("from-b"),
+    ]);
+  });
+
+  it("neither reads nor keeps a shard left from a split that never finished", async () => {
+    const name = fresh();
+    const small = fleet(3);
+    const s = store(name);
+    await s.load();
+    await s.save(small);
+    const orphan = shardOf("ghost", STATE_SHARDS);
+    const stale = { ...emptyState(), services: { ghost: landedRecord("ghost", "stale") } };
+    await seed(stateShardName(name, orphan), stale);
+    const restarted = store(name);
+    expect(await restarted.load()).toEqual(small);
+    await restarted.save(fleet(2000));
+    const loaded = await store(name).load();
+    expect(loaded.services.ghost).toBeUndefined();
+    expect(Object.keys(loaded.services)).toHaveLength(2000);
+  });
+
+  it("leaves out a service found in a shard its name does not lead to, and drops it from there at the next save", async () => {
+    const name = fresh();
+    // A lowered limit splits a state of 20 services.
+    const small = (log = silent) =>
+      createConfigMapStateStore({ namespace: ns.name, name, request, log, maxBytes: 100_000 });
+    const s = small();
+    await s.load();
+    const state = fleet(20);
+    await s.save(state);
+    const into = (shardOf("service-0", STATE_SHARDS) + 1) % STATE_SHARDS;
+    const stray = { ...emptyState(), services: { "service-0": landedRecord("service-0", "stray") } };
+    await seed(stateShardName(name, into), stray);
+    const lines: { level: number; entry?: string; store?: string }[] = [];
+    const log = pino({ level: "error" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const restarted = small(log);
+    const loaded = await restarted.load();
+    expect(loaded).toEqual(state);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        entry: 'service "service-0"',
+        store: `ConfigMap ${ns.name}/${stateShardName(name, into)}`,
+      }),
+    ]);
+    await restarted.save(loaded);
+    const left = (await stored(name)).get(stateShardName(name, into))?.data?.[STATE_KEY] ?? "";
+    expect(Object.keys(JSON.parse(left).services)).not.toContain("service-0");
+  });
+
+  it("moves an unreadable shard aside, naming it, and loads every other shard's services", async () => {
+    const name = fresh();
+    const s = store(name);
+    await s.load();
+    const state = fleet(2000);
+    await s.save(state);
+    const broken = shardOf("service-0", STATE_SHARDS);
+    await kubectl([
+      "-n",
+      ns.name,
+      "patch",
+      "configmap",
+      stateShardName(name, broken),
+      "--type=merge",
+      "-p",
+      JSON.stringify({ data: { [STATE_KEY]: '{"version":1,"services":{"servi' } }),
+    ]);
+    const lines: { level: number; movedTo?: string }[] = [];
+    const log = pino({ level: "error" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const loaded = await createConfigMapStateStore({
+      namespace: ns.name,
+      name,
+      request,
+      log,
+      now: () => Date.UTC(2026, 0, 2),
+    }).load();
+    const lost = Object.keys(state.services).filter((n) => shardOf(n, STATE_SHARDS) === broken);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(Object.keys(loaded.services).sort()).toEqual(
+      Object.keys(state.services)
+        .filter((n) => !lost.includes(n))
+        .sort(),
+    );
+    const copy = `${stateShardName(name, broken)}-corrupt-20260102t000000z`;
+    expect(lines).toEqual([expect.objectContaining({ level: 50, movedTo: `ConfigMap ${ns.name}/${copy}` })]);
+  });
+
+  it("refuses to load an index whose shard count is not one it could have written, naming the field", async () => {
+    const name = fresh();
+    const index = { ...emptyState(), shards: "many" };
+    await seed(name, index);
+    await expect(store(name).load()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: `ConfigMap ${ns.name}/${name}: shards: expected a whole number from 1 to 1024, got "many"; set it to the number of shard ConfigMaps that hold the services`,
+    });
+  });
+});
