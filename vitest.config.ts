@@ -9,6 +9,8 @@ export default defineConfig({
           name: "unit",
           include: ["**/*.test.ts"],
           exclude: ["node_modules/**", "test/e2e/**"],
+          // The Helm chart tests render with real helm, built once and cached (scripts/helm.sh).
+          globalSetup: ["test/helm-setup.ts"],
         },
       },
       {
@@ -16,7 +18,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           // One cluster for the whole run. vitest puts no timeout on globalSetup, so a cold build may take its time.
-          globalSetup: ["test/e2e/global-setup.ts"],
+          globalSetup: ["test/e2e/global-setup.ts", "test/helm-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           // One shared cluster on 2 cores: test files run one after another so rollouts are not starved.
