@@ -119,6 +119,12 @@ reconcile_interval: 1h
     expect(parseConfig(VALID).clusterKinds).toBeUndefined();
   });
 
+  it("reads helm_bin as given, and leaves it unset when absent", () => {
+    expect(parseConfig(`${VALID}\nhelm_bin: /opt/helm/helm`).helmBin).toBe("/opt/helm/helm");
+    expect(parseConfig(`${VALID}\nhelm_bin: helm3`).helmBin).toBe("helm3");
+    expect(parseConfig(VALID).helmBin).toBeUndefined();
+  });
+
   it("reads a bare listen port as every interface", () => {
     expect(parseConfig(`${VALID}\nlisten: 9090`).listen).toEqual({ host: "0.0.0.0", port: 9090 });
     expect(parseConfig(`${VALID}\nlisten: "[::1]:8081"`).listen).toEqual({ host: "::1", port: 8081 });
@@ -295,6 +301,11 @@ reconcile_interval: 1h
       "a notification without a url",
       `${VALID}\nnotifications: [{ type: slack }]`,
       ["notifications[0]: expected url or url_env"],
+    ],
+    [
+      "a relative helm_bin path",
+      `${VALID}\nhelm_bin: bin/helm`,
+      ["helm_bin: expected an absolute path, or a command name looked up in PATH"],
     ],
     [
       "per-file events asked of a chat notification",

@@ -234,6 +234,7 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
     healthTimeoutSeconds: raw.health_timeout,
     applyTimeoutSeconds: raw.apply_timeout,
     allowRemoteBases: raw.allow_remote_bases,
+    ...(raw.helm_bin === undefined ? {} : { helmBin: raw.helm_bin }),
     notifications,
     listen,
     state: raw.state,

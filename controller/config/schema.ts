@@ -317,10 +317,31 @@ export const rawConfigSchema = z.strictObject({
         "fails (and is retried)",
     }),
   // Off, as in Flux: a kustomization naming a URL fails its service instead of kustomize fetching it.
-  allow_remote_bases: z.boolean().default(false).meta({
-    description:
-      "let kustomize fetch remote bases and resources (URLs); off, a kustomization naming one fails its service",
-  }),
+  allow_remote_bases: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        "let kustomize fetch remote bases and resources (URLs), and helm the charts of a chart repository (`repo:`); " +
+        "off, a kustomization naming one fails its service",
+    }),
+  // Where the helm that renders a kustomization's helmCharts is; unset, the controller looks where it is installed.
+  helm_bin: z
+    .string()
+    .min(1)
+    .refine(
+      (bin) => bin.startsWith("/") || !bin.includes("/"),
+      "expected an absolute path, or a command name looked up in PATH",
+    )
+    .optional()
+    .meta({
+      written: "absolute path or command name",
+      fallback:
+        "the build `scripts/helm.sh` caches (`~/.cache/simple-gitops/helm-<version>/bin/helm`), else `helm` on PATH",
+      description:
+        "the helm v3 that renders the local Helm charts of a kustomization's `helmCharts` " +
+        "([Helm charts](kustomize.md#helm-charts)); set, it is the only one tried",
+    }),
   applyer_nokube: z
     .strictObject({
       cluster_name: z.string().min(1).meta({

@@ -102,6 +102,8 @@ export interface Config {
   readonly applyTimeoutSeconds: number;
   /** Whether kustomize may fetch remote bases and resources (`allow_remote_bases`); refused by default. */
   readonly allowRemoteBases: boolean;
+  /** The config's `helm_bin`: the helm that renders kustomizations' Helm charts; unset, it is looked for. */
+  readonly helmBin?: string;
   readonly notifications: readonly NotificationConfig[];
   readonly listen: { readonly host: string; readonly port: number };
   readonly state: "file" | "configmap";

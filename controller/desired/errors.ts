@@ -2,12 +2,19 @@ import { GitOpsError } from "../../common/errors.js";
 
 /** DesiredSetErrorCode is the closed set of reasons git content cannot become a service's desired set. */
 export type DesiredSetErrorCode =
-  /** A kustomization the controller refuses to hand to kustomize: a path out of the repository, a cycle, helm. */
+  /**
+   * A kustomization the controller refuses to hand to kustomize: a path out of the repository, a cycle, a chart
+   * that is not in the repository.
+   */
   | "E_KUSTOMIZE_INVALID"
-  /** A remote base or resource while `allow_remote_bases` is off. */
+  /** A remote base, resource or chart repository while `allow_remote_bases` is off. */
   | "E_KUSTOMIZE_REMOTE"
   /** kustomize itself failed (its own message), or its output could not be used. */
   | "E_KUSTOMIZE_BUILD"
+  /** A kustomization renders a Helm chart, and no helm v3 was found to render it with. */
+  | "E_HELM_NOT_FOUND"
+  /** helm failed to render a chart of a kustomization (helm's own message). */
+  | "E_HELM_RENDER"
   | "E_MANIFEST_PARSE"
   | "E_MANIFEST_INVALID"
   | "E_MANIFEST_TOO_LARGE"

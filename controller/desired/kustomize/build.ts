@@ -12,19 +12,26 @@ import {
 import type { Config } from "../../config/types.js";
 import { DesiredSetError } from "../errors.js";
 import { formatMiB, MAX_EXPANDED_BYTES_PER_FILE } from "../render/parse.js";
-import { walkKustomization } from "./closure.js";
+import { type KustomizeClosure, walkKustomization } from "./closure.js";
+import { findHelm } from "./helm-binary.js";
+import { chartName, helmFailure, helmNotFound } from "./helm-failure.js";
 import { withCheckout } from "./materialise.js";
 import { kustomizeMessage } from "./message.js";
 import { createNetworkSandbox, type NetworkSandbox } from "./sandbox.js";
 
 /** KustomizeOptions are the settings of every kustomize build; main derives them from the config. */
 export interface KustomizeOptions {
-  /** allowRemote is the config's `allow_remote_bases`: off, a remote base or resource fails the service. */
+  /** allowRemote is the config's `allow_remote_bases`: off, a remote base, resource or chart fails the service. */
   readonly allowRemote: boolean;
   /** timeoutMs bounds one build (the config's `apply_timeout`). */
   readonly timeoutMs: number;
   /** bin is the kubectl whose built-in kustomize builds (`kubectl` on PATH, the one the kubectl applyer runs). */
   readonly bin?: string;
+  /**
+   * helmBin is the config's `helm_bin`, the helm that renders a kustomization's `helmCharts`; unset, the build
+   * scripts/helm.sh caches, then `helm` on PATH ({@link findHelm}).
+   */
+  readonly helmBin?: string;
   readonly run?: RunCommand;
   /** env is where PATH (and, with remote bases allowed, HOME and proxies) come from; `process.env` by default. */
   readonly env?: EnvSource;
@@ -43,11 +50,18 @@ export const DEFAULT_KUSTOMIZE_OPTIONS: KustomizeOptions = {
   timeoutMs: DEFAULT_RUN_TIMEOUT_MS,
 };
 
-/** kustomizeOptions are a config's build settings: `allow_remote_bases`, and `apply_timeout` bounds each build. */
+/**
+ * kustomizeOptions are a config's build settings: `allow_remote_bases`, `helm_bin`, and `apply_timeout` bounds each
+ * build.
+ */
 export function kustomizeOptions(
-  config: Pick<Config, "allowRemoteBases" | "applyTimeoutSeconds">,
+  config: Pick<Config, "allowRemoteBases" | "applyTimeoutSeconds" | "helmBin">,
 ): KustomizeOptions {
-  return { allowRemote: config.allowRemoteBases, timeoutMs: config.applyTimeoutSeconds * 1000 };
+  return {
+    allowRemote: config.allowRemoteBases,
+    timeoutMs: config.applyTimeoutSeconds * 1000,
+    ...(config.helmBin === undefined ? {} : { helmBin: config.helmBin }),
+  };
 }
 
 /**
@@ -80,11 +94,13 @@ const OFFLINE_ENV = {
  * kustomizeBuild builds the kustomization of `dir` with `kubectl kustomize`, on `files` (every file of the
  * repository the build may read, at one commit) written to a private temporary checkout that is removed afterwards.
  * Before anything runs, the walk ({@link walkKustomization}) reads everything the build may load and refuses what it
- * cannot vouch for, and every URL it meets unless `allowRemote`; plugins other than kustomize's builtins, exec
- * functions and helm are never enabled (no `--enable-alpha-plugins`, `--enable-exec`, `--enable-helm`). Without
- * `allowRemote`, kubectl also runs in the network sandbox where the machine has one. kubectl gets PATH and nothing
- * else of the controller's environment: no kubeconfig, no token. A failed build is an `E_KUSTOMIZE_BUILD`
- * error carrying kustomize's own message, with repository paths in place of the checkout's.
+ * cannot vouch for, and every URL it meets unless `allowRemote`; plugins other than kustomize's builtins and exec
+ * functions are never enabled (no `--enable-alpha-plugins`, `--enable-exec`). Helm is enabled only for a build that
+ * renders charts (`helmCharts`), with the helm {@link findHelm} finds (`E_HELM_NOT_FOUND` without one); it runs as
+ * kustomize's child, inside the same sandbox, deadline and output budget. Without `allowRemote`, kubectl also runs
+ * in the network sandbox where the machine has one. kubectl gets PATH and nothing else of the controller's
+ * environment: no kubeconfig, no token. A failed build is an `E_KUSTOMIZE_BUILD` error carrying kustomize's own
+ * message, or `E_HELM_RENDER` with helm's when helm failed, with repository paths in place of the checkout's.
  */
 export async function kustomizeBuild(
   dir: string,
@@ -101,10 +117,11 @@ export async function kustomizeBuild(
     throw new DesiredSetError(
       "E_KUSTOMIZE_REMOTE",
       closure.remote[0]?.file ?? root,
-      `remote bases, resources and files are not fetched (${refs.join("; ")}); nothing of the service was applied. Vendor them into the repository, or set \`allow_remote_bases: true\` in the config to let kustomize fetch them.`,
+      `remote bases, resources, files and chart repositories are not fetched (${refs.join("; ")}); nothing of the service was applied. Vendor them into the repository (a chart under the kustomization's chart home, without repo:), or set \`allow_remote_bases: true\` in the config to let kustomize fetch them.`,
     );
   }
   const source = options.env ?? process.env;
+  const helm = await helmFor(closure, options.helmBin, source);
   const env = {
     ...childEnv(source, options.allowRemote ? ["PATH", "HOME", ...PROXY_ENV] : ["PATH"]),
     GIT_TERMINAL_PROMPT: "0",
@@ -112,11 +129,16 @@ export async function kustomizeBuild(
   return withCheckout(files, options.tmpDir ?? tmpdir(), async (checkout) => {
     const target = dir === "" ? checkout : `${checkout}/${dir}`;
     const bin = options.bin ?? "kubectl";
+    const args = [
+      "kustomize",
+      ...(helm === undefined ? [] : ["--enable-helm", "--helm-command", helm]),
+      target,
+    ];
     // Without a home of its own, git would read the controller's ~/.gitconfig (and its credential helpers).
     const runEnv = options.allowRemote ? env : { ...env, HOME: checkout, ...OFFLINE_ENV };
     const command = options.allowRemote
-      ? { file: bin, args: ["kustomize", target] }
-      : await (options.sandbox ?? SHARED_SANDBOX).command(bin, ["kustomize", target], runEnv);
+      ? { file: bin, args }
+      : await (options.sandbox ?? SHARED_SANDBOX).command(bin, args, runEnv);
     const result = await (options.run ?? runProcess)(command.file, command.args, {
       timeoutMs: options.timeoutMs,
       maxStdoutBytes: MAX_BUILD_OUTPUT_BYTES,
@@ -124,14 +146,37 @@ export async function kustomizeBuild(
       ...(signal ? { signal } : {}),
     });
     const failure = describeFailure(result, options);
-    if (failure !== undefined)
-      throw new DesiredSetError(
-        "E_KUSTOMIZE_BUILD",
-        root,
-        `kustomize build failed: ${kustomizeMessage(failure, checkout)}`,
-      );
-    return { root, text: result.stdout };
+    if (failure === undefined) return { root, text: result.stdout };
+    // A deadline or the output budget passed is the build's, whoever was running; only an exit says who failed.
+    const exited = !result.spawnError && !result.timedOut && !result.stdoutOverflow;
+    const helmError =
+      helm === undefined || !exited ? undefined : helmFailure(failure, closure.charts, helm, checkout);
+    if (helmError) throw helmError;
+    throw new DesiredSetError(
+      "E_KUSTOMIZE_BUILD",
+      root,
+      `kustomize build failed: ${kustomizeMessage(failure, checkout)}${rendering(closure)}`,
+    );
   });
+}
+
+/** helmFor is the helm a build's charts are rendered with, undefined for a build that renders none. */
+async function helmFor(
+  closure: KustomizeClosure,
+  configured: string | undefined,
+  env: EnvSource,
+): Promise<string | undefined> {
+  const [first] = closure.charts;
+  if (first === undefined) return undefined;
+  const lookup = await findHelm(configured, env);
+  if ("missing" in lookup) throw helmNotFound(first, lookup.missing);
+  return lookup.found;
+}
+
+/** rendering names the charts a failed build was rendering: a budget passed may have been passed by helm. */
+function rendering(closure: KustomizeClosure): string {
+  if (closure.charts.length === 0) return "";
+  return ` (the build renders ${closure.charts.map((chart) => `${chart.file} ${chartName(chart)}`).join(", ")})`;
 }
 
 /** describeFailure is why a run did not build, or undefined when it did. */

@@ -373,6 +373,27 @@ describe("kustomizeClosure", () => {
       },
       { file: "base/pj.yaml", field: "document 1 (PatchJson6902Transformer).path" },
     ],
+    [
+      "a chart repository",
+      { [KUST]: k([`helmCharts: [{name: redis, version: 1.0.0, repo: "${URL}"}]`]) },
+      { file: KUST, field: "helmCharts[0].repo" },
+    ],
+    [
+      "a chart's values file",
+      {
+        [KUST]: k([`helmCharts: [{name: web, valuesFile: "${URL}"}]`]),
+        "svc/charts/web/Chart.yaml": "name: web\n",
+      },
+      { file: KUST, field: "helmCharts[0].valuesFile" },
+    ],
+    [
+      "a chart's additional values file",
+      {
+        [KUST]: k([`helmCharts: [{name: web, additionalValuesFiles: [v.yaml, "${URL}"]}]`]),
+        "svc/charts/web/Chart.yaml": "name: web\n",
+      },
+      { file: KUST, field: "helmCharts[0].additionalValuesFiles[1]" },
+    ],
   ])("lists %s as remote, naming its file and entry", async (_name, tree, expected) => {
     const r = repo(tree);
     const closure = await walkKustomization("svc", r.entries, r.readText);
@@ -448,7 +469,50 @@ describe("kustomizeClosure", () => {
         [KUST]: k(["generators: [h.yaml]"]),
         "svc/h.yaml": plugin("HelmChartInflationGenerator", "chartName: redis"),
       },
-      "svc/h.yaml: document 1 (HelmChartInflationGenerator): helm charts are not supported",
+      "svc/h.yaml: document 1 (HelmChartInflationGenerator): a helm chart is rendered only from a kustomization's helmCharts entry",
+    ],
+    [
+      "the deprecated helmChartInflationGenerator",
+      { [KUST]: k(["helmChartInflationGenerator: [{chartName: web}]"]) },
+      `${KUST}: helmChartInflationGenerator: the deprecated form of helmCharts is not read`,
+    ],
+    [
+      "a chart the repository does not hold",
+      { [KUST]: k(["helmCharts: [{name: web}]"]), "svc/charts/web/values.yaml": "a: 1\n" },
+      `${KUST}: helmCharts[0]: no chart svc/charts/web in the repository (no svc/charts/web/Chart.yaml)`,
+    ],
+    [
+      "a chart outside the repository",
+      { [KUST]: k(["helmGlobals: {chartHome: ../..}", "helmCharts: [{name: web}]"]) },
+      `${KUST}: helmCharts[0]: chart "../../web" is outside the repository`,
+    ],
+    [
+      "a chart home at an absolute path",
+      { [KUST]: k(["helmGlobals: {chartHome: /opt/charts}", "helmCharts: [{name: web}]"]) },
+      `${KUST}: helmCharts[0]: chart "/opt/charts/web" is outside the repository`,
+    ],
+    [
+      "helm's config home",
+      { [KUST]: k(["helmGlobals: {configHome: /home/gitops/.config/helm}"]) },
+      `${KUST}: helmGlobals.configHome: helm's config home is not set from git`,
+    ],
+    [
+      "a chart without a name",
+      { [KUST]: k(["helmCharts: [{releaseName: web}]"]) },
+      `${KUST}: helmCharts[0].name: expected the chart's name`,
+    ],
+    [
+      "a chart's field in another letter case",
+      { [KUST]: k(["helmCharts: [{name: web, ValuesFile: v.yaml}]"]) },
+      `${KUST}: helmCharts[0].ValuesFile: kustomize reads this as "valuesFile"`,
+    ],
+    [
+      "a chart in a plugin directory",
+      {
+        [KUST]: k(["transformers: [../plugins]"]),
+        "plugins/kustomization.yaml": k(["helmCharts: [{name: web}]"]),
+      },
+      "plugins/kustomization.yaml: helmCharts: a kustomization of plugin configurations",
     ],
     [
       "a plugin entry that is neither inline nor a file",
@@ -590,13 +654,66 @@ describe("kustomizeClosure", () => {
     expect(r.reads.length).toBe(MAX_KUSTOMIZATIONS);
   });
 
-  it("refuses helm charts", async () => {
-    const r = repo({
-      "svc/kustomization.yaml": k(["helmCharts: [{name: redis, repo: https://charts.example.com}]"]),
+  it("collects every file of each local chart and its values files, in the service and its bases, reading none", async () => {
+    const chart = (dir: string) => ({
+      [`${dir}/Chart.yaml`]: "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+      [`${dir}/values.yaml`]: "replicas: 1\n",
+      [`${dir}/.helmignore`]: "*.md\n",
+      [`${dir}/templates/_helpers.tpl`]: '{{- define "c.name" -}}c{{- end -}}\n',
+      [`${dir}/templates/deploy.yaml`]: cm,
     });
-    const error = await rejection<DesiredSetError>(kustomizeClosure("svc", r.entries, r.readText));
-    expect(error.code).toBe("E_KUSTOMIZE_INVALID");
-    expect(error.message).toMatch(/^svc\/kustomization\.yaml: helmCharts: helm charts are not supported/);
+    const r = repo({
+      "svc/kustomization.yaml": k([
+        "resources: [../base]",
+        "helmCharts:",
+        "- {name: web, valuesFile: values-prod.yaml, additionalValuesFiles: [extra.yaml]}",
+      ]),
+      ...chart("svc/charts/web"),
+      "svc/charts/web/charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+      "svc/charts/web/charts/sub/templates/s.yaml": cm,
+      ...chart("svc/charts/other"),
+      "svc/values-prod.yaml": "replicas: 3\n",
+      "svc/extra.yaml": "extra: true\n",
+      "svc/unused.yaml": cm,
+      "base/kustomization.yaml": k(["helmGlobals: {chartHome: vendor}", "helmCharts: [{name: db}]"]),
+      ...chart("base/vendor/db"),
+    });
+    const closure = await walkKustomization("svc", r.entries, r.readText);
+    expect(closure?.paths).toEqual(
+      [
+        "base/kustomization.yaml",
+        ...Object.keys(chart("base/vendor/db")),
+        "svc/kustomization.yaml",
+        ...Object.keys(chart("svc/charts/web")),
+        "svc/charts/web/charts/sub/Chart.yaml",
+        "svc/charts/web/charts/sub/templates/s.yaml",
+        "svc/values-prod.yaml",
+        "svc/extra.yaml",
+      ].sort(),
+    );
+    expect(closure?.charts).toEqual([
+      { file: "base/kustomization.yaml", field: "helmCharts[0]", name: "db", dir: "base/vendor/db" },
+      { file: "svc/kustomization.yaml", field: "helmCharts[0]", name: "web", dir: "svc/charts/web" },
+    ]);
+    expect(closure?.remote).toEqual([]);
+    // Only kustomizations are read as the walk goes: a chart's files are helm's to read.
+    expect(r.reads.sort()).toEqual(["base/kustomization.yaml", "svc/kustomization.yaml"]);
+  });
+
+  it("lists a chart of a chart repository as a chart to render, needing no chart in the repository", async () => {
+    const r = repo({
+      "svc/kustomization.yaml": k(["helmCharts: [{name: redis, repo: oci://registry.example.com/charts}]"]),
+    });
+    const closure = await walkKustomization("svc", r.entries, r.readText);
+    expect(closure?.charts).toEqual([
+      {
+        file: "svc/kustomization.yaml",
+        field: "helmCharts[0]",
+        name: "redis",
+        repo: "oci://registry.example.com/charts",
+      },
+    ]);
+    expect(closure?.remote.map((ref) => ref.field)).toEqual(["helmCharts[0].repo"]);
   });
 
   // Without the node budget this test hangs for tens of seconds: the walk would expand the bomb.

@@ -1,8 +1,8 @@
 import { DesiredSetError } from "../errors.js";
 import { KUSTOMIZATION_NAMES } from "./references.js";
-import { type RemoteReference, walkFrom } from "./walk.js";
+import { type ChartUse, type RemoteReference, walkFrom } from "./walk.js";
 
-export type { RemoteReference } from "./walk.js";
+export type { ChartUse, RemoteReference } from "./walk.js";
 
 /** MAX_KUSTOMIZATIONS bounds how many kustomizations one service's build may read. */
 export const MAX_KUSTOMIZATIONS = 100;
@@ -15,6 +15,8 @@ export interface KustomizeClosure {
   readonly root: string;
   readonly paths: readonly string[];
   readonly remote: readonly RemoteReference[];
+  /** charts are the `helmCharts` entries the build renders: kustomize then needs helm. */
+  readonly charts: readonly ChartUse[];
 }
 
 type Entry = { readonly path: string };
@@ -53,7 +55,8 @@ function fileIn(dir: string, files: ReadonlySet<string>): string | undefined {
 
 /**
  * walkKustomization reads the kustomization of `serviceDir` and everything its build may read ({@link walkFrom}):
- * the kustomizations it references, the files they load, and every plugin configuration with the files it loads.
+ * the kustomizations it references, the files they load, every file of the local Helm charts they render, and every
+ * plugin configuration with the files it loads.
  * Bounded to MAX_KUSTOMIZATIONS kustomizations and MAX_KUSTOMIZATION_DEPTH levels; what it cannot read or does not
  * understand is an `E_KUSTOMIZE_INVALID` error naming the file and the entry.
  */
@@ -65,14 +68,18 @@ export async function walkKustomization(
   const files = new Set(entries.map((entry) => entry.path));
   const root = fileIn(serviceDir, files);
   if (root === undefined) return undefined;
-  const { paths, remote } = await walkFrom(serviceDir, root, {
+  const { paths, remote, charts } = await walkFrom(serviceDir, root, {
     files,
     isDirectory: directoryTest(entries),
     kustomizationIn: (dir) => fileIn(dir, files),
+    filesUnder: (dir) => {
+      const prefix = dir === "" ? "" : `${dir}/`;
+      return entries.filter((entry) => entry.path.startsWith(prefix)).map((entry) => entry.path);
+    },
     readText,
     limits: { maxKustomizations: MAX_KUSTOMIZATIONS, maxDepth: MAX_KUSTOMIZATION_DEPTH },
   });
-  return { root, paths: [...paths].sort(), remote };
+  return { root, paths: [...paths].sort(), remote, charts };
 }
 
 /**

@@ -7,13 +7,25 @@ const MAX_MESSAGE_CHARS = 2_000;
  * checkout's paths replaced by repository paths, trimmed and bounded.
  */
 export function kustomizeMessage(stderr: string, checkout: string): string {
-  const text = unframed(stderr.trim())
+  return bounded(inRepositoryTerms(stderr, checkout));
+}
+
+/**
+ * inRepositoryTerms is kustomize's error out of kubectl's log framing, with the temporary checkout's paths replaced
+ * by repository paths, trimmed: {@link kustomizeMessage} before it is bounded, for callers that read it further.
+ */
+export function inRepositoryTerms(stderr: string, checkout: string): string {
+  return unframed(stderr.trim())
     .split(`${checkout}/`)
     .join("")
     .split(checkout)
     .join(".")
     .replace(/^(?:error|Error): /, "")
     .trim();
+}
+
+/** bounded is a message cut to the part of it a service's error carries. */
+export function bounded(text: string): string {
   return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
 }
 

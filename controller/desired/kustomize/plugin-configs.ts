@@ -20,7 +20,7 @@ const withResourceFields = (table: FieldTable): FieldTable =>
 /**
  * BUILTIN_PLUGINS is every plugin kustomize has built in (api/internal/plugins/builtinhelpers/builtins.go), each
  * with the fields of its configuration when one of them loads a file (api/internal/builtins/*.go: the fields read
- * through `h.Loader()`), null when none does. Helm is refused on its own.
+ * through `h.Loader()`), null when none does. HelmChartInflationGenerator is refused on its own.
  */
 const BUILTIN_PLUGINS: ReadonlyMap<string, FieldTable | null> = new Map([
   [
@@ -62,7 +62,8 @@ const BUILTIN_PLUGINS: ReadonlyMap<string, FieldTable | null> = new Map([
  * pluginConfigReferences lists the files one plugin configuration (a document of a `generators`, `transformers` or
  * `validators` entry) names, `where` naming the document in errors. A `…List` of configurations is read item by
  * item, as kustomize does. Only kustomize's builtin plugins are accepted: an external plugin or KRM function
- * (any other apiVersion) is refused here, as kustomize refuses it without `--enable-alpha-plugins`; helm too.
+ * (any other apiVersion) is refused here, as kustomize refuses it without `--enable-alpha-plugins`; a helm chart
+ * as a plugin too (it belongs in `helmCharts`).
  */
 export function pluginConfigReferences(file: string, where: string, doc: unknown): Reference[] {
   if (doc === null || doc === undefined) return [];
@@ -84,7 +85,7 @@ export function pluginConfigReferences(file: string, where: string, doc: unknown
     throw refusal(
       file,
       named,
-      "helm charts are not supported (kustomize would run helm and fetch charts); render the chart into the repository instead",
+      "a helm chart is rendered only from a kustomization's helmCharts entry, whose chart the controller can check; write it there",
     );
   const table = typeof kind === "string" ? BUILTIN_PLUGINS.get(kind) : undefined;
   if (table === undefined) throw refusal(file, named, "not one of kustomize's builtin plugins");

@@ -14,12 +14,10 @@ import {
   recordAt,
   walkFields,
 } from "./fields.js";
+import { HELM_KUSTOMIZATION_FIELDS } from "./helm-charts.js";
 
 /** KUSTOMIZATION_NAMES are the file names kustomize reads as a directory's kustomization, in its order. */
 export const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
-
-/** HELM_FIELDS run `helm template`, another program fetching charts from the network: refused, not ignored. */
-const HELM_FIELDS = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"] as const;
 
 /** withoutKey is a generator's `files` entry without its `key=` prefix: kustomize splits at the `=`. */
 function withoutKey(entry: string): string {
@@ -95,12 +93,13 @@ const KUSTOMIZATION_FIELDS = fieldTable({
   transformers: paths("plugin"),
   validators: paths("plugin"),
   buildMetadata: null,
+  ...HELM_KUSTOMIZATION_FIELDS,
 });
 
 /**
  * parseKustomization reads a kustomization file with the same bounded YAML reader as manifests: an alias bomb is
- * refused before anything walks it. Helm is refused here; the rest of what the file names is checked by
- * {@link kustomizationReferences}.
+ * refused before anything walks it. The deprecated `helmChartInflationGenerator` is refused here; the rest of what
+ * the file names is checked by {@link kustomizationReferences}.
  */
 export function parseKustomization(path: string, text: string): Record<string, unknown> {
   let doc: unknown;
@@ -117,13 +116,13 @@ export function parseKustomization(path: string, text: string): Record<string, u
       path,
       "expected a mapping (a kustomization), got a list",
     );
-  for (const field of HELM_FIELDS)
-    if (doc[field] !== undefined)
-      throw new DesiredSetError(
-        "E_KUSTOMIZE_INVALID",
-        path,
-        `${field}: helm charts are not supported (kustomize would run helm and fetch charts); render the chart into the repository instead`,
-      );
+  // The deprecated form kustomize converts into helmCharts: one form to check is enough, and it is the documented one.
+  if (doc.helmChartInflationGenerator !== undefined)
+    throw new DesiredSetError(
+      "E_KUSTOMIZE_INVALID",
+      path,
+      "helmChartInflationGenerator: the deprecated form of helmCharts is not read; write the chart as a helmCharts entry (name, valuesFile, valuesInline, releaseName, namespace)",
+    );
   return doc;
 }
 

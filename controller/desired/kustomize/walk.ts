@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { DesiredSetError } from "../errors.js";
 import { inlineDocuments, loadDocuments } from "./documents.js";
 import type { Reference } from "./fields.js";
+import { type HelmChartEntry, helmChartsOf } from "./helm-charts.js";
 import { pluginConfigReferences } from "./plugin-configs.js";
 import { kustomizationReferences, parseKustomization } from "./references.js";
 import { isRemote, startsLikeUrl } from "./remote.js";
@@ -11,6 +12,20 @@ export interface RemoteReference {
   readonly file: string;
   readonly field: string;
   readonly url: string;
+}
+
+/**
+ * ChartUse is a `helmCharts` entry a build renders: the file and entry naming it, and either the repository
+ * directory of a local chart or the chart repository it is pulled from.
+ */
+export interface ChartUse {
+  readonly file: string;
+  readonly field: string;
+  readonly name: string;
+  /** dir is the chart's directory in the repository, for a chart kustomize reads from its chart home. */
+  readonly dir?: string;
+  /** repo is the chart repository of an entry naming one: fetched by helm, so remote. */
+  readonly repo?: string;
 }
 
 /** WalkLimits bound one walk. */
@@ -25,14 +40,17 @@ export interface WalkInput {
   readonly isDirectory: (path: string) => boolean;
   /** kustomizationIn is the kustomization file of a directory, if it has one. */
   readonly kustomizationIn: (dir: string) => string | undefined;
+  /** filesUnder is every file below a directory, at any depth. */
+  readonly filesUnder: (dir: string) => readonly string[];
   readonly readText: (path: string) => Promise<string>;
   readonly limits: WalkLimits;
 }
 
-/** WalkResult is every repository path a build may read, and every remote reference met on the way. */
+/** WalkResult is every repository path a build may read, every remote reference, and every chart it renders. */
 export interface WalkResult {
   readonly paths: Set<string>;
   readonly remote: RemoteReference[];
+  readonly charts: ChartUse[];
 }
 
 /**
@@ -55,7 +73,7 @@ interface Visit {
 /**
  * walkFrom reads the kustomization `file` of `dir` and everything it names, transitively: kustomizations
  * (resources, bases, components), the files they load (patches, generator files, CRDs, configurations, OpenAPI
- * schemas, replacements), and every plugin configuration (inline, in a file, or in a kustomization directory) with
+ * schemas, replacements, values files), every file of each local Helm chart, and every plugin configuration (inline, in a file, or in a kustomization directory) with
  * the files it loads in turn. Paths resolve against the kustomization naming them; a plugin configuration's against
  * the kustomization listing the plugin, as kustomize configures it there. A path out of the repository, a cycle, a
  * bound passed, a field or plugin the walk does not know, or a plugin entry that is neither inline YAML nor a file
@@ -64,13 +82,14 @@ interface Visit {
 export async function walkFrom(dir: string, file: string, input: WalkInput): Promise<WalkResult> {
   const walk = new Walk(input);
   await walk.kustomization({ dir, file, chain: [] });
-  return { paths: walk.paths, remote: walk.remote };
+  return { paths: walk.paths, remote: walk.remote, charts: walk.charts };
 }
 
 /** Walk is one walk's state: what it found, and what it has read already. */
 class Walk {
   readonly paths = new Set<string>();
   readonly remote: RemoteReference[] = [];
+  readonly charts: ChartUse[] = [];
   private readonly visited = new Set<string>();
   private readonly configsRead = new Map<string, Promise<unknown[]>>();
   private readonly configsWalked = new Set<string>();
@@ -96,6 +115,30 @@ class Walk {
           );
     for (const ref of kustomizationReferences(at.file, doc))
       await (ref.kind === "plugin" || ref.kind === "patch" ? this.inlineOrPath(ref, at) : this.path(ref, at));
+    for (const chart of helmChartsOf(at.file, doc)) this.chart(chart, at);
+  }
+
+  /**
+   * chart follows a `helmCharts` entry: one naming a chart repository is remote (kustomize would have helm pull it
+   * when the chart home lacks it); any other must be a chart of the repository, every file of which helm reads.
+   */
+  private chart(chart: HelmChartEntry, at: Visit): void {
+    const { field, name, repo } = chart;
+    if (repo !== undefined) {
+      this.remote.push({ file: at.file, field: `${field}.repo`, url: repo });
+      this.charts.push({ file: at.file, field, name, repo });
+      return;
+    }
+    const dir = resolve(at.dir, chart.path);
+    if (dir === undefined)
+      throw invalid(at.file, `${field}: chart "${chart.path}" is outside the repository`);
+    if (!this.input.files.has(`${dir}/Chart.yaml`))
+      throw invalid(
+        at.file,
+        `${field}: no chart ${dir} in the repository (no ${dir}/Chart.yaml): a local chart is the directory <chartHome>/<name> next to the kustomization (chartHome: helmGlobals.chartHome, default "charts"); a chart from a chart repository needs repo: and allow_remote_bases`,
+      );
+    for (const path of this.input.filesUnder(dir)) this.paths.add(path);
+    this.charts.push({ file: at.file, field, name, dir });
   }
 
   /** path follows an entry that is a path: a file, a kustomization directory, or a URL. */
