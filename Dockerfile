@@ -2,6 +2,7 @@
 # simple-gitops controller image.
 #   docker build -t simple-gitops:dev .
 #   docker build --build-arg KUBECTL_SHA256=<sha256 of dl.k8s.io/release/v1.35.4/bin/linux/amd64/kubectl> ...
+#   docker build --build-arg HELM_SHA256=<sha256 of get.helm.sh/helm-v3.22.1-linux-amd64.tar.gz> ...
 # Not built in CI (no Docker engine there): test/dockerfile.test.ts checks the properties below instead.
 #
 # Both stages use Debian bookworm-slim: node_modules from a glibc build stage run unchanged in a glibc run stage
@@ -49,7 +50,30 @@ RUN url="https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/ku
  && rm /tmp/kubectl \
  && kubectl version --client
 
-# --- run: Node, production dependencies, compiled controller, kubectl; non-root ------------------------------------
+# --- helm: the pinned release that renders kustomizations' local Helm charts, checksum verified ----------------------
+# The version scripts/helm.sh builds for the tests (test/helm-version.test.ts holds the two together); helm's release
+# build sets the Kubernetes version a chart's kubeVersion is checked against, as scripts/helm.sh does. HELM_SHA256
+# pins the archive's digest; left empty, the digest published next to it (.sha256sum) is used.
+FROM ${NODE_IMAGE} AS helm
+ARG HELM_VERSION=v3.22.1
+ARG HELM_SHA256=""
+ARG TARGETARCH=amd64
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/*
+RUN url="https://get.helm.sh/helm-${HELM_VERSION}-linux-${TARGETARCH}.tar.gz" \
+ && curl -fsSL --proto '=https' --tlsv1.2 --retry 3 -o /tmp/helm.tar.gz "$url" \
+ && published="$(curl -fsSL --proto '=https' --tlsv1.2 --retry 3 "${url}.sha256sum" | cut -d ' ' -f 1)" \
+ && want="${HELM_SHA256:-$published}" \
+ && echo "helm ${HELM_VERSION} ${TARGETARCH}: expecting sha256 ${want}" \
+ && echo "${want}  /tmp/helm.tar.gz" | sha256sum -c - \
+ && tar -xzf /tmp/helm.tar.gz -C /tmp "linux-${TARGETARCH}/helm" \
+ && install -m 0755 "/tmp/linux-${TARGETARCH}/helm" /usr/local/bin/helm \
+ && rm -rf /tmp/helm.tar.gz "/tmp/linux-${TARGETARCH}" \
+ && helm version --short
+
+# --- run: Node, production dependencies, compiled controller, kubectl, helm; non-root ------------------------------
 FROM ${NODE_IMAGE} AS run
 LABEL org.opencontainers.image.title="simple-gitops" \
       org.opencontainers.image.description="A light GitOps polling controller for Kubernetes" \
@@ -60,6 +84,7 @@ RUN groupadd --system --gid 10001 gitops \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/gitops --create-home --shell /usr/sbin/nologin gitops
 WORKDIR /app
 COPY --from=kubectl /usr/local/bin/kubectl /usr/local/bin/kubectl
+COPY --from=helm /usr/local/bin/helm /usr/local/bin/helm
 COPY --from=prod-deps /app/node_modules ./node_modules
 # package.json says "type": "module", which makes dist/**/*.js ES modules.
 COPY --from=build /src/package.json ./package.json

@@ -73,8 +73,8 @@ const execForm = (args: string) =>
   JSON.parse(args.replace(/^(--\S+\s+)*/, "").replace(/^CMD\s+/, "")) as string[];
 
 describe("Dockerfile", () => {
-  it("is multi-stage: build, prod-deps and kubectl stages feed a final run stage", () => {
-    expect(stages.map((s) => s.name)).toEqual(["build", "prod-deps", "kubectl", "run"]);
+  it("is multi-stage: build, prod-deps, kubectl and helm stages feed a final run stage", () => {
+    expect(stages.map((s) => s.name)).toEqual(["build", "prod-deps", "kubectl", "helm", "run"]);
   });
 
   it("pins every base image to an exact version, and never uses latest", () => {
@@ -130,6 +130,24 @@ describe("Dockerfile", () => {
     expect(of(kubectl, "SHELL").map((s) => s.args)).toEqual(['["/bin/bash", "-o", "pipefail", "-c"]']);
     expect(of(final, "COPY").map((c) => c.args)).toContain(
       "--from=kubectl /usr/local/bin/kubectl /usr/local/bin/kubectl",
+    );
+  });
+
+  it("downloads helm at the version scripts/helm.sh builds and checks its sha256 with sha256sum -c", () => {
+    const helm = stage("helm");
+    const pinned = /^HELM_VERSION=(\S+)$/m.exec(read("scripts/helm.sh"))?.[1];
+    expect(pinned).toMatch(/^v3\.\d+\.\d+$/);
+    expect(argDefault(helm.instructions, "HELM_VERSION")).toBe(pinned);
+    const run = of(helm, "RUN")
+      .map((r) => r.args)
+      .find((r) => r.includes("get.helm.sh"));
+    expect(run).toContain(`https://get.helm.sh/helm-\${HELM_VERSION}-linux-\${TARGETARCH}.tar.gz`);
+    expect(run).toContain(`want="\${HELM_SHA256:-$published}"`);
+    expect(run).toMatch(/echo "\$\{want\} {2}\/tmp\/helm\.tar\.gz" \| sha256sum -c -/);
+    expect(run?.indexOf("sha256sum -c")).toBeLessThan(run?.indexOf("install -m 0755") ?? -1);
+    expect(of(helm, "SHELL").map((s) => s.args)).toEqual(['["/bin/bash", "-o", "pipefail", "-c"]']);
+    expect(of(final, "COPY").map((c) => c.args)).toContain(
+      "--from=helm /usr/local/bin/helm /usr/local/bin/helm",
     );
   });
 

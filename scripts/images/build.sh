@@ -8,7 +8,8 @@
 #   node        this machine's Node binary and the shared libraries it loads, plus the busybox tools, as
 #               node:20-alpine, the image of the examples' web app
 #   controller  the controller the way the Dockerfile builds it: production node_modules (npm ci --omit=dev),
-#               dist/ compiled by tsc, kubectl, Node; uid 10001, the Dockerfile's entrypoint and command
+#               dist/ compiled by tsc, kubectl, helm (the pinned build scripts/helm.sh caches), Node; uid 10001, the
+#               Dockerfile's entrypoint and command
 #
 # Usage: scripts/images/build.sh NAME...   prints "ARCHIVE REFERENCE" per image, one a line
 # Archives are OCI image layouts in a tar, cached in ~/.cache/simple-gitops/images and named by a digest of what they
@@ -77,7 +78,7 @@ inputs() {
   busybox) printf '%s\n' "$BUSYBOX" "$DASH" && libraries "$DASH" ;;
   node) printf '%s\n' "$BUSYBOX" "$DASH" "$node" && libraries "$DASH" && libraries "$node" ;;
   controller)
-    printf '%s\n' "$node" "$(command -v kubectl)" && libraries "$node"
+    printf '%s\n' "$node" "$(command -v kubectl)" "$("${ROOT}/scripts/helm.sh" build)" && libraries "$node"
     controller_sources | sed "s#^#${ROOT}/#"
     ;;
   esac
@@ -178,6 +179,8 @@ fill() {
   controller)
     add_dynamic "$rootfs" "$(command -v node)" /usr/local/bin/node
     install -D -m 0755 "$(realpath "$(command -v kubectl)")" "${rootfs}/usr/local/bin/kubectl"
+    # Static (CGO_ENABLED=0): no libraries to copy. Built once from the Go module proxy, then offline from its cache.
+    install -D -m 0755 "$("${ROOT}/scripts/helm.sh" build)" "${rootfs}/usr/local/bin/helm"
     add_users "$rootfs" "gitops 10001 /home/gitops"
     mkdir -p "${rootfs}/app"
     cp -a "$(node_modules)" "${rootfs}/app/node_modules"
