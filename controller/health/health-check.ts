@@ -14,6 +14,8 @@ export interface HealthCheckDeps {
   readonly dryRun: boolean;
   readonly clock: Clock;
   readonly signal?: AbortSignal;
+  /** removedWhenFinished: the refKeys of the set's Jobs that delete themselves once finished (see waitForHealthy). */
+  readonly removedWhenFinished?: ReadonlySet<string>;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function checkHealth(
     timeoutMs: deps.healthTimeoutMs,
     clock: deps.clock,
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.removedWhenFinished ? { removedWhenFinished: deps.removedWhenFinished } : {}),
   });
   const unhealthy = health.objects.filter((object) => object.status !== "ready");
   return Promise.all(unhealthy.map((object) => withPodCauses(object, deps)));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../common/clock.js";
-import type { KubeObject, ObjectRef } from "../../kube/objects.js";
-import { assessHealth, waitForHealthy } from "./health.js";
+import { type KubeObject, type ObjectRef, refKey } from "../../kube/objects.js";
+import { assessHealth, FINISHED_AND_REMOVED, removesItselfWhenFinished, waitForHealthy } from "./health.js";
 
 const deployment = (
   status: Record<string, unknown>,
@@ -211,6 +211,50 @@ describe("waitForHealthy", () => {
       objects: [{ status: "failed", message: "backoff limit" }],
     });
     expect(clock.slept).toEqual([]);
+  });
+
+  it("counts a self-removing Job that is gone as finished, and any other Job that is gone as not yet there", async () => {
+    const jobRef = { apiVersion: "batch/v1", kind: "Job", namespace: "apps", name: "migrate" };
+    const ttlJob = { ...job({}), spec: { ttlSecondsAfterFinished: 0 } };
+    expect([removesItselfWhenFinished(ttlJob), removesItselfWhenFinished(job({}))]).toEqual([true, false]);
+    const wait = (removedWhenFinished: ReadonlySet<string>) =>
+      waitForHealthy({
+        refs: [jobRef],
+        read: async () => undefined,
+        timeoutMs: 2000,
+        intervalMs: 1000,
+        clock: manualClock(),
+        removedWhenFinished,
+      });
+    const gone = await wait(new Set([refKey(jobRef)]));
+    expect(gone).toMatchObject({
+      healthy: true,
+      objects: [{ status: "ready", message: FINISHED_AND_REMOVED }],
+    });
+    const missing = await wait(new Set());
+    expect(missing).toMatchObject({
+      healthy: false,
+      objects: [{ message: "timed out after 2000ms: not found" }],
+    });
+  });
+
+  it("reports a self-removing Job seen failed before it went as failed", async () => {
+    const jobRef = { apiVersion: "batch/v1", kind: "Job", namespace: "apps", name: "migrate" };
+    const reads = [
+      job({ conditions: [{ type: "Failed", status: "True", message: "backoff limit" }] }),
+      undefined,
+    ];
+    const result = await waitForHealthy({
+      refs: [jobRef],
+      read: async () => reads.shift(),
+      timeoutMs: 5000,
+      clock: manualClock(),
+      removedWhenFinished: new Set([refKey(jobRef)]),
+    });
+    expect(result).toMatchObject({
+      healthy: false,
+      objects: [{ status: "failed", message: "backoff limit" }],
+    });
   });
 
   it("ignores objects without a rollout and treats read errors as not yet", async () => {

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "../../common/clock.js";
-import { groupOf, type KubeObject, type ObjectRef } from "../../kube/objects.js";
+import { groupOf, type KubeObject, type ObjectRef, refKey } from "../../kube/objects.js";
 
 /** HealthStatus is where a workload stands after apply. */
 export type HealthStatus = "ready" | "progressing" | "failed";
@@ -29,6 +29,18 @@ export function hasHealth(ref: Pick<ObjectRef, "apiVersion" | "kind">): boolean 
     (group === "batch" && ref.kind === "Job")
   );
 }
+
+/**
+ * removesItselfWhenFinished is true for a Job with `ttlSecondsAfterFinished`: Kubernetes deletes it once it has
+ * finished (at once with 0, as ingress-nginx's certificate Jobs say), so its absence after the apply is its end.
+ */
+export function removesItselfWhenFinished(object: KubeObject): boolean {
+  const spec = object.spec as { ttlSecondsAfterFinished?: unknown } | undefined;
+  return hasHealth(object) && object.kind === "Job" && typeof spec?.ttlSecondsAfterFinished === "number";
+}
+
+/** FINISHED_AND_REMOVED says why a Job that left the cluster during the wait counts as done. */
+export const FINISHED_AND_REMOVED = "finished and removed by its ttlSecondsAfterFinished";
 
 type Status = Record<string, number | string | Condition[] | undefined>;
 
@@ -116,6 +128,11 @@ export interface HealthWaitOptions {
   clock?: Clock;
   /** signal stops the wait (rejecting with its reason) when the sync is aborted. */
   signal?: AbortSignal;
+  /**
+   * removedWhenFinished holds the refKeys of Jobs that delete themselves once finished (removesItselfWhenFinished):
+   * one not found is done, not missing. A failure seen before it went is still a failure.
+   */
+  removedWhenFinished?: ReadonlySet<string>;
 }
 
 /**
@@ -134,7 +151,7 @@ export async function waitForHealthy(
     opts.signal?.throwIfAborted();
     for (const [ref, last] of pending) {
       if (last && last.status !== "progressing") continue;
-      pending.set(ref, await check(ref, read));
+      pending.set(ref, await check(ref, read, opts.removedWhenFinished));
     }
     const all = [...pending.values()] as ObjectHealth[];
     const settled = all.every((h) => h.status === "ready") || all.some((h) => h.status === "failed");
@@ -151,9 +168,15 @@ export async function waitForHealthy(
   }
 }
 
-async function check(ref: ObjectRef, read: HealthWaitOptions["read"]): Promise<ObjectHealth> {
+async function check(
+  ref: ObjectRef,
+  read: HealthWaitOptions["read"],
+  removedWhenFinished: ReadonlySet<string> = new Set(),
+): Promise<ObjectHealth> {
   try {
     const object = await read(ref);
+    if (!object && removedWhenFinished.has(refKey(ref)))
+      return { ...ref, status: "ready", message: FINISHED_AND_REMOVED, conditions: [] };
     if (!object) return { ...ref, status: "progressing", message: "not found", conditions: [] };
     return { ...ref, ...assessHealth(object) };
   } catch (error: unknown) {

@@ -1,6 +1,8 @@
 import { landed } from "../../applyers/applyer.js";
+import { refKey } from "../../kube/objects.js";
 import { refOf } from "../desired/render/types.js";
 import { renderDesiredSet } from "../desired/render-set.js";
+import { removesItselfWhenFinished } from "../health/health.js";
 import { checkHealth } from "../health/health-check.js";
 import { pruneSet } from "../prune/prune-set.js";
 import type { SyncResult } from "../record/result.js";
@@ -40,7 +42,13 @@ export async function syncService(
   const abortable = deps.signal ? { signal: deps.signal } : {};
   const applied = listingComplete ? (await deps.applyer.apply(rendered.objects, abortable)).objects : [];
   const notLanded = applied.filter((object) => !landed(object));
-  const unhealthy = listingComplete && notLanded.length === 0 ? await checkHealth(applied, deps) : [];
+  const removedWhenFinished = new Set(
+    rendered.objects.filter(removesItselfWhenFinished).map((object) => refKey(refOf(object))),
+  );
+  const unhealthy =
+    listingComplete && notLanded.length === 0
+      ? await checkHealth(applied, { ...deps, removedWhenFinished })
+      : [];
   const applyComplete = listingComplete && notLanded.length === 0 && unhealthy.length === 0;
   const { pruned, orphaned } = await pruneSet(
     {
