@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import yaml from "js-yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import type { KubeObject } from "../real-world/objects.js";
 import { referenceBuild } from "../real-world/reference-build.js";
@@ -43,7 +43,7 @@ async function syncOnce(stack: RealWorldStack) {
     `github_configs:
   stack: { repo_owner: org, repo_name: ${stack.name}, token_env: GH_TOKEN, api_url: "${world.server.url}" }
 services:
-  - { name: ${stack.name}, github: stack, k8s_yaml_dir: ${stack.dir} }
+  - { name: ${stack.name}, github: stack, k8s_yaml_dir: "${stack.dir}"${stack.namespace ? `, namespace: ${stack.namespace}` : ""} }
 applyers: [kubectl]
 health_timeout: 60s
 `,
@@ -114,7 +114,7 @@ describe.each(STACKS)("the public stack $name on the test cluster", (stack) => {
   });
 
   it("lands whole, every workload healthy that KWOK can run", { timeout: 240_000 }, async () => {
-    reference = await referenceBuild(join(FIXTURES, stack.name), stack);
+    reference = await referenceBuild(join(FIXTURES, stack.name), stack, inject("helm"));
     const sync = await syncOnce(stack);
     // Every object of the reference build is in the cluster (kubectl get fails on any that is missing), but a Job
     // with ttlSecondsAfterFinished, which Kubernetes deletes once it completed, as its authors mean it to.

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import yaml from "js-yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { comparable, identity, type KubeObject } from "./objects.js";
 import { referenceBuild } from "./reference-build.js";
@@ -35,7 +35,7 @@ async function dryRun(
     `github_configs:
   stack: { repo_owner: org, repo_name: ${stack.name}, token_env: GH_TOKEN, api_url: "${world.server.url}" }
 services:
-  - { name: ${stack.name}, github: stack, k8s_yaml_dir: ${stack.dir} }
+  - { name: ${stack.name}, github: stack, k8s_yaml_dir: "${stack.dir}"${stack.namespace ? `, namespace: ${stack.namespace}` : ""} }
 `,
   );
   const run = await execa(
@@ -63,7 +63,7 @@ describe.each(STACKS)("the public stack $name ($shape)", (stack) => {
   }, async () => {
     const [rendered, reference] = await Promise.all([
       dryRun(stack),
-      referenceBuild(join(FIXTURES, stack.name), stack),
+      referenceBuild(join(FIXTURES, stack.name), stack, inject("helm")),
     ]);
     expect(rendered.code, rendered.stderr).toBe(0);
     expect(reference.length).toBeGreaterThan(0);

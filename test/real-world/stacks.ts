@@ -12,9 +12,20 @@ export const FIXTURES = new URL("../fixtures/real-world/", import.meta.url).path
 export interface RealWorldStack {
   readonly name: string;
   readonly dir: string;
-  readonly reference: "files" | "kustomize";
+  readonly reference: "files" | "kustomize" | HelmReference;
   /** What the stack brings that the suite must handle. */
   readonly shape: string;
+  /** The service's `namespace`, for the objects that name none (a chart's, applied as `helm install -n` would). */
+  readonly namespace?: string;
+}
+
+/** HelmReference is `helm template` of a chart of the stack, plus plain files beside it, paths inside the stack. */
+export interface HelmReference {
+  readonly chart: string;
+  readonly release: string;
+  readonly namespace: string;
+  readonly valuesFile: string;
+  readonly files: readonly string[];
 }
 
 export const STACKS: readonly RealWorldStack[] = [
@@ -41,6 +52,19 @@ export const STACKS: readonly RealWorldStack[] = [
     dir: "cloud",
     reference: "kustomize",
     shape: "admission webhooks, the Jobs that make their certificate, an IngressClass",
+  },
+  {
+    name: "podinfo-chart",
+    dir: ".",
+    namespace: "podinfo",
+    reference: {
+      chart: "charts/podinfo",
+      release: "podinfo",
+      namespace: "podinfo",
+      valuesFile: "charts/podinfo/values-prod.yaml",
+      files: ["namespace.yaml"],
+    },
+    shape: "a local Helm chart with production values (Redis, an HPA) through a kustomization's helmCharts",
   },
 ];
 
