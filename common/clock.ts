@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { timerDelay } from "./timer-delay.js";
 
 /** Clock is the time source of the wait and of the loop; tests pass a manual one. */
@@ -39,3 +40,22 @@ export const systemTimers: Timers = {
 
 /** CronScheduler starts a cron task; injected so tests fire schedules by hand. */
 export type CronScheduler = (expression: string, fn: () => void) => { stop(): void };
+
+/**
+ * LeaseClock is the time source of what holds a Lease (the leader's, a member's): wall-clock time written into the
+ * Lease (`renewTime`) for people and others to read; monotonic time for renew deadlines and a Lease's expiry, which a
+ * wall-clock step must not extend or end; and a sleep that ends early when its signal aborts, so that stopping does
+ * not wait out a pause.
+ */
+export interface LeaseClock {
+  now(): number;
+  monotonic(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** systemLeaseClock is the production {@link LeaseClock}. */
+export const systemLeaseClock: LeaseClock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  sleep: (ms, signal) => delay(timerDelay(ms), undefined, { signal }).catch(() => undefined),
+};

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { heldSpec, memberLeaseName } from "./member-lease.js";
+
+describe("memberLeaseName", () => {
+  it("names a member's Lease after its pod", () => {
+    expect(memberLeaseName("gitops-controller-x7k2p")).toBe("simple-gitops-member-gitops-controller-x7k2p");
+  });
+
+  it("fits a name too long for a Lease in 253 characters, two long names never alike", () => {
+    const one = memberLeaseName(`${"a".repeat(240)}-one`);
+    const two = memberLeaseName(`${"a".repeat(240)}-two`);
+    expect([one.length, two.length]).toEqual([253, 253]);
+    expect(one).not.toBe(two);
+  });
+});
+
+describe("heldSpec", () => {
+  it("keeps the acquire time while the member holds its Lease and moves the renew time", () => {
+    const first = heldSpec(undefined, "a", 15, Date.UTC(2026, 0, 1));
+    const later = heldSpec(first, "a", 15, Date.UTC(2026, 0, 1, 0, 0, 5));
+    expect(later).toEqual({
+      holderIdentity: "a",
+      leaseDurationSeconds: 15,
+      acquireTime: "2026-01-01T00:00:00.000000Z",
+      renewTime: "2026-01-01T00:00:05.000000Z",
+    });
+  });
+
+  it("takes a Lease another holder or a release left with a new acquire time", () => {
+    const theirs = heldSpec(undefined, "b", 15, Date.UTC(2026, 0, 1));
+    expect(heldSpec(theirs, "a", 15, Date.UTC(2026, 0, 2)).acquireTime).toBe("2026-01-02T00:00:00.000000Z");
+  });
+});

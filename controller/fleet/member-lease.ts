@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import type { KubeObject } from "../../kube/objects.js";
+
+/** MEMBER_LEASE_LABEL marks a member's Lease, so the members are listed with one label selector. */
+export const MEMBER_LEASE_LABEL = "simple-gitops.io/lease";
+
+/** MEMBER_LEASE_LABELS are the labels of every member Lease. */
+export const MEMBER_LEASE_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/managed-by": "simple-gitops-controller",
+  [MEMBER_LEASE_LABEL]: "member",
+};
+
+/** MEMBER_LEASE_PREFIX starts every member Lease's name; the pod's name follows. */
+export const MEMBER_LEASE_PREFIX = "simple-gitops-member-";
+
+// A Lease's name is a DNS subdomain: at most 253 characters.
+const MAX_NAME = 253;
+
+/**
+ * memberLeaseName is the Lease of the member `identity` (its pod's name): `simple-gitops-member-<pod>`, or, for a
+ * name too long for that, its start and a digest of the whole, so two long names never share a Lease.
+ */
+export function memberLeaseName(identity: string): string {
+  const name = `${MEMBER_LEASE_PREFIX}${identity}`;
+  if (name.length <= MAX_NAME) return name;
+  const digest = createHash("sha256").update(identity).digest("hex").slice(0, 16);
+  return `${name.slice(0, MAX_NAME - digest.length - 1)}-${digest}`;
+}
+
+/** MemberLeaseSpec is the part of a member's `coordination.k8s.io/v1` Lease membership reads and writes. */
+export interface MemberLeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+}
+
+/** MemberLease is a member's Lease as the apiserver returns it. */
+export interface MemberLease extends KubeObject {
+  metadata: KubeObject["metadata"] & { resourceVersion?: string };
+  spec?: MemberLeaseSpec;
+}
+
+/** heldSpec is what `identity` writes to hold its Lease: its acquire time kept while it holds it, renewed now. */
+export function heldSpec(
+  previous: MemberLeaseSpec | undefined,
+  identity: string,
+  leaseSeconds: number,
+  now: number,
+): MemberLeaseSpec {
+  const ours = previous?.holderIdentity === identity && previous.acquireTime;
+  return {
+    holderIdentity: identity,
+    leaseDurationSeconds: leaseSeconds,
+    acquireTime: ours ? previous.acquireTime : microTime(now),
+    renewTime: microTime(now),
+  };
+}
+
+/**
+ * releasedSpec gives a member's Lease up: no holder, so every other member counts it out at its next read instead
+ * of waiting for it to expire.
+ */
+export function releasedSpec(now: number): MemberLeaseSpec {
+  return { leaseDurationSeconds: 1, renewTime: microTime(now) };
+}
+
+/** microTime formats a time as a Kubernetes MicroTime, which wants exactly six fractional digits. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, "000Z");
+}
