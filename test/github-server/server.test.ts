@@ -35,7 +35,10 @@ describe("GitHub test server", () => {
     head = await repo.commit({ "k8s/app/svc.json": '{"kind":"Service"}\n' }, "second\n\nwith a body");
     server = await createGitHubServer();
     server.addRepo({ owner: "acme", repo: "deploy", dir: repo.dir, token: TOKEN });
-  });
+    // Reading GitHub's description (tens of MB) and compiling its schemas takes seconds on a loaded machine: here,
+    // under the hook's own bound, not within the first test's 5 s.
+    for (const path of [BRANCH, TREE, BLOB, COMMIT]) openapiValidator("GET", path, "200");
+  }, 120_000);
   afterAll(async () => {
     await server.close();
     await repo.remove();

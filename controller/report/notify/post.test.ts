@@ -73,7 +73,9 @@ describe("fetchPost", () => {
 
   it("rejects when the receiver does not answer within the timeout", async () => {
     const receiver = await serve(() => {});
-    await expect(fetchPost(receiver.url, "{}", {}, 50)).rejects.toMatchObject({ name: "TimeoutError" });
+    // Long enough for the request to reach the receiver on a loaded machine (50 ms was not, under CI), so that the
+    // timeout is shown to end a request that was sent and never answered.
+    await expect(fetchPost(receiver.url, "{}", {}, 1000)).rejects.toMatchObject({ name: "TimeoutError" });
     expect(receiver.seen).toHaveLength(1);
   });
 });
