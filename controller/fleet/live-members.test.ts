@@ -74,12 +74,17 @@ describe("liveMembers", () => {
     expect(watch([{ at: 0, leases: [lease(undefined, "1"), lease("b", "1")] }])).toEqual([["b"]]);
   });
 
-  it("lists the members sorted by identity, with each one's Lease and renew time", () => {
-    const view = liveMembers([lease("zeta", "1"), lease("alpha", "4"), lease("mu", "2")], new Map(), 0, 15);
+  it("lists the members sorted by identity, with each one's Lease, renew time and claims", () => {
+    const claiming = {
+      ...lease("mu", "2"),
+      metadata: { name: "simple-gitops-member-mu", annotations: { "simple-gitops.io/services": "db,web" } },
+    };
+    const view = liveMembers([lease("zeta", "1"), lease("alpha", "4"), claiming], new Map(), 0, 15);
+    const renewTime = "2026-01-01T00:00:00.000000Z";
     expect(view.live).toEqual([
-      { identity: "alpha", lease: "simple-gitops-member-alpha", renewTime: "2026-01-01T00:00:00.000000Z" },
-      { identity: "mu", lease: "simple-gitops-member-mu", renewTime: "2026-01-01T00:00:00.000000Z" },
-      { identity: "zeta", lease: "simple-gitops-member-zeta", renewTime: "2026-01-01T00:00:00.000000Z" },
+      { identity: "alpha", lease: "simple-gitops-member-alpha", renewTime, claims: new Set() },
+      { identity: "mu", lease: "simple-gitops-member-mu", renewTime, claims: new Set(["db", "web"]) },
+      { identity: "zeta", lease: "simple-gitops-member-zeta", renewTime, claims: new Set() },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { MemberLease } from "./member-lease.js";
+import { claimsOf, type MemberLease } from "./member-lease.js";
 
 /** Sighting is a member Lease's version and when (monotonic, on this member's clock) it was first seen. */
 export interface Sighting {
@@ -6,11 +6,15 @@ export interface Sighting {
   readonly at: number;
 }
 
-/** LiveMember is a member whose Lease has not expired: who it is, its Lease, and the renew time it last wrote. */
+/**
+ * LiveMember is a member whose Lease has not expired: who it is, its Lease, the renew time it last wrote, and the
+ * services it claims.
+ */
 export interface LiveMember {
   readonly identity: string;
   readonly lease: string;
   readonly renewTime?: string;
+  readonly claims: ReadonlySet<string>;
 }
 
 /** MemberView is what one read of the member Leases showed: the live members, sorted, and every Lease's sighting. */
@@ -47,6 +51,7 @@ export function liveMembers(
       identity,
       lease: name,
       ...(lease.spec?.renewTime ? { renewTime: lease.spec.renewTime } : {}),
+      claims: claimsOf(lease),
     });
   }
   live.sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));

@@ -7,6 +7,7 @@ import {
   type MemberLease,
   memberLeaseName,
   releasedSpec,
+  withClaims,
 } from "./member-lease.js";
 
 /** MembershipError says a member Lease could not be read or written; the member stops owning until it can. */
@@ -46,13 +47,14 @@ async function send(
 }
 
 /**
- * renewMemberLease writes the member's Lease as held now and returns it as stored: an update of the version it last
+ * renewMemberLease writes the member's Lease as held now, claiming `claims`, and returns it as stored: an update of the version it last
  * wrote (`last`), else (first renewal, or the Lease changed or vanished meanwhile) the Lease read afresh is updated,
  * or created when absent. The pod's name is the member's alone, so a Lease of that name is always its to take.
  */
 export async function renewMemberLease(
   target: MemberLeaseTarget,
   last: MemberLease | undefined,
+  claims: ReadonlySet<string>,
   now: number,
   signal: AbortSignal,
 ): Promise<MemberLease> {
@@ -60,6 +62,7 @@ export async function renewMemberLease(
   const path = `${leases(target.namespace)}/${encodeURIComponent(name)}`;
   const held = (lease: MemberLease) => ({
     ...lease,
+    metadata: withClaims(lease.metadata, claims),
     spec: heldSpec(lease.spec, target.identity, target.leaseSeconds, now),
   });
   if (last) {
@@ -78,14 +81,17 @@ export async function renewMemberLease(
   const created = await send(target, signal, "POST", leases(target.namespace), {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
-    metadata: { name, namespace: target.namespace, labels: { ...MEMBER_LEASE_LABELS } },
+    metadata: withClaims({ name, namespace: target.namespace, labels: { ...MEMBER_LEASE_LABELS } }, claims),
     spec: heldSpec(undefined, target.identity, target.leaseSeconds, now),
   });
   if (created.status === 201 || created.status === 200) return created.body as MemberLease;
   throw failure(target, `Lease ${name}`, "create", created);
 }
 
-/** releaseMemberLease gives the member's Lease up, so the others count it out at their next read. */
+/**
+ * releaseMemberLease gives the member's Lease up, claims and all, so the others count it out at their next read. A
+ * renewal cut short may have landed after all: then the Lease is read afresh and released from there.
+ */
 export async function releaseMemberLease(
   target: MemberLeaseTarget,
   last: MemberLease,
@@ -93,7 +99,18 @@ export async function releaseMemberLease(
   signal: AbortSignal,
 ): Promise<void> {
   const path = `${leases(target.namespace)}/${encodeURIComponent(last.metadata.name)}`;
-  const released = await send(target, signal, "PUT", path, { ...last, spec: releasedSpec(now) });
+  const release = (lease: MemberLease) =>
+    send(target, signal, "PUT", path, {
+      ...lease,
+      metadata: withClaims(lease.metadata, new Set()),
+      spec: releasedSpec(now),
+    });
+  let released = await release(last);
+  if (released.status === 409) {
+    const live = await send(target, signal, "GET", path);
+    if (live.status !== 200) throw failure(target, `Lease ${last.metadata.name}`, "read", live);
+    released = await release(live.body as MemberLease);
+  }
   if (released.status !== 200) throw failure(target, `Lease ${last.metadata.name}`, "release", released);
 }
 

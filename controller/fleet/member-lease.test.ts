@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { heldSpec, memberLeaseName } from "./member-lease.js";
+import { claimsOf, heldSpec, type MemberLease, memberLeaseName, withClaims } from "./member-lease.js";
 
 describe("memberLeaseName", () => {
   it("names a member's Lease after its pod", () => {
@@ -29,5 +29,27 @@ describe("heldSpec", () => {
   it("takes a Lease another holder or a release left with a new acquire time", () => {
     const theirs = heldSpec(undefined, "b", 15, Date.UTC(2026, 0, 1));
     expect(heldSpec(theirs, "a", 15, Date.UTC(2026, 0, 2)).acquireTime).toBe("2026-01-02T00:00:00.000000Z");
+  });
+});
+
+describe("claims", () => {
+  const lease = (annotations?: Record<string, string>): MemberLease => ({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: "m", ...(annotations ? { annotations } : {}) },
+  });
+
+  it("are written sorted, keeping the Lease's other annotations, and read back as written", () => {
+    const metadata = withClaims(lease({ "note/by-hand": "kept" }).metadata, new Set(["web", "api", "db"]));
+    expect(metadata.annotations).toEqual({
+      "note/by-hand": "kept",
+      "simple-gitops.io/services": "api,db,web",
+    });
+    expect(claimsOf({ ...lease(), metadata })).toEqual(new Set(["api", "db", "web"]));
+  });
+
+  it("are none for a Lease without them or with none", () => {
+    expect(claimsOf(lease())).toEqual(new Set());
+    expect(claimsOf({ ...lease(), metadata: withClaims(lease().metadata, new Set()) })).toEqual(new Set());
   });
 });

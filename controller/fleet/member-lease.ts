@@ -10,6 +10,12 @@ export const MEMBER_LEASE_LABELS: Readonly<Record<string, string>> = {
   [MEMBER_LEASE_LABEL]: "member",
 };
 
+/**
+ * CLAIMS_ANNOTATION lists the services a member holds, sorted and comma-separated (service names are DNS labels):
+ * what the others read before they claim one (fence.ts).
+ */
+export const CLAIMS_ANNOTATION = "simple-gitops.io/services";
+
 /** MEMBER_LEASE_PREFIX starts every member Lease's name; the pod's name follows. */
 export const MEMBER_LEASE_PREFIX = "simple-gitops-member-";
 
@@ -68,4 +74,21 @@ export function releasedSpec(now: number): MemberLeaseSpec {
 /** microTime formats a time as a Kubernetes MicroTime, which wants exactly six fractional digits. */
 function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, "000Z");
+}
+
+/** claimsOf reads the services a member's Lease says it holds. */
+export function claimsOf(lease: MemberLease): ReadonlySet<string> {
+  const text = lease.metadata.annotations?.[CLAIMS_ANNOTATION] ?? "";
+  return new Set(text.split(",").filter((name) => name !== ""));
+}
+
+/** withClaims is a Lease's metadata saying it holds `claims`, its other annotations kept. */
+export function withClaims(
+  metadata: MemberLease["metadata"],
+  claims: ReadonlySet<string>,
+): MemberLease["metadata"] {
+  return {
+    ...metadata,
+    annotations: { ...metadata.annotations, [CLAIMS_ANNOTATION]: [...claims].sort().join(",") },
+  };
 }

@@ -43,8 +43,15 @@ export interface Membership {
    * shorter than the Lease's duration, so it stops before any other member could count it out.
    */
   holds(): boolean;
-  /** read lists the member Leases and says who is live now, as every member reads it. */
+  /** read lists the member Leases and says who is live now and what each claims, as every member reads it. */
   read(signal?: AbortSignal): Promise<MemberView>;
+  /**
+   * claim sets the services this member's Lease claims, written at once by an early renewal. Letting go of a service
+   * is the caller's last step: it stops working on it first (fence.ts).
+   */
+  claim(services: ReadonlySet<string>): void;
+  /** claimed is what this member's Lease says it holds: what its last successful renewal wrote. */
+  claimed(): ReadonlySet<string>;
 }
 
 /**
@@ -82,17 +89,24 @@ export function createMembership(options: MembershipOptions): Membership {
   let sightings: ReadonlyMap<string, Sighting> = new Map();
   let running: Promise<void> | undefined;
   let stopper: AbortController | undefined;
+  let wanted: ReadonlySet<string> = new Set();
+  let written: ReadonlySet<string> = new Set();
+  // Aborted to renew before the interval is up when the claims change, even while a renewal is under way.
+  let wake = new AbortController();
 
   async function renewLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const sent = clock.monotonic();
+      const claims = wanted;
+      wake = new AbortController();
       try {
-        lease = await renewMemberLease(target, lease, clock.now(), signal);
+        lease = await renewMemberLease(target, lease, claims, clock.now(), signal);
         renewedAt = sent;
+        written = claims;
       } catch (error: unknown) {
         if (!signal.aborted) log.warn({ err: error, identity }, "cannot renew this member's Lease; retrying");
       }
-      await clock.sleep(renewIntervalMs, signal);
+      await clock.sleep(renewIntervalMs, AbortSignal.any([signal, wake.signal]));
     }
   }
 
@@ -111,6 +125,7 @@ export function createMembership(options: MembershipOptions): Membership {
       const held = lease;
       lease = undefined;
       renewedAt = undefined;
+      written = new Set();
       if (!release || !held) return;
       try {
         await releaseMemberLease(target, held, clock.now(), AbortSignal.timeout(renewIntervalMs));
@@ -124,6 +139,12 @@ export function createMembership(options: MembershipOptions): Membership {
     holds() {
       return renewedAt !== undefined && clock.monotonic() < renewedAt + renewDeadlineMs;
     },
+    claim(services) {
+      if (services.size === wanted.size && [...services].every((service) => wanted.has(service))) return;
+      wanted = new Set(services);
+      wake.abort();
+    },
+    claimed: () => written,
     async read(signal = AbortSignal.timeout(renewIntervalMs)) {
       const listed = await listMemberLeases(target, signal);
       const view = liveMembers(listed, sightings, clock.monotonic(), target.leaseSeconds);

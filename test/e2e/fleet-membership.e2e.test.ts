@@ -13,13 +13,13 @@ describe("members' Leases on a real apiserver", () => {
   let ns: TestNamespace;
   let request: KubeRequest;
   const started: Membership[] = [];
-  const member = (identity: string, send: KubeRequest = request) => {
+  const member = (identity: string, send: KubeRequest = request, timing = TIMING) => {
     const membership = createMembership({
       namespace: ns.name,
       identity,
       request: send,
       log: silent,
-      ...TIMING,
+      ...timing,
     });
     membership.start();
     started.push(membership);
@@ -94,6 +94,42 @@ describe("members' Leases on a real apiserver", () => {
     expect((await liveSeenBy(reader)).filter((m) => m === "leaving" || m === "reader-2")).toEqual([
       "reader-2",
     ]);
+  });
+
+  it("writes a member's claims into its Lease at once, for every member to read, and lets them go on release", async () => {
+    const reader = member("reader-3");
+    // A long renew interval, so that a renewal at once is told from the next one.
+    const holder = member("holder", request, {
+      leaseDurationMs: 12_000,
+      renewDeadlineMs: 8_000,
+      renewIntervalMs: 4_000,
+    });
+    const claimsOf = async (identity: string) =>
+      [...((await reader.read()).live.find((m) => m.identity === identity)?.claims ?? [])].sort();
+    await waitFor(async () => holder.holds() || undefined, { timeoutMs: 10_000, what: "a first renewal" });
+    const asked = performance.now();
+    holder.claim(new Set(["web", "db"]));
+    await waitFor(async () => (await claimsOf("holder")).join() === "db,web", {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: "the claims to be read",
+    });
+    // Written by an early renewal, not at the next interval.
+    expect(performance.now() - asked).toBeLessThan(2_000);
+    // The holder counts them claimed once its renewal's answer is back, which the reader may see the write before.
+    await waitFor(async () => [...holder.claimed()].sort().join() === "db,web", {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      what: "claimed() to say db,web",
+    });
+    holder.claim(new Set(["web"]));
+    await waitFor(async () => (await claimsOf("holder")).join() === "web", {
+      timeoutMs: 10_000,
+      what: "db let go",
+    });
+    await holder.stop();
+    expect((await reader.read()).live.map((m) => m.identity)).not.toContain("holder");
+    expect(holder.claimed()).toEqual(new Set());
   });
 
   it("stops counting itself in within the renew deadline once the apiserver stops answering, and again once it answers", async () => {
