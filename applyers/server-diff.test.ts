@@ -141,6 +141,7 @@ describe("createServerDiff", () => {
         { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "shop" } },
       ],
       want: "the server has no Widget in example.com/v1: its CustomResourceDefinition widgets.example.com is in the same set and not applied yet",
+      crd: "widgets.example.com",
     },
     {
       name: "a kind the server does not serve, with no CRD in the set",
@@ -157,11 +158,21 @@ describe("createServerDiff", () => {
       objects: [configMap("x", "1", {}, "elsewhere")],
       want: 'namespaces "elsewhere" not found',
     },
-  ])("fails $name with the reason", async ({ objects, want }) => {
+  ])("fails $name with the reason", async ({
+    objects,
+    want,
+    crd,
+  }: {
+    objects: KubeObject[];
+    want: string;
+    crd?: string;
+  }) => {
     const results = await createServerDiff({ request }).diff(objects);
     const last = results[results.length - 1];
     expect(last?.action).toBe("failed");
     expect(last?.message).toContain(want);
+    // Only a kind a CRD of the same set defines is one a sync would still land.
+    expect(last?.crdInSet).toBe(crd);
   });
 
   it("shows an object whose namespace the same set creates as created, as sent", async () => {

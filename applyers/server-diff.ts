@@ -23,6 +23,11 @@ export interface ObjectDiff extends ObjectRef {
   live?: KubeObject;
   merged?: KubeObject;
   message?: string;
+  /**
+   * crdInSet names the CustomResourceDefinition of the same set that defines a kind the server does not serve yet:
+   * such an object cannot be compared before a sync applies its CRD first.
+   */
+  crdInSet?: string;
 }
 
 /** ServerDiff compares objects with the cluster without changing anything. */
@@ -66,7 +71,11 @@ export function createServerDiff(options: ServerDiffOptions): ServerDiff {
         try {
           signal?.throwIfAborted();
           const resource = await discovery.resource(object.apiVersion, object.kind);
-          if (!resource) return { ...ref, action: "failed", message: unknownKind(object, objects) };
+          if (!resource) {
+            const crd = definingCrd(object, objects);
+            const unknown = { ...ref, action: "failed" as const, message: unknownKind(object, crd) };
+            return crd ? { ...unknown, crdInSet: crd.metadata.name } : unknown;
+          }
           const body = structuredClone(object);
           if (!resource.namespaced) delete body.metadata.namespace;
           const path = objectPath(object.apiVersion, resource, body.metadata.namespace, body.metadata.name);
@@ -95,10 +104,10 @@ export function createServerDiff(options: ServerDiffOptions): ServerDiff {
   };
 }
 
-/** unknownKind explains a kind the server does not serve, naming the CRD of the same set that would define it. */
-function unknownKind(object: KubeObject, set: readonly KubeObject[]): string {
+/** definingCrd is the CustomResourceDefinition of `set` that defines `object`'s kind, if one does. */
+function definingCrd(object: KubeObject, set: readonly KubeObject[]): KubeObject | undefined {
   const group = groupOf(object.apiVersion);
-  const crd = set.find((candidate) => {
+  return set.find((candidate) => {
     if (
       candidate.kind !== "CustomResourceDefinition" ||
       groupOf(candidate.apiVersion) !== "apiextensions.k8s.io"
@@ -107,6 +116,10 @@ function unknownKind(object: KubeObject, set: readonly KubeObject[]): string {
     const spec = candidate.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
     return spec?.group === group && spec.names?.kind === object.kind;
   });
+}
+
+/** unknownKind explains a kind the server does not serve, naming the CRD of the same set that would define it. */
+function unknownKind(object: KubeObject, crd: KubeObject | undefined): string {
   const base = `the server has no ${object.kind} in ${object.apiVersion}`;
   return crd
     ? `${base}: its CustomResourceDefinition ${crd.metadata.name} is in the same set and not applied yet, so it cannot be compared before a sync`
