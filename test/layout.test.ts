@@ -100,6 +100,11 @@ describe("the layout", () => {
       spec: "../controller/health/health.js",
     },
     {
+      name: "a report reaching into the previews, which report through it",
+      file: "controller/report/server/x.ts",
+      spec: "../../preview/runner.js",
+    },
+    {
       name: "production code importing a test helper",
       file: "controller/sync/x.ts",
       spec: "../../test/manual-time.js",

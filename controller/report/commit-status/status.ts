@@ -32,7 +32,8 @@ export function statusContext(clusterName: string, service: string): string {
   return `simple-gitops/${clusterName}/${service}`;
 }
 
-function shorten(text: string, secrets: readonly string[]): string {
+/** shorten makes a status description: credentials scrubbed, on one line, cut to {@link MAX_DESCRIPTION}. */
+export function shorten(text: string, secrets: readonly string[]): string {
   const clean = scrubSecrets(text, secrets).replace(/\s+/g, " ").trim();
   return clean.length <= MAX_DESCRIPTION ? clean : `${clean.slice(0, MAX_DESCRIPTION - 1)}…`;
 }
