@@ -22,6 +22,7 @@ import {
   trackedSource,
   trackedStore,
 } from "./observe.js";
+import type { PreviewWiring } from "./previews.js";
 import type { SharedWiring } from "./shared-wiring.js";
 import { buildApplyer, buildStateStore, type CommitStatusWiring, type WiringOptions } from "./wiring.js";
 
@@ -39,6 +40,8 @@ export interface ControllerParts {
   /** emitEvent records a Kubernetes Event about a service (see controller/report/events). */
   readonly emitEvent: EmitServiceEvent;
   readonly elector: LeaderElector | undefined;
+  /** previews hear of each repository's poll, to preview its pull requests after its sync. */
+  readonly previews?: Pick<PreviewWiring, "runner"> | undefined;
   readonly log: Logger;
 }
 
@@ -90,7 +93,11 @@ export function buildController(parts: ControllerParts): Controller {
           ),
         }),
     ...(elector ? { isLeader: () => elector.isLeader() } : {}),
-    onPoll: (outcome) => metrics.observePoll(outcome),
+    onPoll: (outcome) => {
+      metrics.observePoll(outcome);
+      // After the repository's sync, in the background: no poll or sync ever waits for a preview.
+      if (outcome.status !== "failed") parts.previews?.runner.afterPoll(outcome.repoKey);
+    },
     onSuspension: (service, suspended) => metrics.setSuspended(service, suspended),
     onSuspensionChange: announceSuspension(config, parts.emitEvent, notifier),
     ...(commitStatuses ? { onSyncStart: commitStatuses.started } : {}),

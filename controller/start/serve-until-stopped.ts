@@ -29,6 +29,7 @@ export async function serveUntilStopped(
     isLeader: () => elector?.isLeader() ?? true,
     startProblem: () => startProblem,
     liveness: () => run.progress.liveness(controller.status().running),
+    ...(run.previews ? { previews: run.previews.runner } : {}),
     log,
   });
   const shutdown = new AbortController();

@@ -15,6 +15,8 @@ export interface ServeOptions {
   /** startProblem is why start-up is not done (the state store's last error), for `/readyz`. */
   readonly startProblem?: () => string | undefined;
   readonly liveness?: ServerOptions["liveness"];
+  /** previews are the pull request previews, for the status API, the page and `pull_request` webhooks. */
+  readonly previews?: ServerOptions["previews"];
   readonly log: Logger;
 }
 
@@ -57,6 +59,7 @@ export async function startServing(options: ServeOptions): Promise<{ url: string
     syncTokenEnv: SYNC_TOKEN_ENV,
     ...(readAuthToken ? { readAuthToken } : {}),
     ...(config.releaseDir ? { releaseDir: config.releaseDir } : {}),
+    ...(options.previews ? { previews: options.previews } : {}),
     log: options.log.child({ component: "http" }),
   });
   const { url } = await server.listen(config.listen.host, config.listen.port);

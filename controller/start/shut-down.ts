@@ -13,10 +13,16 @@ export async function shutDown(
 ): Promise<void> {
   log.info({ signal }, "shutting down");
   const { abandoned } = await run.controller.stop({ graceMs: 20_000 });
+  await run.previews?.runner.stop();
   await run.elector?.stop();
   await server.close();
   await Promise.race([
-    Promise.all([run.notifier.flush(), run.commitStatuses?.queue.idle(), run.events.idle()]),
+    Promise.all([
+      run.notifier.flush(),
+      run.commitStatuses?.queue.idle(),
+      run.previews?.queue.idle(),
+      run.events.idle(),
+    ]),
     new Promise((resolve) => setTimeout(resolve, 5_000)),
   ]);
   run.events.stop();

@@ -11,6 +11,7 @@ import type { ControllerOptions } from "./cli-options.js";
 import { buildElector } from "./elector.js";
 import { buildServiceEvents, type ServiceEventsWiring } from "./events.js";
 import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
+import { buildPreviews, type PreviewWiring } from "./previews.js";
 import type { ProcessEdge } from "./process-edge.js";
 import type { SharedWiring } from "./shared-wiring.js";
 import { buildCommitStatuses, type CommitStatusWiring, wiringOptions } from "./wiring.js";
@@ -26,6 +27,8 @@ export interface RunParts {
   readonly commitStatuses: CommitStatusWiring | undefined;
   /** events records Kubernetes Events on the controller's Pod: each sync's, and what suspend, resume, rollback say. */
   readonly events: ServiceEventsWiring;
+  /** previews are the pull request previews of repositories with `pr_preview` (none on a dry run or with --once). */
+  readonly previews: PreviewWiring | undefined;
 }
 
 /**
@@ -72,6 +75,18 @@ export function wireRun(
     fetch: meteredFetch(metrics),
   });
   const events = buildServiceEvents(options, edge.env, shared.kube, log);
+  const previews =
+    wiring.dryRun || options.once
+      ? undefined
+      : buildPreviews(config, {
+          shared,
+          state: () => controller.getState(),
+          ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+          clock: systemClock,
+          timers: systemTimers,
+          fetch: meteredFetch(metrics),
+          log,
+        });
   const stateNamespace = edge.env.POD_NAMESPACE ?? "default";
   const parts = {
     config,
@@ -84,8 +99,9 @@ export function wireRun(
     commitStatuses,
     emitEvent: events.emit,
     elector,
+    previews,
     log,
   };
   const controller = buildController(parts);
-  return { controller, elector, metrics, progress, notifier, commitStatuses, events };
+  return { controller, elector, metrics, progress, notifier, commitStatuses, events, previews };
 }

@@ -5,6 +5,7 @@ import type { Secret } from "../../config/secret.js";
 import type { Config } from "../../config/types.js";
 import type { ServiceControl } from "../../record/service-control.js";
 import type { ControllerState } from "../../record/state/state.js";
+import type { Previews } from "./previews.js";
 
 /** SyncRequest is what the webhook and the manual sync endpoint ask the scheduler for. */
 export interface SyncRequest {
@@ -62,6 +63,8 @@ export interface ServerOptions {
   readonly syncTokenEnv?: string;
   /** control suspends, resumes and rolls back services (the loop); without it those endpoints answer 503. */
   readonly control?: ServiceControl;
+  /** previews are the pull request previews (`pr_preview`); without them none are listed and webhooks ignore pull requests. */
+  readonly previews?: Previews;
   /** readAuthToken, when set, is required as a bearer token by the read-only status API too. */
   readonly readAuthToken?: Secret;
   /** releaseDir is the root of the static release tree served at `/`; without it nothing is served there. */

@@ -7,6 +7,7 @@ import { registerHealth } from "./health.js";
 import { registerManualSync } from "./manual-sync.js";
 import { registerMetrics } from "./metrics-route.js";
 import { DEFAULT_TIMEOUTS, type RouteContext, type ServerOptions, type ServerTimeouts } from "./options.js";
+import { registerPreviewRoutes } from "./preview-routes.js";
 import { registerReleaseTree } from "./release-tree.js";
 import { registerStatusApi } from "./status-api.js";
 import { registerStatusPage } from "./status-page.js";
@@ -47,6 +48,7 @@ export function createServer(options: ServerOptions): GitOpsServer {
   registerStatusPage(app, ctx);
   registerManualSync(app, ctx);
   registerServiceControl(app, ctx);
+  registerPreviewRoutes(app, ctx);
   registerWebhook(app, ctx);
   // A plugin, so resolving the release root's real path is awaited by fastify before the first request.
   app.register(async (scope) => registerReleaseTree(scope, ctx));

@@ -39,7 +39,7 @@ export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void
 }
 
 /** readGuard asks for the read token, when one is configured, before any status answer. */
-function readGuard(ctx: RouteContext) {
+export function readGuard(ctx: RouteContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (ctx.readAuthToken && !hasBearer(request, ctx.readAuthToken)) {
       reply.header("www-authenticate", 'Bearer realm="simple-gitops"');

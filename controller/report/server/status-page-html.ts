@@ -117,12 +117,34 @@ function renderEvents(data) {
     box.appendChild(card);
   }
 }
+function renderPreviews(data) {
+  const box = $("previews"); box.replaceChildren();
+  if (data.previews.length === 0) box.appendChild(el("div", "muted", "no open pull request is previewed"));
+  for (const p of data.previews) {
+    const card = el("div", "card preview");
+    // Preview commit statuses link here (<public_url>/ui#preview-<repo>-<number>).
+    card.id = "preview-" + p.repo + "-" + p.number;
+    const row = el("div", "row");
+    row.appendChild(el("span", "name", p.repo + "#" + p.number));
+    row.appendChild(el("span", "badge " + (p.state === "success" ? "succeeded" : "failed"), p.state === "success" ? "would land" : "would fail"));
+    row.appendChild(el("span", "", p.title));
+    row.appendChild(field("head", short(p.head_sha)));
+    row.appendChild(field("at", p.previewed_at));
+    card.appendChild(row);
+    card.appendChild(el("div", p.state === "success" ? "muted" : "error", p.description));
+    for (const s of p.services) {
+      card.appendChild(el("div", "muted", s.service + ": " + s.created + " created, " + s.changed + " changed, " + s.pruned + " pruned, " + s.unchanged + " unchanged" + (s.errors ? ", " + s.errors + " error(s)" : "")));
+    }
+    box.appendChild(card);
+  }
+}
 async function refresh() {
   try {
-    const [repos, services, events] = await Promise.all([
+    const [repos, services, events, previews] = await Promise.all([
       getJson("v1/gitops/repos"), getJson("v1/gitops/services"), getJson("v1/gitops/events?limit=20"),
+      getJson("v1/gitops/previews"),
     ]);
-    renderRepos(repos); renderServices(services); renderEvents(events);
+    renderRepos(repos); renderServices(services); renderEvents(events); renderPreviews(previews);
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     $("problem").textContent = "";
   } catch (error) {
@@ -156,6 +178,7 @@ export function statusPageHtml(refreshMs: number): string {
 <form id="auth"><label>Read token <input id="token" type="password" autocomplete="off"></label> <button>Use</button></form>
 <h2>Repositories</h2><div id="repos"></div>
 <h2>Services</h2><div id="services"></div>
+<h2>Pull request previews</h2><div id="previews"></div>
 <h2>Recent events</h2><div id="events"></div>
 <script>${STATUS_PAGE_SCRIPT}</script>
 </body>

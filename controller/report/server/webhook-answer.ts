@@ -2,14 +2,16 @@ import type { FastifyReply } from "fastify";
 import type { RepoConfig } from "../../config/types.js";
 import { sendError } from "./errors.js";
 import type { PollAnswer } from "./webhook-coalesce.js";
+import { answerPullRequest } from "./webhook-pull-request.js";
 import type { VerifiedDelivery, WebhookRoute } from "./webhook-route.js";
 
 /** Answer replies to a delivery and remembers it, so a replay of it is answered as a duplicate. */
-type Answer = (status: number, body: object) => FastifyReply;
+export type Answer = (status: number, body: object) => FastifyReply;
 
 /**
  * answerVerified answers a verified delivery: refused (through `refuse`) when signed with another repository's
- * secret, a duplicate when its id or body was answered lately, else a pong, a push's sync, or ignored.
+ * secret, a duplicate when its id or body was answered lately, else a pong, a push's sync, a pull request's preview,
+ * or ignored.
  */
 export function answerVerified(
   route: WebhookRoute,
@@ -49,6 +51,7 @@ export function answerVerified(
   if (event === "ping") {
     return answer(200, { status: "pong", repo: fullName, hook_id: payload.hook_id ?? null });
   }
+  if (event === "pull_request") return answerPullRequest(route.ctx, verified, repos, answer);
   if (event !== "push") return ignored(`event "${event}" is not handled`);
   return answerPush(route, { verified, repos, fullName }, reply, answer);
 }

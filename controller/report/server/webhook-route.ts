@@ -27,6 +27,10 @@ export interface Payload {
   readonly ref?: unknown;
   readonly hook_id?: unknown;
   readonly repository?: { readonly full_name?: unknown };
+  /** A `pull_request` delivery's action, number and the branch it merges into. */
+  readonly action?: unknown;
+  readonly number?: unknown;
+  readonly pull_request?: { readonly base?: { readonly ref?: unknown } };
 }
 
 /** VerifiedDelivery is a delivery whose body a configured secret verified, and its payload. */
