@@ -40,8 +40,7 @@ async function start({ config, options }: Exclude<Startup, { exitCode: number }>
   describeConfig(config, log);
   const shared = wireShared(config, edge);
   // --diff compares git with the cluster and exits: nothing is applied, no state is read or recorded, nothing served.
-  if (options.diff)
-    return exitWhenWritten(await runDiffMode(options.services ?? [], config, shared, edge, log));
+  if (options.diff) return exitWhenWritten(await runDiffMode(options, config, shared, edge, log));
   const run = wireRun(config, options, shared, edge, log);
   if (options.once) return exitWhenWritten(await runOnce(run, log));
   await serveUntilStopped(run, config, edge, log);

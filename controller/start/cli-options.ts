@@ -18,6 +18,10 @@ Options:
                        kubeconfig. Exit: 0 in sync, 1 something differs or could not be compared, 2 bad flags or
                        config (an unknown --service included). Not with --once or --dry-run.
   --service NAME       with --diff, compare only this service (repeat for several; default: every service)
+  --ref REF            with --diff, preview what merging REF (a full commit SHA or a branch) into each watched branch
+                       would change, as a pull request preview says it (docs/previews.md): only the services REF
+                       touches, created / changed / pruned / unchanged and every error a sync would meet, on stdout
+                       as markdown. Exit: 0 every touched service lands unchanged, 1 something would change or fail
   -h, --help           show this help
 
 Environment:
@@ -44,6 +48,8 @@ export interface ControllerOptions {
   readonly diff?: true;
   /** services limits --diff to these services; absent means every service. */
   readonly services?: readonly string[];
+  /** ref makes --diff preview merging this commit or branch, as a pull request preview does. */
+  readonly ref?: string;
 }
 
 /** parseControllerArgs parses the flags strictly: an unknown flag is an error, never ignored. */
@@ -60,6 +66,7 @@ export function parseControllerArgs(argv: string[]): { help: true } | { options:
       listen: { type: "string" },
       diff: { type: "boolean", default: false },
       service: { type: "string", multiple: true },
+      ref: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -71,6 +78,8 @@ export function parseControllerArgs(argv: string[]): { help: true } | { options:
     throw new TypeError("--diff and --dry-run cannot be used together (--diff applies nothing already)");
   }
   if (services.length > 0 && !values.diff) throw new TypeError("--service NAME is only used with --diff");
+  if (values.ref !== undefined && !values.diff) throw new TypeError("--ref REF is only used with --diff");
+  if (values.ref?.trim() === "") throw new TypeError("--ref needs a commit SHA or a branch name");
   const empty = services.find((name) => name.trim() === "");
   if (empty !== undefined) throw new TypeError("--service needs a service name");
   return {
@@ -82,6 +91,7 @@ export function parseControllerArgs(argv: string[]): { help: true } | { options:
       ...(values.listen ? { listen: values.listen } : {}),
       ...(values.diff ? { diff: true as const } : {}),
       ...(services.length > 0 ? { services } : {}),
+      ...(values.ref ? { ref: values.ref } : {}),
     },
   };
 }
