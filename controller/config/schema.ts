@@ -173,8 +173,8 @@ export const githubConfigSchema = z.strictObject({
     fallback: "`false`",
     description:
       "on every open pull request into `branch`, a commit status (`simple-gitops/<cluster_name>/preview`) and one " +
-      "comment saying what merging would change in the cluster, per service it touches; needs a token or " +
-      "`github_app` that may write statuses and comments",
+      "comment saying what merging would change in the cluster, per service it touches " +
+      "([Pull request previews](previews.md)); needs a token or `github_app` that may write statuses and comments",
   }),
   api_url: githubApiUrl.default("https://api.github.com").meta({
     description:
