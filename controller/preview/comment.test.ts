@@ -124,6 +124,14 @@ describe("previewComment", () => {
     expect(body).toContain("````text\n```\n</details>\n@everyone\n````");
   });
 
+  it("shows a failure's description, which quotes the pull request, as code", () => {
+    const failing = {
+      ...preview([service({ lands: false })], "failure"),
+      description: "web would fail: @everyone <img src=x>",
+    };
+    expect(previewComment(failing, settings)).toContain("\n`web would fail: @everyone <img src=x>`\n");
+  });
+
   it("never shows a credential that reached a diff or an error", () => {
     const body = previewComment(
       preview([

@@ -84,7 +84,8 @@ function header(preview: Preview, clusterName: string): string {
     commentMarker(clusterName),
     `### simple-gitops on ${codeSpan(clusterName)}: ${verdict}`,
     "",
-    `${oneLine(preview.description)}`,
+    // A failure's description quotes what the pull request holds: shown as code, it can neither format nor mention.
+    preview.state === "success" ? oneLine(preview.description) : codeSpan(preview.description),
     "",
     `<sub>Previewed at ${preview.commit.slice(0, 12)} (${preview.at}), against the live cluster with a server-side dry run. Nothing is applied before the merge; this comment is edited on each push.</sub>`,
     "",

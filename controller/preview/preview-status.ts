@@ -52,7 +52,7 @@ export function fullPreviewAt(
   pull: Pick<PullRequest, "repoKey" | "number" | "headSha">,
 ): string {
   const route = `/v1/gitops/previews/${encodeURIComponent(pull.repoKey)}/${pull.number}`;
-  const local = `\`--diff --ref ${pull.headSha.slice(0, 12)}\` prints it locally`;
+  const local = `\`--diff --ref ${pull.headSha}\` prints it locally`;
   return links.publicUrl
     ? `${links.publicUrl}${route} (JSON, with the read token if one is set); ${local}`
     : `\`GET ${route}\` on the controller; ${local}`;

@@ -20,6 +20,8 @@ export interface RefModeDeps {
   readonly stderr: (text: string) => void;
   readonly log: Logger;
   readonly signal: AbortSignal;
+  /** now is the wall clock the preview is stamped with. */
+  readonly now: () => number;
 }
 
 /**
@@ -38,11 +40,7 @@ export async function runRefPreview(
     deps.stderr(`simple-gitops: ${selected.error}\n`);
     return DIFF_EXIT.badConfig;
   }
-  const previewDeps = {
-    ...deps,
-    parseCache: createParseCache(),
-    now: Date.now,
-  };
+  const previewDeps = { ...deps, parseCache: createParseCache() };
   let exit: number = DIFF_EXIT.inSync;
   for (const group of selected.groups) {
     try {

@@ -68,5 +68,6 @@ async function runRefMode(
     stderr: edge.stderr,
     log: diffLog,
     signal: new AbortController().signal,
+    now: Date.now,
   });
 }
