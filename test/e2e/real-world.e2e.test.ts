@@ -1,30 +1,21 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import type { KubeObject } from "../real-world/objects.js";
 import { referenceBuild } from "../real-world/reference-build.js";
-import { FIXTURES, type RealWorldStack, STACKS, stackFiles } from "../real-world/stacks.js";
+import { type StackRunner, startStackRunner } from "../real-world/stack-run.js";
+import { FIXTURES, type RealWorldStack, STACKS } from "../real-world/stacks.js";
 import { kubeconfigPath, kubectl, kubectlJson } from "./cluster.js";
 
-const MAIN = new URL("../../controller/main.ts", import.meta.url).pathname;
 const WORKLOADS = new Set(["Deployment", "DaemonSet", "StatefulSet", "Job"]);
 const REAL_NODE_LABEL = "node.simple-gitops.io/real";
 
-let world: GitHubWorld;
-let dir: string;
+let runner: StackRunner;
 
 beforeAll(async () => {
-  world = await createGitHubWorld();
-  dir = await mkdtemp(join(tmpdir(), "real-world-e2e-"));
+  runner = await startStackRunner();
 });
-afterAll(async () => {
-  await world.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => runner.close());
 
 interface SyncLine {
   readonly msg: string;
@@ -33,40 +24,18 @@ interface SyncLine {
   readonly error?: { code: string; message: string };
 }
 
-/** syncOnce serves the stack as a repository and runs the controller once against the test cluster. */
+/** syncOnce runs the controller once on the stack against the test cluster and finds the service's result line. */
 async function syncOnce(stack: RealWorldStack) {
-  const repo = await world.addRepo("org", stack.name, "t0ken");
-  await repo.commit(await stackFiles(stack));
-  const config = join(dir, `${stack.name}.yaml`);
-  await writeFile(
-    config,
-    `github_configs:
-  stack: { repo_owner: org, repo_name: ${stack.name}, token_env: GH_TOKEN, api_url: "${world.server.url}" }
-services:
-  - { name: ${stack.name}, github: stack, k8s_yaml_dir: "${stack.dir}"${stack.namespace ? `, namespace: ${stack.namespace}` : ""} }
-applyers: [kubectl]
-health_timeout: 60s
-`,
-  );
-  const run = await execa(
-    process.execPath,
-    ["--import", "tsx", MAIN, "--config", config, "--state-dir", join(dir, stack.name), "--once"],
-    {
-      reject: false,
-      env: {
-        KUBECONFIG: kubeconfigPath(),
-        GH_TOKEN: "t0ken",
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-      },
-    },
-  );
-  const lines = String(run.stderr)
+  const run = await runner.runOnce(stack, {
+    config: "applyers: [kubectl]\nhealth_timeout: 60s\n",
+    env: { KUBECONFIG: kubeconfigPath() },
+  });
+  const lines = run.stderr
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as SyncLine);
   const result = lines.find((line) => line.service === stack.name && line.status !== undefined);
-  return { code: run.exitCode, stderr: String(run.stderr), result };
+  return { ...run, result };
 }
 
 interface Owned {
