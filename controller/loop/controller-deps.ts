@@ -25,6 +25,8 @@ export interface ControllerDeps {
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
   /** listPods lists a workload's pods, to say why it is not healthy (see ServiceSyncDeps). */
   readonly listPods?: ServiceSyncDeps["listPods"];
+  /** listCustomResources says what still uses a CRD prune would delete (see ServiceSyncDeps). */
+  readonly listCustomResources?: ServiceSyncDeps["listCustomResources"];
   readonly healthTimeoutMs?: number;
   /** dryRunApply is a server-side dry-run apply, for `drift: report` (see ServiceSyncDeps). */
   readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];

@@ -32,6 +32,7 @@ export function repoSyncDeps(loop: Loop, signal: AbortSignal): RepoSyncDeps {
     ...(deps.onSyncStart ? { onSyncStart: deps.onSyncStart } : {}),
     ...(deps.readObject ? { readObject: deps.readObject } : {}),
     ...(deps.listPods ? { listPods: deps.listPods } : {}),
+    ...(deps.listCustomResources ? { listCustomResources: deps.listCustomResources } : {}),
     ...(deps.dryRunApply ? { dryRunApply: deps.dryRunApply } : {}),
     ...(config.namespaces ? { namespaces: config.namespaces } : {}),
     ...(config.clusterKinds ? { clusterKinds: config.clusterKinds } : {}),

@@ -278,6 +278,60 @@ describe("pruneSet, waiting for what it deleted to be gone", () => {
     expect(w.lines.find((l) => l.level === 40)?.objects).toEqual(["Widget apps/w1"]);
   });
 
+  it("keeps the whole prune while custom resources of a CRD in it exist outside it, naming them", async () => {
+    const w = world([live(crd), live(deploy)]);
+    const listed: string[] = [];
+    const listCustomResources = async (of: KubeObject) => {
+      listed.push(String(of.metadata.uid));
+      return [ref("Widget", "w9", "example.com/v1", "team"), widget];
+    };
+    const result = await pruneSet(input({ previous: [crd, deploy], desired: [] }), {
+      ...w,
+      listCustomResources,
+    });
+    expect(listed).toEqual(["uid-widgets.example.com"]);
+    expect(w.calls).toEqual([]);
+    expect(result.pruned).toEqual([
+      {
+        ...crd,
+        action: "failed",
+        message:
+          "kept with the rest of this prune: its custom resources still exist (Widget team/w9, Widget apps/w1); delete them, or let the service that applies them prune them first (depends_on)",
+      },
+    ]);
+    expect(keptOf(result.kept)).toEqual(["web:behind-in-use"]);
+  });
+
+  it("keeps a CRD whose custom resources it cannot list, saying what to do", async () => {
+    const w = world([live(crd)]);
+    const result = await pruneSet(input({ previous: [crd], desired: [] }), {
+      ...w,
+      listCustomResources: async () => {
+        throw new Error(
+          'widgets.example.com: widgets.example.com is forbidden: cannot list resource "widgets"',
+        );
+      },
+    });
+    expect(w.calls).toEqual([]);
+    expect(result.pruned.map((object) => object.message)).toEqual([
+      'kept with the rest of this prune: cannot list its custom resources (widgets.example.com: widgets.example.com is forbidden: cannot list resource "widgets"); deleting it would delete them all: grant the controller list on them, or delete it by hand once they are gone',
+    ]);
+  });
+
+  it("deletes a CRD whose only custom resources are in the same prune, them first", async () => {
+    const w = world([live(crd), live(deploy), live(widget)]);
+    const result = await pruneSet(input({ previous: [crd, deploy, widget], desired: [] }), {
+      ...w,
+      listCustomResources: async () => [widget],
+    });
+    expect(callNames(w.calls)).toEqual([
+      ["Widget/w1"],
+      ["Deployment/web"],
+      ["CustomResourceDefinition/widgets.example.com"],
+    ]);
+    expect(result.kept).toEqual([]);
+  });
+
   it("reports an object stuck since an earlier sync at once, without waiting again", async () => {
     const time = createManualTime();
     const stuck = withFinalizer(widget);

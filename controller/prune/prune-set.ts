@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import type { Applyer, DeleteRef, ObjectDeleteResult } from "../../applyers/applyer.js";
 import type { Clock } from "../../common/clock.js";
 import { mapLimit } from "../../common/map-limit.js";
-import { describeRef, type KubeObject, type ObjectRef, refKey } from "../../kube/objects.js";
+import type { CustomResourceLister } from "../../kube/list-custom-resources.js";
+import { describeRef, groupOf, type KubeObject, type ObjectRef, refKey } from "../../kube/objects.js";
 import { kindRank } from "../desired/render/sort.js";
 import { awaitGone } from "./await-gone.js";
 import { type LiveMeta, liveMeta, type PruneSkipReason, planPrune } from "./inventory.js";
@@ -38,13 +39,19 @@ export interface PruneSetDeps {
    */
   readonly goneTimeoutMs?: number;
   readonly clock?: Clock;
+  /**
+   * listCustomResources lists what exists of a CRD prune would delete; without it a CRD is deleted whatever uses it,
+   * as before.
+   */
+  readonly listCustomResources?: CustomResourceLister;
 }
 
 /**
- * KeptReason says why an object that left git was kept: a planning reason, `unverified` (no way to read it), or
- * `behind-stuck` (deleted later in the order than an object still held by its finalizers).
+ * KeptReason says why an object that left git was kept: a planning reason, `unverified` (no way to read it),
+ * `behind-stuck` (deleted later in the order than an object still held by its finalizers), or `behind-in-use`
+ * (in the prune of a CRD whose custom resources other services or people still have).
  */
-export type KeptReason = Exclude<PruneSkipReason, "gone"> | "unverified" | "behind-stuck";
+export type KeptReason = Exclude<PruneSkipReason, "gone"> | "unverified" | "behind-stuck" | "behind-in-use";
 
 /**
  * PruneSetResult is what prune did: `pruned` has a delete result per object it deleted or tried to (`not-found`
@@ -116,6 +123,18 @@ export async function pruneSet(input: PruneSetInput, deps: PruneSetDeps): Promis
     if (reason === "gone") pruned.push({ ...ref, action: "not-found", message: "already gone when read" });
     else kept.push({ ref, reason });
   }
+  const inUse = await crdsInUse(plan.prune, deps);
+  if (inUse.length > 0) {
+    pruned.push(...inUse);
+    const held = plan.prune.filter((ref) => !inUse.some((crd) => refKey(crd) === refKey(ref)));
+    kept.push(...held.map(({ uid: _uid, ...ref }) => ({ ref, reason: "behind-in-use" as const })));
+    logKept(deps.log, input.service, kept);
+    deps.log.warn(
+      { service: input.service, objects: inUse.map(describeRef), messages: inUse.map((crd) => crd.message) },
+      "objects removed from git were kept: custom resources of a CRD among them still exist",
+    );
+    return { pruned, orphaned, kept };
+  }
   logKept(deps.log, input.service, kept);
   if (plan.prune.length > 0) {
     deps.log.info(
@@ -144,6 +163,44 @@ async function readLive(
     const message = `cannot read the live object, so it was not deleted: ${(error as Error).message}`;
     return { ref, failed: { ...ref, action: "failed", message } };
   }
+}
+
+const CRD_GROUP = "apiextensions.k8s.io";
+
+/**
+ * crdsInUse holds back the prune of a CRD that still has custom resources other than those this prune deletes
+ * first: another service's (one that depends on this one, removed in the same commit and synced after it) or a
+ * person's. Deleting it would delete them with it, and deleting its operator first (a workload, earlier in the
+ * order) would leave their finalizers to nobody. Each such CRD is a `failed` delete naming what still uses it; a
+ * later sync deletes the whole set once they are gone. A CRD whose use cannot be read is held the same way.
+ */
+async function crdsInUse(refs: readonly DeleteRef[], deps: PruneSetDeps): Promise<ObjectDeleteResult[]> {
+  const { listCustomResources: list, readObject: read } = deps;
+  if (!list || !read) return [];
+  const deleting = new Set(refs.map(refKey));
+  const crds = refs.filter(
+    (ref) => ref.kind === "CustomResourceDefinition" && groupOf(ref.apiVersion) === CRD_GROUP,
+  );
+  const held = await mapLimit(
+    crds,
+    READ_CONCURRENCY,
+    async ({ uid: _uid, ...crd }): Promise<ObjectDeleteResult[]> => {
+      try {
+        const live = await read(crd);
+        const others = live ? (await list(live, deps.signal)).filter((cr) => !deleting.has(refKey(cr))) : [];
+        if (others.length === 0) return [];
+        const named = others.slice(0, 3).map(describeRef).join(", ");
+        const more = others.length > 3 ? ` and ${others.length - 3} more` : "";
+        const message = `kept with the rest of this prune: its custom resources still exist (${named}${more}); delete them, or let the service that applies them prune them first (depends_on)`;
+        return [{ ...crd, action: "failed", message }];
+      } catch (error: unknown) {
+        deps.signal?.throwIfAborted();
+        const message = `kept with the rest of this prune: cannot list its custom resources (${(error as Error).message}); deleting it would delete them all: grant the controller list on them, or delete it by hand once they are gone`;
+        return [{ ...crd, action: "failed", message }];
+      }
+    },
+  );
+  return held.flat();
 }
 
 /**

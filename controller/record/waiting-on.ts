@@ -7,12 +7,14 @@ export interface WaitingOn {
   readonly reason: string;
 }
 
+const PRUNE_FAILED = "E_PRUNE";
+
 // Enough of a dependency's error to say what is wrong; its own status has the whole message.
 const MAX_REASON = 300;
 
 /**
  * dependencyHolds names each dependency of a service that is not ready, from the recorded state: it has not landed
- * a set, its last sync failed, or the controller rolled it back from its head. A suspended dependency counts with
+ * a set, its last sync failed (other than in its prune), or the controller rolled it back from its head. A suspended dependency counts with
  * the set it is held at: a person holds it there on purpose. Empty when the service may be applied.
  */
 export function dependencyHolds(
@@ -26,7 +28,9 @@ export function dependencyHolds(
 }
 
 function notReady(state: ServiceState | undefined): string | undefined {
-  if (state?.lastError) {
+  // A prune that could not finish left the dependency's whole set landed and healthy: its dependents may go on, and
+  // must, when what holds the prune is theirs to delete (custom resources of a CRD it prunes).
+  if (state?.lastError && state.lastError.code !== PRUNE_FAILED) {
     const at = state.lastError.commit ? ` at commit ${state.lastError.commit.slice(0, 12)}` : "";
     const why = `${state.lastError.code}: ${state.lastError.message}`;
     return `failed${at}: ${why.length > MAX_REASON ? `${why.slice(0, MAX_REASON - 1)}…` : why}`;

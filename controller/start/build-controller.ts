@@ -2,6 +2,7 @@ import cron from "node-cron";
 import type { Logger } from "pino";
 import { createKubeObjectReader } from "../../applyers/kube-api.js";
 import { systemClock, systemTimers } from "../../common/clock.js";
+import { createCustomResourceLister } from "../../kube/list-custom-resources.js";
 import { createPodLister } from "../../kube/list-pods.js";
 import { describeRef } from "../../kube/objects.js";
 import type { Config } from "../config/types.js";
@@ -85,6 +86,11 @@ export function buildController(parts: ControllerParts): Controller {
             progress,
             (namespace, selector) => `list of pods ${selector} in ${namespace}`,
             createPodLister(shared.kube),
+          ),
+          listCustomResources: tracked(
+            progress,
+            (crd) => `list of the custom resources of ${crd.metadata.name}`,
+            createCustomResourceLister(shared.kube),
           ),
           dryRunApply: tracked(
             progress,

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Applyer, ObjectApplyResult } from "../../applyers/applyer.js";
 import type { Clock } from "../../common/clock.js";
+import type { CustomResourceLister } from "../../kube/list-custom-resources.js";
 import type { PodLister } from "../../kube/list-pods.js";
 import type { RepoConfig, ServiceConfig } from "../config/types.js";
 import type { ParseCache } from "../desired/desired-set.js";
@@ -20,6 +21,8 @@ export interface ServiceSyncDeps {
   readonly readObject?: (ref: ObjectRef) => Promise<KubeObject | undefined>;
   /** listPods lists a workload's pods, to say why it is not healthy; without it only its conditions are given. */
   readonly listPods?: PodLister;
+  /** listCustomResources says what still uses a CRD prune would delete (see pruneSet); without it, nothing is held. */
+  readonly listCustomResources?: CustomResourceLister;
   readonly healthTimeoutMs: number;
   readonly prune: boolean;
   readonly namespaces?: readonly string[];

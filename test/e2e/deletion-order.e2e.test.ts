@@ -189,4 +189,99 @@ applyers: [kubectl]
       controller.process.kill("SIGKILL");
     }
   });
+
+  it("keeps an operator and its CRD while another service's custom resources of it still exist, and prunes them after", async () => {
+    const other = widgetKind();
+    const suffix = randomBytes(3).toString("hex");
+    const [ops, app] = [`ops-${suffix}`, `app-${suffix}`];
+    const finalizer = `${other.group}/cleanup`;
+    const crdName = `widgets.${other.group}`;
+    const c1 = await repo.commit({
+      [`${ops}/crd.yaml`]: other.crd,
+      [`${ops}/operator.yaml`]: deployment("operator2"),
+      // Each directory keeps a file: one that loses all its files is refused as missing, never pruned whole.
+      [`${ops}/keep.yaml`]: configMap("keep-ops", "1"),
+      [`${app}/widget.yaml`]: other.widget("w2", finalizer),
+      [`${app}/keep.yaml`]: configMap("keep2", "1"),
+    });
+    const controller = await startController(
+      `
+github_configs:
+  gitops: { repo_owner: org, repo_name: deletion, token_env: GH_TOKEN, api_url: "${world.server.url}" }
+services:
+  - { name: ${app}, github: gitops, k8s_yaml_dir: ${app}, namespace: ${ns.name}, stateless: false, depends_on: [${ops}] }
+  - { name: ${ops}, github: gitops, k8s_yaml_dir: ${ops}, namespace: ${ns.name}, stateless: false }
+prune: true
+poll_interval: 1s
+health_timeout: ${HEALTH_TIMEOUT_MS}ms
+listen: "127.0.0.1:0"
+applyers: [kubectl]
+`,
+      { KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "" },
+    );
+    try {
+      await landedAt(controller, ops, c1);
+      await landedAt(controller, app, c1);
+      // Both services lose their custom-resource objects in one commit; ops, the dependency, is synced first.
+      const c2 = await repo.commit({
+        [`${ops}/crd.yaml`]: null,
+        [`${ops}/operator.yaml`]: null,
+        [`${app}/widget.yaml`]: null,
+      });
+      const held = await waitFor(
+        async () => {
+          const view = await serviceView(controller, ops);
+          return view.last_error?.commit === c2 || view.last_commit_id === c2 ? view : undefined;
+        },
+        { timeoutMs: 60_000, what: `${ops} to settle at ${c2}` },
+      );
+      expect(held.last_error?.code).toBe("E_PRUNE");
+      expect(held.last_error?.message).toContain(
+        `prune CustomResourceDefinition ${crdName}: kept with the rest of this prune: its custom resources still exist (Widget ${ns.name}/w2)`,
+      );
+      // app deleted its Widget, which waits on its finalizer; its operator and CRD are still there to run it.
+      await waitFor(
+        async () =>
+          (await kubectl([
+            "-n",
+            ns.name,
+            "get",
+            crdName,
+            "w2",
+            "-o",
+            "jsonpath={.metadata.deletionTimestamp}",
+          ])) !== "",
+        { timeoutMs: 60_000, what: "w2 to be deleted by its own service" },
+      );
+      expect([await exists("deployment", "operator2", ns.name), await exists("crd", crdName)]).toEqual([
+        true,
+        true,
+      ]);
+      // The operator does its job (here by hand): the Widget goes, app lands, and ops then prunes what it left.
+      await kubectl([
+        "-n",
+        ns.name,
+        "patch",
+        crdName,
+        "w2",
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":null}}',
+      ]);
+      await landedAt(controller, app, c2);
+      await landedAt(controller, ops, c2);
+      await waitFor(async () => !(await exists("crd", crdName)), {
+        timeoutMs: 30_000,
+        what: `${crdName} to be gone`,
+      });
+      expect([
+        await exists("deployment", "operator2", ns.name),
+        await exists("configmap", "keep2", ns.name),
+      ]).toEqual([false, true]);
+      expect(await controller.stop("SIGTERM")).toBe(0);
+    } finally {
+      controller.process.kill("SIGKILL");
+      await kubectl(["delete", "crd", crdName, "--ignore-not-found", "--wait=false"]);
+    }
+  });
 });
