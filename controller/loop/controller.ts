@@ -54,6 +54,8 @@ export function createController(deps: ControllerDeps): Controller {
     store: deps.store,
     config,
     clock,
+    timers: deps.timers,
+    ...(deps.isLeader ? { mayWrite: deps.isLeader } : {}),
     log,
     listeners: [...(deps.listeners ?? []), (result) => settleRollback({ rollbackWaiters }, result)],
     ...(deps.onSuspension ? { onSuspension: deps.onSuspension } : {}),
@@ -76,7 +78,8 @@ export function createController(deps: ControllerDeps): Controller {
   };
   let stopped = false;
   const scheduler = createScheduler<SyncResult>({
-    run: (batch, includeScheduled) => runBatch(loop, batch, includeScheduled),
+    // What a run recorded is written by its end: `--once` exits then, and `idle` means written too.
+    run: (batch, includeScheduled) => runBatch(loop, batch, includeScheduled).finally(() => recorder.flush()),
     services: config.services,
     intervalMs: config.pollIntervalSeconds * 1000,
     clock,

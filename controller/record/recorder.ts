@@ -1,6 +1,7 @@
 import { auditEvents } from "./audit.js";
 import type { SyncResult } from "./result.js";
-import { type RecorderHold, type SaveDeps, saveRecord } from "./save-record.js";
+import { createSaveBatch, type SaveBatchDeps } from "./save-batch.js";
+import type { RecorderHold } from "./save-record.js";
 import { type ControllerState, emptyState, type RepoWaiting, type ServiceState } from "./state/state.js";
 import { type SuspendRequest, type SuspensionChange, withSuspension } from "./suspension.js";
 import { logSyncResult } from "./sync-log.js";
@@ -9,13 +10,20 @@ import { withWaiting } from "./with-waiting.js";
 
 /**
  * Recorder owns the controller's state: it loads it, and records each sync's result into it, the audit trail, the
- * log and the store, then tells the listeners.
+ * log and the store, then tells the listeners. The state in memory changes at once; writes are batched (see
+ * save-batch.ts), except where a caller is promised the change is kept (see mustSaveAtOnce).
  */
 export interface Recorder {
   state(): ControllerState;
   /** load replaces the in-memory state with the stored one. */
   load(): Promise<void>;
+  /**
+   * record lays a result over the state at once and marks it for the next write; it resolves once written only for
+   * a result that must be (mustSaveAtOnce).
+   */
   record(result: SyncResult, serviceState: ServiceState): Promise<void>;
+  /** flush writes every change not written yet: the loop calls it at the end of each run (stop waits for that). */
+  flush(): Promise<void>;
   /**
    * changeSuspension suspends a service (held where it is) or resumes it (git drives it again): recorded in the
    * state and the audit trail, and saved, before it resolves.
@@ -27,7 +35,7 @@ export interface Recorder {
   ): Promise<SuspensionChange>;
   /**
    * wait records that GitHub asked a repository to wait (a rate limit), or with `undefined` that it was read again.
-   * It is a state of the repository, kept in memory and saved with the next result, never a failure of its services.
+   * It is a state of the repository, kept in memory and written with the next result, never a failure of its services.
    */
   wait(repoKey: string, waiting: RepoWaiting | undefined): void;
   /** reachable is false after the store refused a save twice, until a save or load succeeds. */
@@ -35,8 +43,11 @@ export interface Recorder {
 }
 
 /** RecorderDeps are the store, what the recorder needs to know of the config, and who hears each result. */
-export interface RecorderDeps extends SaveDeps {
-  /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */
+export interface RecorderDeps extends SaveBatchDeps {
+  /**
+   * listeners hear every SyncResult once it is recorded in memory (and written, for one that must be at once):
+   * notifications, metrics. They must not throw.
+   */
   readonly listeners: readonly ((result: SyncResult) => void)[];
   /**
    * onSuspension hears whether a service is suspended: for every configured service after each load, and for one
@@ -58,16 +69,20 @@ export interface RecorderDeps extends SaveDeps {
 /** createRecorder starts from the empty state; `load` reads the stored one. */
 export function createRecorder(deps: RecorderDeps): Recorder {
   const hold: RecorderHold = { state: emptyState(), reachable: false };
+  const batch = createSaveBatch(hold, deps);
   const tell = (service: string) =>
     deps.onSuspension?.(service, hold.state.services[service]?.suspended !== undefined);
   return {
     state: () => hold.state,
     reachable: () => hold.reachable,
     async load() {
+      // What this replica marked is dropped, not written: the stored state is another writer's now (see runBatch).
+      batch.discard();
       hold.state = await deps.store.load();
       hold.reachable = true;
       for (const service of deps.config.services) tell(service.name);
     },
+    flush: () => batch.flush(),
     wait(repoKey, waiting) {
       hold.state = withWaiting(hold.state, repoKey, waiting, deps.log);
     },
@@ -76,7 +91,8 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       const layOver = (state: ControllerState) => withResult(state, record, deps.config, deps.clock.now());
       hold.state = layOver(hold.state);
       logSyncResult(deps.log, result);
-      await saveRecord(hold, layOver, deps);
+      batch.mark(layOver);
+      if (mustSaveAtOnce(result)) await batch.flush();
       if (result.suspended) tell(result.service);
       for (const listener of deps.listeners) listener(result);
     },
@@ -89,10 +105,27 @@ export function createRecorder(deps: RecorderDeps): Recorder {
         { service, by: request.by, reason: request.reason, commit: change.suspension?.commit },
         kind === "suspend" ? `service ${service} suspended` : `service ${service} resumed`,
       );
-      await saveRecord(hold, (fresh) => withSuspension(fresh, input).state, deps);
+      batch.mark((fresh) => withSuspension(fresh, input).state);
+      await batch.flush();
       tell(service);
       deps.onSuspensionChange?.(kind, service, request, change);
       return change;
     },
   };
+}
+
+/**
+ * mustSaveAtOnce is true for a result whose loss in a crash would not be made good by syncing the service again: a
+ * rollback (a person's, which answers once recorded and leaves the service suspended, or the controller's own after
+ * a failed commit, which holds that commit), and the failed sync a rollback follows (what it applied joins the
+ * inventory before the rollback deletes it, see roll-back-failed.ts). Any other result is the outcome of syncing
+ * the branch head, which the next sync reaches again from the state written before it (docs/performance.md).
+ */
+export function mustSaveAtOnce(result: SyncResult): boolean {
+  return (
+    result.trigger === "rollback" ||
+    result.suspended !== undefined ||
+    result.rollback !== undefined ||
+    result.rollingBack === true
+  );
 }

@@ -53,7 +53,7 @@ export function createFileStateStore(dir: string, options: FileStateStoreOptions
         await mkdir(dir, { recursive: true });
         const handle = await open(temp, "w", 0o600);
         try {
-          await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+          await handle.writeFile(`${JSON.stringify(state)}\n`);
           await handle.sync();
         } finally {
           await handle.close();
