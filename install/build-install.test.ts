@@ -130,6 +130,26 @@ describe("buildInstall", () => {
     expect(verbsOn(rulesOf(apply), "secrets").sort()).toEqual(["create", "delete", "get", "patch"]);
   });
 
+  it.each([
+    ["ClusterRole mode", BASE, "ClusterRole"],
+    ["allowlist mode", `${BASE}\nnamespaces: [apps]`, "Role"],
+  ])("%s grants rbac_rules beside the built-in rules, as written", (_name, text, kind) => {
+    const extra = {
+      apiGroups: ["monitoring.coreos.com"],
+      resources: ["prometheuses", "servicemonitors"],
+      verbs: ["get", "list", "create", "patch", "delete"],
+    };
+    const withRules = `${text}\nrbac_rules:\n  - ${JSON.stringify(extra)}\n  - { apiGroups: [""], resources: [configmaps], resourceNames: [x], verbs: [get] }`;
+    const apply = (source: string) =>
+      rulesOf(find(build(source, "gitops"), kind).find((o) => o.metadata.name !== "gitops-controller-self"));
+    const without = apply(text);
+    expect(apply(withRules)).toEqual([
+      ...without,
+      extra,
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["x"], verbs: ["get"] },
+    ]);
+  });
+
   it("cannot list Namespaces in ClusterRole mode", () => {
     const clusterRole = find(build(BASE, "gitops"), "ClusterRole")[0];
     expect(verbsOn(rulesOf(clusterRole), "namespaces")).not.toContain("list");

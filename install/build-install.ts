@@ -34,7 +34,7 @@ export interface InstallExtras {
 export function buildInstall(
   config: Config,
   raw: Record<string, unknown>,
-  options: Omit<InstallOptions, "port" | "namespaces">,
+  options: Omit<InstallOptions, "port" | "namespaces" | "rbacRules">,
   lookup: SecretLookup,
   extras: InstallExtras = {},
 ): InstallPlan {
@@ -42,6 +42,7 @@ export function buildInstall(
     ...options,
     port: config.listen.port,
     ...(config.namespaces ? { namespaces: config.namespaces } : {}),
+    ...(config.rbacRules ? { rbacRules: config.rbacRules } : {}),
   };
   const split = splitSecrets(raw, lookup, new Set(config.repos.map((repo) => repo.key)));
   split.config.state = installedState(raw, extras.source ?? "gitops-config.yaml");

@@ -1,3 +1,4 @@
+import type { RbacRule } from "../controller/config/types.js";
 /** InstallOptions are the apply-gitops flags every manifest builder reads. */
 export interface InstallOptions {
   readonly namespace: string;
@@ -6,6 +7,8 @@ export interface InstallOptions {
   readonly port: number;
   /** The `namespaces` allowlist of the config: Roles per namespace instead of a ClusterRole. */
   readonly namespaces?: readonly string[];
+  /** The config's `rbac_rules`: granted beside the built-in rules, in the ClusterRole or each namespace's Role. */
+  readonly rbacRules?: readonly RbacRule[];
 }
 
 /** NAME is the seed's name for the controller's DaemonSet, ServiceAccount, Service and RBAC objects. */

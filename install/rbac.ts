@@ -103,8 +103,10 @@ function role(options: InstallOptions, name: string, namespace: string, rules: u
  */
 export function rbac(options: InstallOptions): unknown[] {
   const own = role(options, SELF_ROLE_NAME, options.namespace, OWN_NAMESPACE_RULES);
+  const extra = options.rbacRules ?? [];
   if (options.namespaces) {
-    return [...own, ...options.namespaces.flatMap((ns) => role(options, APPLY_ROLE_NAME, ns, APPLY_RULES))];
+    const rules = [...APPLY_RULES, ...extra];
+    return [...own, ...options.namespaces.flatMap((ns) => role(options, APPLY_ROLE_NAME, ns, rules))];
   }
   const name = clusterRoleName(options.namespace);
   return [
@@ -113,7 +115,7 @@ export function rbac(options: InstallOptions): unknown[] {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
       metadata: metadata(options, name),
-      rules: [...APPLY_RULES, ...CLUSTER_RULES],
+      rules: [...APPLY_RULES, ...CLUSTER_RULES, ...extra],
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",

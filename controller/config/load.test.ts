@@ -257,6 +257,11 @@ reconcile_interval: 1h
       ['cluster_kinds[2]: expected a kind like "ClusterIssuer"'],
     ],
     [
+      "an rbac_rules entry without verbs, or with a misspelt field",
+      `${VALID}\nrbac_rules:\n  - { apiGroups: [""], resources: [pods], verbs: [] }\n  - { apiGroup: [x], resources: [a], verbs: [get] }`,
+      ["rbac_rules[0].verbs: expected at least one verb", "rbac_rules[1]"],
+    ],
+    [
       "a cluster_kinds entry listed twice",
       `${VALID}\ncluster_kinds: [ClusterRole, ClusterRole]`,
       ['cluster_kinds[1]: "ClusterRole" is listed twice'],

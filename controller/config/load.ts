@@ -230,6 +230,7 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
       : {}),
     ...(raw.namespaces ? { namespaces: raw.namespaces } : {}),
     ...(raw.cluster_kinds ? { clusterKinds: raw.cluster_kinds } : {}),
+    ...(raw.rbac_rules ? { rbacRules: raw.rbac_rules } : {}),
     prune: raw.prune,
     healthTimeoutSeconds: raw.health_timeout,
     applyTimeoutSeconds: raw.apply_timeout,

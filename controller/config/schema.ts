@@ -393,6 +393,40 @@ export const rawConfigSchema = z.strictObject({
         "cluster-scoped kinds services may apply, each once; when absent: none if `namespaces` is set, any if not. " +
         "With either set, kinds of unknown scope are refused",
     }),
+  // Installed RBAC beyond the built-in kinds: what the stacks in git need that APPLY_RULES does not grant.
+  rbac_rules: z
+    .array(
+      z
+        .object({
+          apiGroups: z
+            .array(z.string())
+            .min(1, 'expected at least one API group ("" is the core group)')
+            .meta({ written: "list of API groups", description: 'the groups, `""` for the core group' }),
+          resources: z.array(z.string().min(1)).min(1, "expected at least one resource").meta({
+            written: "list of resources",
+            description: "plural resource names, `*` for all of the groups",
+          }),
+          verbs: z
+            .array(z.string().min(1))
+            .min(1, "expected at least one verb")
+            .meta({ written: "list of verbs", description: "`get`, `list`, `create`, `patch`, `delete`, …" }),
+          resourceNames: z
+            .array(z.string().min(1))
+            .optional()
+            .meta({ written: "list of names", fallback: "any name", description: "only these objects" }),
+        })
+        .strict(),
+    )
+    .optional()
+    .meta({
+      written: "list of RBAC PolicyRules (`apiGroups`, `resources`, `verbs`, `resourceNames`)",
+      fallback: "none",
+      description:
+        "added by `apply-gitops` to the controller's ClusterRole (to each namespace's Role with `namespaces`): what " +
+        "the stacks in git apply beyond the built-in kinds, e.g. ClusterRoles, APIServices, webhooks, custom " +
+        "resources (and `list` on a CRD's custom resources, which prune reads before deleting the CRD); the " +
+        "controller itself does not read it",
+    }),
   applyers: z
     .array(z.enum(APPLYER_NAMES))
     .min(1, "expected at least one applyer")

@@ -95,6 +95,8 @@ export interface Config {
    * any when it is not.
    */
   readonly clusterKinds?: readonly string[];
+  /** Extra RBAC rules `apply-gitops` grants the controller (`rbac_rules`), as written. */
+  readonly rbacRules?: readonly RbacRule[];
   readonly prune: boolean;
   /** How long to wait for workloads to roll out after an apply before calling the sync failed; 0 = no wait. */
   readonly healthTimeoutSeconds: number;
@@ -113,4 +115,12 @@ export interface Config {
   readonly clusterName: string;
   /** Where people reach the HTTP server (`public_url`, no trailing slash); commit statuses link to its status page. */
   readonly publicUrl?: string;
+}
+
+/** RbacRule is one RBAC PolicyRule of `rbac_rules`, with Kubernetes' own field names. */
+export interface RbacRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
 }
