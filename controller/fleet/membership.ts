@@ -61,7 +61,6 @@ export interface Membership {
  */
 export function createMembership(options: MembershipOptions): Membership {
   const {
-    namespace,
     identity,
     leaseDurationMs = 15_000,
     renewDeadlineMs = 10_000,
@@ -69,20 +68,7 @@ export function createMembership(options: MembershipOptions): Membership {
     clock = systemLeaseClock,
     log,
   } = options;
-  if (identity === "") throw new MembershipError("membership needs a non-empty identity (the pod's name)");
-  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > renewIntervalMs)) {
-    throw new MembershipError(
-      `membership needs leaseDuration > renewDeadline > renewInterval; got ${leaseDurationMs} ms, ` +
-        `${renewDeadlineMs} ms and ${renewIntervalMs} ms`,
-    );
-  }
-  const target: MemberLeaseTarget = {
-    namespace,
-    identity,
-    leaseSeconds: Math.ceil(leaseDurationMs / 1000),
-    request: options.request ?? lazyKubeRequest(),
-    timeoutMs: renewIntervalMs,
-  };
+  const target = memberTarget(options, { leaseDurationMs, renewDeadlineMs, renewIntervalMs });
   let lease: MemberLease | undefined;
   // When (monotonic) the last renewal that succeeded was sent: the others saw it no earlier.
   let renewedAt: number | undefined;
@@ -151,5 +137,28 @@ export function createMembership(options: MembershipOptions): Membership {
       sightings = view.sightings;
       return view;
     },
+  };
+}
+
+/** memberTarget checks the member's identity and timings and names its Lease, as createMembership needs them. */
+function memberTarget(
+  options: MembershipOptions,
+  timings: { leaseDurationMs: number; renewDeadlineMs: number; renewIntervalMs: number },
+): MemberLeaseTarget {
+  const { namespace, identity } = options;
+  const { leaseDurationMs, renewDeadlineMs, renewIntervalMs } = timings;
+  if (identity === "") throw new MembershipError("membership needs a non-empty identity (the pod's name)");
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > renewIntervalMs)) {
+    throw new MembershipError(
+      `membership needs leaseDuration > renewDeadline > renewInterval; got ${leaseDurationMs} ms, ` +
+        `${renewDeadlineMs} ms and ${renewIntervalMs} ms`,
+    );
+  }
+  return {
+    namespace,
+    identity,
+    leaseSeconds: Math.ceil(leaseDurationMs / 1000),
+    request: options.request ?? lazyKubeRequest(),
+    timeoutMs: renewIntervalMs,
   };
 }

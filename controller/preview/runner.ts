@@ -60,34 +60,7 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
   const pending = new Set<string>();
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
-  const secrets = options.comment.secrets;
-  const deps = {
-    preview: {
-      config,
-      source: options.source,
-      compare: options.compare,
-      state: options.state,
-      ownerOf: ownerLookup(options.state),
-      parseCache: createParseCache(),
-      secrets,
-      now: () => options.clock.now(),
-    },
-    report: {
-      statuses: options.statuses,
-      links: {
-        clusterName: config.clusterName,
-        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-      },
-      comment: options.comment,
-      log,
-    },
-    reads: options.reads,
-    writes: options.writes,
-    pulls,
-    listCache,
-    clock: options.clock,
-    maxPerPass: options.maxPerPass ?? 5,
-  };
+  const deps = passDeps(options, pulls, listCache);
   const previewed = (repoKey: string) =>
     config.repos.find((repo) => repo.key === repoKey && repo.prPreview !== undefined);
 
@@ -153,5 +126,37 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
       pending.clear();
       await running;
     },
+  };
+}
+
+/** passDeps are what every pass over a repository's pull requests reads, renders, compares and reports with. */
+function passDeps(options: PreviewRunnerOptions, pulls: OpenPulls, listCache: PullListCache) {
+  const { config, log } = options;
+  return {
+    preview: {
+      config,
+      source: options.source,
+      compare: options.compare,
+      state: options.state,
+      ownerOf: ownerLookup(options.state),
+      parseCache: createParseCache(),
+      secrets: options.comment.secrets,
+      now: () => options.clock.now(),
+    },
+    report: {
+      statuses: options.statuses,
+      links: {
+        clusterName: config.clusterName,
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      },
+      comment: options.comment,
+      log,
+    },
+    reads: options.reads,
+    writes: options.writes,
+    pulls,
+    listCache,
+    clock: options.clock,
+    maxPerPass: options.maxPerPass ?? 5,
   };
 }
