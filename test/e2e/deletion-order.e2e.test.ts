@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import { createTestNamespace, kubeconfigPath, kubectl, type TestNamespace, waitFor } from "./cluster.js";
-import { startController } from "./controller-process.js";
+import { type ControllerProcess, startController } from "./controller-process.js";
 import {
   auditEvents,
   configMap,
@@ -62,6 +62,36 @@ const exists = async (resource: string, name: string, namespace?: string) =>
     ])
   ).trim() !== "";
 
+/**
+ * startPruning runs a controller with prune on over the test repository, each service given as its flow-mapping
+ * fields (name, k8s_yaml_dir, …) and put in the test's namespace.
+ */
+const startPruning = (services: string[]) =>
+  startController(
+    `
+github_configs:
+  gitops: { repo_owner: org, repo_name: deletion, token_env: GH_TOKEN, api_url: "${world.server.url}" }
+services:
+${services.map((fields) => `  - ${fields.replace(/ }$/, `, github: gitops, namespace: ${ns.name}, stateless: false }`)}`).join("\n")}
+prune: true
+poll_interval: 1s
+health_timeout: ${HEALTH_TIMEOUT_MS}ms
+listen: "127.0.0.1:0"
+applyers: [kubectl]
+`,
+    { KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "" },
+  );
+
+/** settledAt waits until a service landed `commit` or failed at it; it ends early if it landed, so a test says why. */
+const settledAt = (controller: ControllerProcess, name: string, commit: string) =>
+  waitFor(
+    async () => {
+      const view = await serviceView(controller, name);
+      return view.last_error?.commit === commit || view.last_commit_id === commit ? view : undefined;
+    },
+    { timeoutMs: 60_000, what: `${name} to settle at ${commit}` },
+  );
+
 describe("deletion order on a real cluster", () => {
   it("reports a custom resource stuck on its finalizer instead of waiting, keeps its operator and CRD, and finishes once the finalizer is removed", async () => {
     const svc = `widgets-${randomBytes(3).toString("hex")}`;
@@ -75,20 +105,7 @@ describe("deletion order on a real cluster", () => {
       [`${svc}/widget.yaml`]: kind.widget("w1", finalizer),
       [`${svc}/keep.yaml`]: configMap("keep", "1"),
     });
-    const controller = await startController(
-      `
-github_configs:
-  gitops: { repo_owner: org, repo_name: deletion, token_env: GH_TOKEN, api_url: "${world.server.url}" }
-services:
-  - { name: ${svc}, github: gitops, k8s_yaml_dir: ${svc}, namespace: ${ns.name}, stateless: false }
-prune: true
-poll_interval: 1s
-health_timeout: ${HEALTH_TIMEOUT_MS}ms
-listen: "127.0.0.1:0"
-applyers: [kubectl]
-`,
-      { KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "" },
-    );
+    const controller = await startPruning([`{ name: ${svc}, k8s_yaml_dir: ${svc} }`]);
     try {
       await landedAt(controller, svc, c1);
 
@@ -98,14 +115,7 @@ applyers: [kubectl]
         [`${svc}/operator.yaml`]: null,
         [`${svc}/widget.yaml`]: null,
       });
-      // Ends early if c2 landed: the assertions below then say what was deleted too soon.
-      const stuck = await waitFor(
-        async () => {
-          const view = await serviceView(controller, svc);
-          return view.last_error?.commit === c2 || view.last_commit_id === c2 ? view : undefined;
-        },
-        { timeoutMs: 60_000, what: `${svc} to settle at ${c2}` },
-      );
+      const stuck = await settledAt(controller, svc, c2);
       expect(stuck.last_error?.code).toBe("E_PRUNE");
       expect(stuck.last_error?.message).toContain(
         `prune Widget ${ns.name}/w1: deleted, but still there after`,
@@ -204,21 +214,10 @@ applyers: [kubectl]
       [`${app}/widget.yaml`]: other.widget("w2", finalizer),
       [`${app}/keep.yaml`]: configMap("keep2", "1"),
     });
-    const controller = await startController(
-      `
-github_configs:
-  gitops: { repo_owner: org, repo_name: deletion, token_env: GH_TOKEN, api_url: "${world.server.url}" }
-services:
-  - { name: ${app}, github: gitops, k8s_yaml_dir: ${app}, namespace: ${ns.name}, stateless: false, depends_on: [${ops}] }
-  - { name: ${ops}, github: gitops, k8s_yaml_dir: ${ops}, namespace: ${ns.name}, stateless: false }
-prune: true
-poll_interval: 1s
-health_timeout: ${HEALTH_TIMEOUT_MS}ms
-listen: "127.0.0.1:0"
-applyers: [kubectl]
-`,
-      { KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "" },
-    );
+    const controller = await startPruning([
+      `{ name: ${app}, k8s_yaml_dir: ${app}, depends_on: [${ops}] }`,
+      `{ name: ${ops}, k8s_yaml_dir: ${ops} }`,
+    ]);
     try {
       await landedAt(controller, ops, c1);
       await landedAt(controller, app, c1);
@@ -228,13 +227,7 @@ applyers: [kubectl]
         [`${ops}/operator.yaml`]: null,
         [`${app}/widget.yaml`]: null,
       });
-      const held = await waitFor(
-        async () => {
-          const view = await serviceView(controller, ops);
-          return view.last_error?.commit === c2 || view.last_commit_id === c2 ? view : undefined;
-        },
-        { timeoutMs: 60_000, what: `${ops} to settle at ${c2}` },
-      );
+      const held = await settledAt(controller, ops, c2);
       expect(held.last_error?.code).toBe("E_PRUNE");
       expect(held.last_error?.message).toContain(
         `prune CustomResourceDefinition ${crdName}: kept with the rest of this prune: its custom resources still exist (Widget ${ns.name}/w2)`,
