@@ -8,6 +8,12 @@ import { type BuiltTable, buildMetrics, METRICS } from "./metric-table.js";
  */
 export const METRIC_PREFIX = "simple_gitops_";
 
+/**
+ * EVENT_LOOP_RESOLUTION_MS is how often the event-loop delay histogram behind `nodejs_eventloop_lag_*` samples.
+ * prom-client's default, 10 ms, wakes an idle process 100 times a second: most of its CPU at rest (issue 32).
+ */
+const EVENT_LOOP_RESOLUTION_MS = 1_000;
+
 /** PollOutcome is what a poll of one repository reports to metrics. */
 export interface PollOutcome {
   readonly repoKey: string;
@@ -34,7 +40,8 @@ export interface ControllerMetrics {
 /** createMetrics builds a fresh registry (never the global one, so tests and instances never share counters). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ControllerMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true)
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   const metrics = buildMetrics(METRICS, registry);
   const landed = new Map<string, LandedLabels>();
   return {
