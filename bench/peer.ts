@@ -75,7 +75,7 @@ export async function benchPeer(options: PeerOptions): Promise<Row[]> {
     const fluxRun = await startFlux(options.kubeconfig);
     cleanup.push(() => fluxRun.stop());
     // Before Flux stops: a Kustomization left behind keeps its finalizer for ever.
-    cleanup.push(() => deleteFluxObjects(options.kubeconfig, fluxNames));
+    cleanup.push(() => deleteFluxObjects(options.kubeconfig, { names: fluxNames }));
     for (const name of names("flux")) {
       await fluxRun.sync(name, world.cloneUrl(name), `${INTERVAL_SECONDS}s`);
       fluxNames.push(name);

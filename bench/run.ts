@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (tsx bench/run.ts): runs every benchmark in turn, prints the table and the machine, and writes
  * bench/results/latest.md and bench/results/latest.json. `--only a,b` runs some of them (github-cost, parse-bomb,
- * apply, change-latency, release-tree, footprint, peer, peer-soak); `--quick` cuts repetitions and durations for a
+ * apply, change-latency, release-tree, footprint, peer, scale, peer-soak); `--quick` cuts repetitions and durations for a
  * smoke run. Each benchmark's figures are ratios against a baseline measured in the same run; a failing benchmark is
  * reported and the others still run. Rows that measure one of issue 17's goals say the goal and whether it is met.
  * The soak (30 minutes of polling, a memory-growth measure) starts first and runs alongside all the others.
@@ -21,6 +21,7 @@ import { type Soak, startSoak } from "./peer-soak.js";
 import { benchReleaseTree } from "./release-tree.js";
 import { type Report, toJson, toMarkdown, toText } from "./report.js";
 import type { BenchResult, Row } from "./row.js";
+import { benchScale } from "./scale.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -85,6 +86,14 @@ const benches: { name: string; run: () => Promise<Row[]> }[] = [
       benchPeer({
         kubeconfig: await cluster(),
         ...(quick ? { repos: 10, idleSeconds: 20, latencyCommits: 3, stackCommits: 2 } : {}),
+      }),
+  },
+  {
+    name: "scale",
+    run: async () =>
+      benchScale({
+        kubeconfig: await cluster(),
+        ...(quick ? { sizes: [100], idleSeconds: 20 } : {}),
       }),
   },
   { name: "peer-soak", run: async () => (soak ? soak.finish() : []) },

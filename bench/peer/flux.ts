@@ -38,16 +38,23 @@ export async function ensureFlux(dir = fluxDir()): Promise<{ skipped?: string }>
 /** Flux is the two controllers running as local processes against the test cluster. */
 export interface Flux {
   readonly pids: readonly number[];
+  /** startedAt is the moment (performance.now) the first controller was spawned. */
+  readonly startedAt: number;
   /** sync creates a GitRepository and a Kustomization named `name` in flux-system. */
   sync(name: string, url: string, interval: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** startFlux installs Flux's CRDs, starts both controllers and resolves once both answer /readyz. */
-export async function startFlux(kubeconfig: string, dir = fluxDir()): Promise<Flux> {
+/** installFluxCrds applies Flux's CRDs and the flux-system namespace, so its objects can be created before it starts. */
+export async function installFluxCrds(kubeconfig: string, dir = fluxDir()): Promise<void> {
   await kubectl(kubeconfig, ["apply", "--server-side", "-f", join(dir, "crds")]);
   await kubectl(kubeconfig, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
   await kubectl(kubeconfig, ["create", "namespace", "flux-system"]).catch(() => undefined);
+}
+
+/** startFlux installs Flux's CRDs, starts both controllers and resolves once both answer /readyz. */
+export async function startFlux(kubeconfig: string, dir = fluxDir()): Promise<Flux> {
+  await installFluxCrds(kubeconfig, dir);
   const run = await mkdtemp(join(tmpdir(), "bench-flux-"));
   // source-controller refuses a storage path that does not exist yet.
   await mkdir(join(run, "storage"));
@@ -67,12 +74,14 @@ export async function startFlux(kubeconfig: string, dir = fluxDir()): Promise<Fl
     "--log-level=info",
   ];
   const children: ResultPromise[] = [];
+  let startedAt = Number.NaN;
   const stop = async () => {
     for (const child of children) child.kill("SIGTERM");
     await Promise.all(children.map((child) => child.catch(() => undefined)));
     await rm(run, { recursive: true, force: true });
   };
   try {
+    startedAt = performance.now();
     const start = (name: string, args: string[]) => {
       const child = execa(join(dir, "bin", name), args, {
         env,
@@ -113,6 +122,7 @@ export async function startFlux(kubeconfig: string, dir = fluxDir()): Promise<Fl
   }
   return {
     pids: children.map((child) => child.pid as number),
+    startedAt,
     async sync(name, url, interval) {
       await kubectl(
         kubeconfig,
@@ -134,11 +144,17 @@ spec: {sourceRef: {kind: GitRepository, name: ${name}}, path: "./deploy", interv
 }
 
 /**
- * deleteFluxObjects removes the GitRepositories and Kustomizations a run created (their objects stay: no prune),
- * waiting for kustomize-controller to drop its finalizers: call it while the controllers still run.
+ * deleteFluxObjects removes the GitRepositories and Kustomizations a run created (their objects stay: no prune), named
+ * or by label selector, waiting (up to `timeoutSeconds` a kind) for kustomize-controller to drop its finalizers: call
+ * it while the controllers still run.
  */
-export async function deleteFluxObjects(kubeconfig: string, names: readonly string[]): Promise<void> {
-  if (names.length === 0) return;
+export async function deleteFluxObjects(
+  kubeconfig: string,
+  which: { readonly names: readonly string[] } | { readonly selector: string },
+  timeoutSeconds = 60,
+): Promise<void> {
+  const select = "names" in which ? which.names : ["-l", which.selector];
+  if (select.length === 0) return;
   for (const kind of [
     "kustomizations.kustomize.toolkit.fluxcd.io",
     "gitrepositories.source.toolkit.fluxcd.io",
@@ -148,8 +164,8 @@ export async function deleteFluxObjects(kubeconfig: string, names: readonly stri
       "flux-system",
       "delete",
       kind,
-      ...names,
-      "--timeout=60s",
+      ...select,
+      `--timeout=${timeoutSeconds}s`,
       "--ignore-not-found",
     ]);
 }

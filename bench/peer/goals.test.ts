@@ -44,6 +44,26 @@ describe("withGoals", () => {
     expect(large?.met).toBe(false);
   });
 
+  it("holds 10 000 services to absolute goals, and never mistakes them for the 1 000-service ratios", () => {
+    const scale = (size: string, name: string, value: number): Row => ({
+      bench: "scale",
+      case: `${size} services, ${name}`,
+      metric: name,
+      unit: "",
+      value,
+    });
+    const rows = withGoals([
+      scale("10 000", "start → all landed", 599),
+      scale("10 000", "peak RSS", 1024),
+      scale("10 000", "GitHub requests", 3),
+    ]);
+    expect(rows.map((row) => [row.goal, row.met])).toEqual([
+      ["≤ 600 s", true],
+      ["< 1 GiB", false],
+      ["≤ 3 a repository", true],
+    ]);
+  });
+
   it("leaves rows no goal speaks of untouched", () => {
     const row: Row = { bench: "github-cost", case: "1 service", metric: "requests", unit: "", value: 3 };
     expect(withGoals([row])).toEqual([row]);

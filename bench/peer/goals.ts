@@ -1,6 +1,6 @@
 import type { Row } from "../row.js";
 
-/** Goal is one line of issue 17's goals table, attached to the row that measures it. */
+/** Goal is one line of issue 17's (or issue 32's) goals table, attached to the row that measures it. */
 interface Goal {
   readonly matches: (row: Row) => boolean;
   readonly goal: string;
@@ -74,6 +74,44 @@ const GOALS: readonly Goal[] = [
     goal: "≥ 0.9×",
     met: (row) => ratio(row) >= 0.9,
     missed: "Fastify's routing and reply machinery per request on top of node:http",
+  },
+  {
+    matches: at("scale", "1 000 services, start"),
+    goal: "≤ 0.05×",
+    met: (row) => ratio(row) <= 0.05,
+    missed:
+      "the controller's own start (Node loading its modules, reading 10 repositories) and the apiserver's answers to one server-side apply per object, a bounded number at a time",
+  },
+  {
+    matches: at("scale", "1 000 services, peak RSS"),
+    goal: "≤ 0.5×",
+    met: (row) => ratio(row) <= 0.5,
+    missed:
+      "what the controller keeps per service (desired set, results, state records) on top of Node's own ~70 MiB",
+  },
+  {
+    matches: at("scale", "10 000 services, start"),
+    goal: "≤ 600 s",
+    met: (row) => row.value <= 600,
+    missed: "one server-side apply per object against the apiserver, a bounded number at a time",
+  },
+  {
+    matches: at("scale", "10 000 services, peak RSS"),
+    goal: "< 1 GiB",
+    met: (row) => row.value < 1024,
+    missed: "what the controller keeps per service (desired set, results, state records)",
+  },
+  {
+    matches: at("scale", "10 000 services, GitHub"),
+    goal: "≤ 3 a repository",
+    met: (row) => row.value <= 3,
+    missed: "the source read more than the head, one tree and one tarball per repository",
+  },
+  {
+    matches: at("scale", "CPU over"),
+    goal: "≤ 1.0×",
+    met: (row) => ratio(row) <= 1,
+    missed: "the controller's work per 304 poll: Octokit's request path, a new connection, a log line",
   },
   {
     matches: at("peer-soak", "RSS after"),

@@ -1,11 +1,20 @@
 import { readFile } from "node:fs/promises";
 
 /** rssMiB is the resident set of the processes, summed, from /proc (Linux). */
-export async function rssMiB(pids: readonly number[]): Promise<number> {
+export function rssMiB(pids: readonly number[]): Promise<number> {
+  return statusMiB(pids, "VmRSS");
+}
+
+/** peakRssMiB is the peak resident set of each process (VmHWM), summed, from /proc (Linux). */
+export function peakRssMiB(pids: readonly number[]): Promise<number> {
+  return statusMiB(pids, "VmHWM");
+}
+
+async function statusMiB(pids: readonly number[], field: "VmRSS" | "VmHWM"): Promise<number> {
   let kib = 0;
   for (const pid of pids) {
     const status = await readFile(`/proc/${pid}/status`, "utf8");
-    kib += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+    kib += Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? Number.NaN);
   }
   return kib / 1024;
 }

@@ -46,17 +46,20 @@ export async function buildController(): Promise<void> {
   await built;
 }
 
-/** SgRepo is one repository the controller tracks, one service each, its manifests under deploy/. */
+/** SgRepo is one service the controller tracks: a directory (deploy/ unless `dir`) of repository `owner/name`. */
 export interface SgRepo {
   readonly owner: string;
   readonly name: string;
   /** a service name (DNS label) */
   readonly service: string;
+  readonly dir?: string;
 }
 
 /** SgProcess is the compiled controller running as a child process. */
 export interface SgProcess {
   readonly pid: number;
+  /** startedAt is the moment (performance.now) the process was spawned. */
+  readonly startedAt: number;
   /** synced resolves once every service reports the commit given for it (service → commit). */
   synced(commits: ReadonlyMap<string, string>, timeoutMs: number): Promise<void>;
   /** push delivers a signed push webhook for `owner/name`, as GitHub would after a push. */
@@ -71,15 +74,19 @@ export async function startController(options: {
   kubeconfig: string;
   repos: readonly SgRepo[];
   pollSeconds: number;
+  /** How long the controller may take to answer /healthz (30 s). */
+  readyTimeoutMs?: number;
 }): Promise<SgProcess> {
   const work = await mkdtemp(join(tmpdir(), "bench-peer-sg-"));
   const [port] = (await freePorts(1)) as [number];
-  const repoLines = options.repos.map(
+  // One github_configs entry per repository, named after it: several services may read one repository.
+  const repoLines = [...new Map(options.repos.map((r) => [`${r.owner}/${r.name}`, r])).values()].map(
     (r) =>
-      `  ${r.service}: { repo_owner: ${r.owner}, repo_name: ${r.name}, token: ${options.token}, api_url: "${options.apiUrl}" }`,
+      `  ${r.name}: { repo_owner: ${r.owner}, repo_name: ${r.name}, token: ${options.token}, api_url: "${options.apiUrl}" }`,
   );
   const serviceLines = options.repos.map(
-    (r) => `  - { name: ${r.service}, github: ${r.service}, k8s_yaml_dir: deploy, stateless: false }`,
+    (r) =>
+      `  - { name: ${r.service}, github: ${r.name}, k8s_yaml_dir: ${r.dir ?? "deploy"}, stateless: false }`,
   );
   // health_timeout 0: Flux's Kustomizations run with wait: false, so neither waits for workloads.
   const config = [
@@ -94,6 +101,7 @@ export async function startController(options: {
   ].join("\n");
   await writeFile(join(work, "config.yaml"), config);
   const url = `http://127.0.0.1:${port}`;
+  const startedAt = performance.now();
   const child: ResultPromise = execa(
     process.execPath,
     [
@@ -121,7 +129,7 @@ export async function startController(options: {
     await rm(work, { recursive: true, force: true });
   };
   try {
-    await waitUntil("the controller's /healthz", 30_000, async () => {
+    await waitUntil("the controller's /healthz", options.readyTimeoutMs ?? 30_000, async () => {
       if (child.exitCode !== null) throw new Error(`the controller exited (${child.exitCode})`);
       return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
     });
@@ -131,6 +139,7 @@ export async function startController(options: {
   }
   return {
     pid: child.pid as number,
+    startedAt,
     async synced(commits, timeoutMs) {
       await waitUntil(
         `simple-gitops to sync ${commits.size} services`,

@@ -1,0 +1,90 @@
+/**
+ * The scale benchmark: simple-gitops compiled (`node dist/controller/main.js`, as the image runs it) syncing 100,
+ * 1 000 and 10 000 services of a few ConfigMaps each, spread over 10 repositories, from process start to every object
+ * seen by a watch on the apiserver; against Flux v1.9.6's source- and kustomize-controller with one Kustomization a
+ * service, in the same run, up to 1 000. Then both at rest on one repository polled every 5 s.
+ */
+import { ensureFlux } from "./peer/flux.js";
+import { buildController } from "./peer/sg-process.js";
+import { watchVersions } from "./peer/watch.js";
+import { createPeerWorld } from "./peer/world.js";
+import type { Row } from "./row.js";
+import { scaleRun } from "./scale/fixtures.js";
+import { idleRows } from "./scale/idle.js";
+import {
+  type Contender,
+  inTurn,
+  type Landing,
+  land,
+  runFlux,
+  runSg,
+  type ScaleContext,
+} from "./scale/land.js";
+import { landingRows } from "./scale/rows.js";
+
+/** ScaleOptions size the scale benchmark. */
+export interface ScaleOptions {
+  readonly kubeconfig: string;
+  /** Services of each run (100, 1 000, 10 000). */
+  readonly sizes?: readonly number[];
+  /** Flux runs the sizes up to this one (1 000). */
+  readonly fluxMax?: number;
+  /** The idle window (120 s). */
+  readonly idleSeconds?: number;
+}
+
+// One poll at start is what a landing measures: the next ones come after it ended (or are coalesced with it).
+const LANDING_INTERVAL_SECONDS = 60;
+
+/** timeoutMs bounds a landing: generous against the figures of issue 32 (Flux 7m16s at 1 000). */
+function timeoutMs(contender: "flux" | "sg", services: number): number {
+  return 300_000 + services * (contender === "flux" ? 1_500 : 100);
+}
+
+async function measureLanding(
+  ctx: ScaleContext,
+  contender: "flux" | "sg",
+  services: number,
+): Promise<Landing> {
+  const run = scaleRun(services, contender);
+  process.stderr.write(`[bench] scale: ${contender}, ${services} services…\n`);
+  const start = contender === "flux" ? runFlux : runSg;
+  const running: Contender = await start(ctx, run, LANDING_INTERVAL_SECONDS);
+  try {
+    const landing = await land(ctx, running, run, timeoutMs(contender, services));
+    process.stderr.write(`[bench] scale: ${contender}, ${services} services: ${JSON.stringify(landing)}\n`);
+    return landing;
+  } finally {
+    await running.stop();
+  }
+}
+
+/** benchScale runs every size, contenders in turns (Flux first), then the idle row; without Go, one skipped row. */
+export async function benchScale(options: ScaleOptions): Promise<Row[]> {
+  const flux = await ensureFlux();
+  if (flux.skipped) {
+    process.stderr.write(`[bench] scale skipped: ${flux.skipped}\n`);
+    return [
+      { bench: "scale", case: "skipped", metric: "–", unit: "", value: Number.NaN, note: flux.skipped },
+    ];
+  }
+  await buildController();
+  const cleanup: (() => Promise<unknown>)[] = [];
+  try {
+    const world = await createPeerWorld();
+    cleanup.push(() => world.close());
+    const watch = await watchVersions(options.kubeconfig, ["/api/v1/configmaps"]);
+    cleanup.push(async () => watch.close());
+    const ctx: ScaleContext = { kubeconfig: options.kubeconfig, world, watch };
+    const rows: Row[] = [];
+    for (const services of options.sizes ?? [100, 1_000, 10_000]) {
+      const baseline =
+        services <= (options.fluxMax ?? 1_000) ? await measureLanding(ctx, "flux", services) : undefined;
+      rows.push(...landingRows(services, await measureLanding(ctx, "sg", services), baseline));
+    }
+    rows.push(...(await idleRows(ctx, options.idleSeconds ?? 120)));
+    return rows;
+  } finally {
+    await inTurn(cleanup.reverse());
+  }
+}

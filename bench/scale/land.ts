@@ -1,0 +1,147 @@
+import type { RequestCounts } from "../../test/github-server/server.js";
+import { kubectl } from "../cluster.js";
+import { deleteFluxObjects, type Flux, installFluxCrds, startFlux } from "../peer/flux.js";
+import { ensureNamespace } from "../peer/namespace.js";
+import { cpuSeconds, peakRssMiB } from "../peer/proc.js";
+import { type SgProcess, startController } from "../peer/sg-process.js";
+import type { VersionWatch } from "../peer/watch.js";
+import { OWNER, type PeerWorld, TOKEN } from "../peer/world.js";
+import { fluxObjects, OBJECTS_PER_SERVICE, repoFiles, SCALE_LABEL, type ScaleRun } from "./fixtures.js";
+
+/** Landing is one contender's first sync of one run, measured from its process start. */
+export interface Landing {
+  /** Process start → the last object of the run seen by the watch; NaN when not all landed in time. */
+  readonly seconds: number;
+  /** CPU seconds (user + system) of the contender's processes from their start to that moment. */
+  readonly cpuSeconds: number;
+  /** Peak RSS (VmHWM) of the contender's processes at that moment, summed. */
+  readonly peakRssMiB: number;
+  /** The GitHub test server's requests for the run's repositories (simple-gitops only: Flux clones over git). */
+  readonly github?: RequestCounts;
+  /** Why the run did not land, when it did not. */
+  readonly error?: string;
+}
+
+/** ScaleContext is what every run shares: the cluster, the repositories' servers and one watch on ConfigMaps. */
+export interface ScaleContext {
+  readonly kubeconfig: string;
+  readonly world: PeerWorld;
+  readonly watch: VersionWatch;
+}
+
+/** Contender is one contender running on one run's repositories, its objects landing or landed. */
+export interface Contender {
+  readonly pids: readonly number[];
+  /** startedAt is the moment (performance.now) its first process was spawned. */
+  readonly startedAt: number;
+  /** github counts the GitHub test server's requests for the run's repositories (Flux clones over git: none). */
+  github?(): RequestCounts;
+  /** stop stops the processes and deletes what the run created in the cluster. */
+  stop(): Promise<void>;
+}
+
+async function prepare(ctx: ScaleContext, run: ScaleRun): Promise<void> {
+  await ensureNamespace(ctx.kubeconfig, run.name);
+  for (const [repo, files] of repoFiles(run)) await ctx.world.addRepo(repo, files);
+}
+
+/**
+ * runFlux creates the run's GitRepositories (polled every `intervalSeconds`) and Kustomizations first, then starts
+ * Flux's two controllers: its clock starts with every object already there, as simple-gitops starts with its config.
+ */
+export async function runFlux(ctx: ScaleContext, run: ScaleRun, intervalSeconds: number): Promise<Contender> {
+  let flux: Flux | undefined;
+  const stop = () =>
+    inTurn([
+      // Before Flux stops: a Kustomization keeps its finalizer for ever without kustomize-controller.
+      () => deleteFluxObjects(ctx.kubeconfig, { selector: `${SCALE_LABEL}=${run.name}` }, 300),
+      async () => flux?.stop(),
+      () => deleteNamespace(ctx.kubeconfig, run.name),
+    ]);
+  try {
+    await prepare(ctx, run);
+    await installFluxCrds(ctx.kubeconfig);
+    await kubectl(
+      ctx.kubeconfig,
+      ["apply", "--server-side", "-f", "-"],
+      fluxObjects(run, (repo) => ctx.world.cloneUrl(repo), `${intervalSeconds}s`),
+    );
+    flux = await startFlux(ctx.kubeconfig);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pids: flux.pids, startedAt: flux.startedAt, stop };
+}
+
+/** runSg starts the compiled controller on a config naming every service of the run, polling every `intervalSeconds`. */
+export async function runSg(ctx: ScaleContext, run: ScaleRun, intervalSeconds: number): Promise<Contender> {
+  let sg: SgProcess | undefined;
+  const stop = () => inTurn([async () => sg?.stop(), () => deleteNamespace(ctx.kubeconfig, run.name)]);
+  try {
+    await prepare(ctx, run);
+    sg = await startController({
+      apiUrl: ctx.world.github.server.url,
+      token: TOKEN,
+      kubeconfig: ctx.kubeconfig,
+      repos: run.services.map((s) => ({ owner: OWNER, name: s.repo, service: s.service, dir: s.dir })),
+      pollSeconds: intervalSeconds,
+      readyTimeoutMs: 120_000,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const prefix = `/${OWNER}/${run.name}-`;
+  return {
+    pids: [sg.pid],
+    startedAt: sg.startedAt,
+    github: () => ctx.world.github.server.counts((r) => r.path.includes(prefix)),
+    stop,
+  };
+}
+
+/** landed resolves with the moment the watch saw the last object of the run at version 1. */
+export function landed(ctx: ScaleContext, run: ScaleRun, timeoutMs: number): Promise<number> {
+  return ctx.watch.applied(run.name, 1, run.services.length * OBJECTS_PER_SERVICE, timeoutMs);
+}
+
+/** land measures a contender from its start until every object of the run landed (or `timeoutMs` passed). */
+export async function land(
+  ctx: ScaleContext,
+  contender: Contender,
+  run: ScaleRun,
+  timeoutMs: number,
+): Promise<Landing> {
+  let seconds = Number.NaN;
+  let error: string | undefined;
+  try {
+    seconds = ((await landed(ctx, run, timeoutMs)) - contender.startedAt) / 1000;
+  } catch (failure) {
+    error = failure instanceof Error ? failure.message : String(failure);
+  }
+  const github = contender.github?.();
+  return {
+    seconds,
+    cpuSeconds: await cpuSeconds(contender.pids),
+    peakRssMiB: await peakRssMiB(contender.pids),
+    ...(github === undefined ? {} : { github }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/** inTurn runs cleanup steps in order, each whatever the others did, and reports a failing one on stderr. */
+export async function inTurn(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
+  for (const step of steps) {
+    await step().catch((error: unknown) => {
+      process.stderr.write(
+        `[bench] scale cleanup: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    });
+  }
+}
+
+/** deleteNamespace deletes a run's namespace and waits (bounded) until it is gone, so the next run starts clean. */
+async function deleteNamespace(kubeconfig: string, name: string): Promise<void> {
+  await kubectl(kubeconfig, ["delete", "namespace", name, "--ignore-not-found", "--timeout=600s"]);
+}
