@@ -162,7 +162,7 @@ describe("buildInstall", () => {
     );
     const rules = rulesOf(self);
     expect(verbsOn(rules, "configmaps")).toEqual(["create"]);
-    expect(verbsOn(rules, "leases").sort()).toEqual(["create", "get", "update"]);
+    expect(verbsOn(rules, "leases").sort()).toEqual(["create", "get", "list", "update"]);
     expect(rules.filter((rule) => rule.resourceNames).map((rule) => rule.resourceNames)).toEqual([
       ["simple-gitops-state", ...Array.from({ length: 64 }, (_, shard) => `simple-gitops-state-${shard}`)],
     ]);

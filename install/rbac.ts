@@ -52,8 +52,9 @@ export const CLUSTER_RULES = [
  * read or rewrite its own gitops-config ConfigMap unless its namespace is also one it applies into.
  */
 export const OWN_NAMESPACE_RULES = [
-  // Leases are not limited to the leader Lease's name: nothing of the install's is in a Lease but the election.
-  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+  // Leases are not limited by name: nothing of the install's is in a Lease but the election and the members' own.
+  // list: with sharding each member reads the others' Leases (by label) to know who is live.
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "create", "update"] },
   { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
   {
     apiGroups: [""],

@@ -207,6 +207,12 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
         "a plain http URL needs applyer_nokube.sha256 (the binary's checksum); use an https URL or set sha256",
     });
   }
+  // Every member reads every service's record, and a service's new owner continues from its last one.
+  if (raw.sharding && raw.state !== "configmap")
+    issues.push({
+      path: "sharding",
+      message: "sharding needs state: configmap (every controller reads the state the others write); set it",
+    });
   const listen = parseListen(raw.listen);
   if (listen.port > 65535)
     issues.push({ path: "listen", message: "expected a port from 0 (any free port) to 65535" });
@@ -239,6 +245,7 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
     notifications,
     listen,
     state: raw.state,
+    sharding: raw.sharding,
     ...(raw.download_base_url ? { downloadBaseUrl: raw.download_base_url.replace(/\/+$/, "") } : {}),
     ...(raw.release_dir ? { releaseDir: raw.release_dir } : {}),
     clusterName: raw.cluster_name ?? raw.applyer_nokube?.cluster_name ?? "default",

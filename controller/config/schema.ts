@@ -466,6 +466,15 @@ export const rawConfigSchema = z.strictObject({
     .enum(["file", "configmap"])
     .default("file")
     .meta({ description: "where the deployed state is kept" }),
+  sharding: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        "every pod of the DaemonSet works: the services are shared out between the live controllers through a " +
+        "Lease each ([Scaling out](../README.md#scaling-out)); needs `state: configmap`. Off, the pods elect one " +
+        "leader that applies everything",
+    }),
   download_base_url: httpUrl.optional().meta({
     fallback: "the controller's Service URL",
     description: "where workloads download `scripts/{svc}/init.sh` and `apps/{svc}/app.tar.gz`",

@@ -5,15 +5,15 @@ import type { SyncRequest } from "./sync-request.js";
 
 /**
  * chooseServices lists the services of one repository that a batch asks for, each with its trigger. A rollback a
- * person asked for is the service's only sync in the batch; a suspended service is otherwise left out, whatever
- * asked for it (a poll, a reconcile, a webhook, a manual sync of its repository).
+ * person asked for is the service's only sync in the batch; a held service (suspended, or another controller's) is
+ * otherwise left out, whatever asked for it (a poll, a reconcile, a webhook, a manual sync of its repository).
  */
 export function chooseServices(
   services: readonly ServiceConfig[],
   batch: readonly SyncRequest[],
   repoKey: string,
   includeScheduled: boolean,
-  isSuspended: (service: string) => boolean,
+  isHeld: (service: string) => boolean,
 ): ChosenService[] {
   return services
     .filter((service) => service.repoKey === repoKey)
@@ -22,7 +22,7 @@ export function chooseServices(
         (request) => request.trigger === "rollback" && request.service === service.name,
       )?.rollback;
       if (rollback) return [{ service, trigger: "rollback", rollback }];
-      if (isSuspended(service.name)) return [];
+      if (isHeld(service.name)) return [];
       const trigger = triggerFor(batch, service, includeScheduled);
       return trigger === undefined ? [] : [{ service, trigger }];
     });

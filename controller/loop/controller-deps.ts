@@ -11,6 +11,20 @@ import type { Source } from "../source/source.js";
 import type { SyncStart } from "../sync/repo-sync.js";
 import type { ServiceSyncDeps } from "../sync/service-sync.js";
 
+/**
+ * WorkGate says which services this controller may sync now, when the services are shared out between several
+ * (controller/fleet). A service it does not work on is neither synced, nor recorded, nor answered for.
+ */
+export interface WorkGate {
+  works(service: string): boolean;
+  /** current is false while this controller may not act for any service (it does not hold its membership). */
+  current(): boolean;
+  /** alone is true while no other controller writes the state, so the copy in memory stays what is stored. */
+  alone(): boolean;
+  /** ownerOf names the member a service is assigned to, for a refusal that says whom to ask. */
+  ownerOf(service: string): string | undefined;
+}
+
 /** ControllerDeps are the controller's collaborators; every side effect comes in through here. */
 export interface ControllerDeps {
   readonly config: Config;
@@ -32,6 +46,8 @@ export interface ControllerDeps {
   readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
   /** isLeader gates applying: a follower serves status but never syncs. Default: always the leader. */
   readonly isLeader?: () => boolean;
+  /** gate shares the services out when several controllers work side by side (`sharding`); without it, all are ours. */
+  readonly gate?: WorkGate;
   /** installNamespace is the controller's own namespace: git may not touch the install's objects there. */
   readonly installNamespace?: string;
   /** listeners hear every SyncResult after it is recorded: notifications, metrics. They must not throw. */

@@ -4,6 +4,7 @@ import { createRecorder } from "../record/recorder.js";
 import type { SyncResult } from "../record/result.js";
 import type { ServiceControl } from "../record/service-control.js";
 import type { ControllerState } from "../record/state/state.js";
+import { letGo, recordIfOurs } from "./claims.js";
 import type { ControllerDeps } from "./controller-deps.js";
 import { inTurn } from "./in-turn.js";
 import { type Loop, loadState } from "./loop-state.js";
@@ -40,6 +41,13 @@ export interface Controller extends ServiceControl {
   stop(options?: { graceMs?: number }): Promise<{ abandoned: boolean }>;
   /** abort stops the run in progress before its next write, e.g. when this replica lost the leader Lease. */
   abort(reason: string): void;
+  /**
+   * gained starts the services this controller was given, from the state their last owner stored: all of them at
+   * start-up (`first`), else each reconciled, so a drift its last owner had not corrected yet is.
+   */
+  gained(services: ReadonlySet<string>, first: boolean): void;
+  /** letGo waits for the syncs under way of services handed to another controller, and writes their records. */
+  letGo(services: ReadonlySet<string>): Promise<void>;
 }
 
 /**
@@ -56,6 +64,7 @@ export function createController(deps: ControllerDeps): Controller {
     clock,
     timers: deps.timers,
     ...(deps.isLeader ? { mayWrite: deps.isLeader } : {}),
+    ...(deps.gate ? { mayWrite: () => deps.gate?.current() ?? true } : {}),
     log,
     listeners: [...(deps.listeners ?? []), (result) => settleRollback({ rollbackWaiters }, result)],
     ...(deps.onSuspension ? { onSuspension: deps.onSuspension } : {}),
@@ -67,7 +76,7 @@ export function createController(deps: ControllerDeps): Controller {
     deps,
     recorder,
     inTurn: <T>(work: () => Promise<T>) => turn(work) as Promise<T>,
-    record: (result, state) => turn(() => recorder.record(result, state)).then(() => undefined),
+    record: (result, state) => recordIfOurs(loop, result, () => turn(() => recorder.record(result, state))),
     parseCache: createParseCache(),
     ownerOf: ownerLookup(() => recorder.state()),
     state: { firstSyncStarted: false, stateFresh: false, inFlight: undefined },
@@ -124,5 +133,11 @@ export function createController(deps: ControllerDeps): Controller {
     abort(reason) {
       loop.state.inFlight?.abort(new Error(reason));
     },
+    gained(services, first) {
+      loop.state.stateFresh = false;
+      if (first) scheduler.request({ trigger: "startup" });
+      else for (const service of services) scheduler.request({ trigger: "reconcile", service });
+    },
+    letGo: (services) => letGo(loop, services),
   };
 }

@@ -5,8 +5,9 @@ import type { SyncRequest } from "./sync-request.js";
 
 /**
  * runBatch runs one batch of requests. A follower applies nothing and only reads what the leader recorded; a
- * leader starts from the stored state when its copy may be stale, and a run aborted (Lease lost, shutting down)
- * ends without results: what it had not recorded is synced again.
+ * leader starts from the stored state when its copy may be stale (and a controller sharing the services out with
+ * others, every run), and a run aborted (Lease lost, shutting down) ends without results: what it had not recorded
+ * is synced again.
  */
 export async function runBatch(
   loop: Loop,
@@ -23,8 +24,14 @@ export async function runBatch(
     state.stateFresh = false;
     return [];
   }
-  // Just became the leader: start from what the previous leader recorded, not from a stale copy.
-  if (!state.stateFresh) await loadState(loop);
+  // Just became the leader, or given services: start from what their last owner recorded, not from a stale copy.
+  // What this controller recorded is written first, as loading drops it.
+  if (!state.stateFresh) {
+    if (deps.gate) await loop.recorder.flush();
+    await loadState(loop);
+  }
+  // Others write the state too while the services are shared out: the next run reads their records again.
+  if (deps.gate && !deps.gate.alone()) state.stateFresh = false;
   state.firstSyncStarted = true;
   const aborter = new AbortController();
   state.inFlight = aborter;

@@ -1,7 +1,7 @@
 import { findLanded } from "../record/history.js";
 import type { SyncResult } from "../record/result.js";
 import type { ControlRefusal, RollbackOutcome, ServiceControl } from "../record/service-control.js";
-import { claimEnded } from "./claims.js";
+import { claimEnded, worksOn } from "./claims.js";
 import type { Loop } from "./loop-state.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -29,6 +29,14 @@ export function createServiceControl(
         code: "not_leader",
         reason: "this replica is not the leader; ask again (another replica leads)",
       };
+    if (!worksOn(loop, service)) {
+      const owner = loop.deps.gate?.ownerOf(service);
+      return {
+        ok: false,
+        code: "not_leader",
+        reason: `service ${service} is ${owner ? `owned by ${owner}` : "being handed between controllers"}; ask again (another pod answers for it)`,
+      };
+    }
     return undefined;
   };
   return {

@@ -3,6 +3,7 @@ import { dependencyOrder } from "../config/dependencies.js";
 import type { SyncResult } from "../record/result.js";
 import { type ChosenService, syncRepository } from "../sync/repo-sync.js";
 import { chooseServices, strongestTrigger } from "./choose-services.js";
+import { worksOn } from "./claims.js";
 import { heldDependent, type Round, readyDependents, startRound, waitingOnIn } from "./dependency-rounds.js";
 import type { Loop } from "./loop-state.js";
 import { repoSyncDeps } from "./repo-sync-deps.js";
@@ -26,11 +27,12 @@ export async function syncRepos(
   const { config } = loop.deps;
   const rank = dependencyOrder(config.services.map((s) => ({ name: s.name, dependsOn: s.dependsOn ?? [] })));
   const services = loop.recorder.state().services;
-  const suspended = (name: string) => services[name]?.suspended !== undefined;
+  // Another controller's service is left out like a suspended one: not even its files are read here.
+  const held = (name: string) => services[name]?.suspended !== undefined || !worksOn(loop, name);
   let chosen = new Map(
     config.repos.map((repo) => [
       repo.key,
-      chooseServices(config.services, batch, repo.key, includeScheduled, suspended),
+      chooseServices(config.services, batch, repo.key, includeScheduled, held),
     ]),
   );
   const results: SyncResult[] = [];

@@ -83,6 +83,18 @@ export const METRICS = {
     help: "1 while this replica holds the leader lease and applies, 0 otherwise.",
     labels: [],
   },
+  shardServices: {
+    type: "gauge",
+    name: "simple_gitops_shard_services",
+    help: "With sharding: the services each live member owns, as this member last read the members.",
+    labels: ["member"],
+  },
+  shardMoves: {
+    type: "counter",
+    name: "simple_gitops_shard_moves_total",
+    help: "With sharding: services this member took over from another member (sum it over the members).",
+    labels: ["member"],
+  },
   suspended: {
     type: "gauge",
     name: "simple_gitops_service_suspended",

@@ -33,6 +33,11 @@ export interface ControllerMetrics {
   observeGithubRequest(status: number | "error"): void;
   setRateLimitRemaining(remaining: number, resource?: string): void;
   setLeader(leader: boolean): void;
+  /**
+   * observeShards sets each live member's service count as `member` last read them (members gone are dropped), and
+   * the services it took over from others since it started (`moves`, a running total).
+   */
+  observeShards(member: string, counts: readonly { member: string; services: number }[], moves: number): void;
   /** setSuspended says whether a service is suspended, as the state says after each load and change. */
   setSuspended(service: string, suspended: boolean): void;
 }
@@ -44,6 +49,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   const metrics = buildMetrics(METRICS, registry);
   const landed = new Map<string, LandedLabels>();
+  let movesSeen = 0;
   return {
     registry,
     observeSync: (result) => observeSync(metrics, landed, result),
@@ -61,6 +67,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
     },
     setLeader(isLeader) {
       metrics.leader.set(isLeader ? 1 : 0);
+    },
+    observeShards(member, counts, moves) {
+      metrics.shardServices.reset();
+      for (const count of counts) metrics.shardServices.set({ member: count.member }, count.services);
+      metrics.shardMoves.inc({ member }, Math.max(0, moves - movesSeen));
+      movesSeen = Math.max(movesSeen, moves);
     },
     setSuspended(service, suspended) {
       metrics.suspended.set({ service }, suspended ? 1 : 0);

@@ -1,11 +1,13 @@
 import cron from "node-cron";
 import type { Logger } from "pino";
+import type { Applyer } from "../../applyers/applyer.js";
 import { createKubeObjectReader } from "../../applyers/kube-api.js";
 import { systemClock, systemTimers } from "../../common/clock.js";
 import { createCustomResourceLister } from "../../kube/list-custom-resources.js";
 import { createPodLister } from "../../kube/list-pods.js";
 import { describeRef } from "../../kube/objects.js";
 import type { Config } from "../config/types.js";
+import type { Fleet } from "../fleet/fleet.js";
 import { type Controller, createController } from "../loop/controller.js";
 import type { LeaderElector } from "../loop/leader.js";
 import { announceSuspension, notifyResult } from "../report/announce.js";
@@ -14,6 +16,7 @@ import type { EmitServiceEvent } from "../report/events/service-events.js";
 import type { ControllerMetrics } from "../report/metrics.js";
 import type { NotifyDispatcher } from "../report/notify/dispatcher.js";
 import { createGitHubSource } from "../source/github.js";
+import { fencedApplyer, workGate } from "./fleet.js";
 import {
   meteredFetch,
   type ProgressTracker,
@@ -41,6 +44,8 @@ export interface ControllerParts {
   /** emitEvent records a Kubernetes Event about a service (see controller/report/events). */
   readonly emitEvent: EmitServiceEvent;
   readonly elector: LeaderElector | undefined;
+  /** fleet decides which services this controller syncs, when they are shared out (`sharding`). */
+  readonly fleet?: Fleet | undefined;
   /** previews hear of each repository's poll, to preview its pull requests after its sync. */
   readonly previews?: Pick<PreviewWiring, "runner"> | undefined;
   readonly log: Logger;
@@ -63,7 +68,7 @@ export function buildController(parts: ControllerParts): Controller {
       }),
       progress,
     ),
-    applyer: trackedApplyer(buildApplyer(config, wiring), progress),
+    applyer: trackedApplyer(fenced(buildApplyer(config, wiring), parts.fleet), progress),
     store: trackedStore(buildStateStore(config, { ...wiring, namespace: parts.stateNamespace }), progress),
     clock: systemClock,
     timers: systemTimers,
@@ -99,6 +104,7 @@ export function buildController(parts: ControllerParts): Controller {
           ),
         }),
     ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+    ...(parts.fleet ? { gate: workGate(parts.fleet) } : {}),
     onPoll: (outcome) => {
       metrics.observePoll(outcome);
       // After the repository's sync, in the background: no poll or sync ever waits for a preview.
@@ -115,4 +121,8 @@ export function buildController(parts: ControllerParts): Controller {
     ],
   });
   return controller;
+}
+
+function fenced(applyer: Applyer, fleet: Fleet | undefined): Applyer {
+  return fleet ? fencedApplyer(applyer, () => fleet.current()) : applyer;
 }

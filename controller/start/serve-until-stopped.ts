@@ -9,7 +9,7 @@ import type { RunParts } from "./wire-run.js";
 
 /**
  * serveUntilStopped serves the HTTP API, loads the state (retrying while the store cannot be reached) and starts
- * the loop and the leader election; SIGTERM or SIGINT shuts it all down and exits 0.
+ * the loop and the leader election (or, with sharding, this pod's membership of the fleet); SIGTERM or SIGINT shuts it all down and exits 0.
  */
 export async function serveUntilStopped(
   run: RunParts,
@@ -17,8 +17,8 @@ export async function serveUntilStopped(
   edge: ProcessEdge,
   log: Logger,
 ): Promise<void> {
-  const { controller, elector } = run;
-  if (!elector) run.metrics.setLeader(true);
+  const { controller, elector, fleet } = run;
+  if (!elector && !fleet) run.metrics.setLeader(true);
   // Why start-up is not ready yet (the state store's last error), for /readyz.
   let startProblem: string | undefined;
   const server = await startServing({
@@ -26,7 +26,8 @@ export async function serveUntilStopped(
     controller,
     metrics: run.metrics,
     env: edge.env,
-    isLeader: () => elector?.isLeader() ?? true,
+    isLeader: () => elector?.isLeader() ?? fleet?.current() ?? true,
+    ...(fleet ? { shards: () => fleet.view() } : {}),
     startProblem: () => startProblem,
     liveness: () => run.progress.liveness(controller.status().running),
     ...(run.previews ? { previews: run.previews.runner } : {}),
@@ -52,5 +53,8 @@ export async function serveUntilStopped(
   });
   // A SIGTERM during the first load has already stopped the elector: starting it now would campaign for a Lease
   // that nothing releases before the process exits.
-  if (started && !shutdown.signal.aborted) elector?.start();
+  if (started && !shutdown.signal.aborted) {
+    elector?.start();
+    fleet?.start();
+  }
 }

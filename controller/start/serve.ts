@@ -17,6 +17,8 @@ export interface ServeOptions {
   readonly liveness?: ServerOptions["liveness"];
   /** previews are the pull request previews, for the status API, the page and `pull_request` webhooks. */
   readonly previews?: ServerOptions["previews"];
+  /** shards say how the pods share the services out, with sharding. */
+  readonly shards?: ServerOptions["shards"];
   readonly log: Logger;
 }
 
@@ -60,6 +62,7 @@ export async function startServing(options: ServeOptions): Promise<{ url: string
     ...(readAuthToken ? { readAuthToken } : {}),
     ...(config.releaseDir ? { releaseDir: config.releaseDir } : {}),
     ...(options.previews ? { previews: options.previews } : {}),
+    ...(options.shards ? { shards: options.shards } : {}),
     log: options.log.child({ component: "http" }),
   });
   const { url } = await server.listen(config.listen.host, config.listen.port);

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { systemClock, systemTimers } from "../../common/clock.js";
 import type { Config } from "../config/types.js";
+import type { Fleet } from "../fleet/fleet.js";
 import type { Controller } from "../loop/controller.js";
 import type { LeaderElector } from "../loop/leader.js";
 import { type ControllerMetrics, createMetrics } from "../report/metrics.js";
@@ -10,6 +11,7 @@ import { buildController } from "./build-controller.js";
 import type { ControllerOptions } from "./cli-options.js";
 import { buildElector } from "./elector.js";
 import { buildServiceEvents, type ServiceEventsWiring } from "./events.js";
+import { buildFleet } from "./fleet.js";
 import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
 import { buildPreviews, type PreviewWiring } from "./previews.js";
 import type { ProcessEdge } from "./process-edge.js";
@@ -21,6 +23,8 @@ export interface RunParts {
   readonly controller: Controller;
   /** elector is the leader election, when this process runs as one of several replicas. */
   readonly elector: LeaderElector | undefined;
+  /** fleet shares the services out with the other pods (`sharding`); then there is no elector. */
+  readonly fleet: Fleet | undefined;
   readonly metrics: ControllerMetrics;
   readonly progress: ProgressTracker;
   readonly notifier: NotifyDispatcher;
@@ -43,17 +47,27 @@ export function wireRun(
   log: Logger,
 ): RunParts {
   const wiring = wiringOptions(options, edge, shared.kube, log);
-  const elector = buildElector(options, edge.env, shared.kube, log, {
-    onStartedLeading: () => {
-      metrics.setLeader(true);
-      controller.requestSync({ trigger: "startup" });
-    },
-    onStoppedLeading: () => {
-      metrics.setLeader(false);
-      // A replica that lost the Lease must not write again: the sync in flight stops before its next write.
-      controller.abort("lost the leader Lease");
+  const fleet = buildFleet(config, options, edge.env, shared.kube, log, {
+    letGo: (services) => controller.letGo(services),
+    onGained: (services, first) => controller.gained(services, first),
+    onView: (view, moves) => {
+      metrics.setLeader(fleet?.leads() ?? false);
+      metrics.observeShards(view.identity, view.members, moves);
     },
   });
+  const elector = fleet
+    ? undefined
+    : buildElector(options, edge.env, shared.kube, log, {
+        onStartedLeading: () => {
+          metrics.setLeader(true);
+          controller.requestSync({ trigger: "startup" });
+        },
+        onStoppedLeading: () => {
+          metrics.setLeader(false);
+          // A replica that lost the Lease must not write again: the sync in flight stops before its next write.
+          controller.abort("lost the leader Lease");
+        },
+      });
   const metrics = createMetrics();
   // Every outward call of the loop is tracked, so /healthz can tell a wedged loop from a busy one and say which call.
   const progress = createProgressTracker({
@@ -82,6 +96,8 @@ export function wireRun(
           shared,
           state: () => controller.getState(),
           ...(elector ? { isLeader: () => elector.isLeader() } : {}),
+          // One member previews pull requests for the fleet: the first live one.
+          ...(fleet ? { isLeader: () => fleet.leads() } : {}),
           clock: systemClock,
           timers: systemTimers,
           fetch: meteredFetch(metrics),
@@ -99,9 +115,10 @@ export function wireRun(
     commitStatuses,
     emitEvent: events.emit,
     elector,
+    fleet,
     previews,
     log,
   };
   const controller = buildController(parts);
-  return { controller, elector, metrics, progress, notifier, commitStatuses, events, previews };
+  return { controller, elector, fleet, metrics, progress, notifier, commitStatuses, events, previews };
 }

@@ -14,7 +14,7 @@ export async function whileClaimed(
   if (release === undefined) {
     run.deps.log.info(
       { service: chosen.service.name, trigger: chosen.trigger },
-      `service ${chosen.service.name} was suspended since this run began; nothing applied`,
+      `service ${chosen.service.name} was suspended or handed to another controller since this run began; nothing applied`,
     );
     return;
   }

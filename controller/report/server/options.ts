@@ -6,6 +6,7 @@ import type { Config } from "../../config/types.js";
 import type { ServiceControl } from "../../record/service-control.js";
 import type { ControllerState } from "../../record/state/state.js";
 import type { Previews } from "./previews.js";
+import type { ShardsView } from "./views.js";
 
 /** SyncRequest is what the webhook and the manual sync endpoint ask the scheduler for. */
 export interface SyncRequest {
@@ -65,6 +66,8 @@ export interface ServerOptions {
   readonly control?: ServiceControl;
   /** previews are the pull request previews (`pr_preview`); without them none are listed and webhooks ignore pull requests. */
   readonly previews?: Previews;
+  /** shards says how the controllers share the services out (`sharding`); without it there is one controller. */
+  readonly shards?: () => ShardsView;
   /** readAuthToken, when set, is required as a bearer token by the read-only status API too. */
   readonly readAuthToken?: Secret;
   /** releaseDir is the root of the static release tree served at `/`; without it nothing is served there. */

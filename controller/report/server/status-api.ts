@@ -30,12 +30,39 @@ export function registerStatusApi(app: FastifyInstance, ctx: RouteContext): void
     guarded,
     async (request, reply) => serviceHistory(ctx, request.params.name, reply),
   );
+  app.get("/v1/gitops/shards", guarded, async (_request, reply) => shardsAnswer(ctx, reply));
   app.get<{ Querystring: { limit?: string } }>("/v1/gitops/events", guarded, async (request, reply) => {
     const limit = parseLimit(request.query.limit, EVENT_LIMIT);
     if (limit === undefined) return sendError(reply, 400, "bad_request", limitMessage(EVENT_LIMIT));
     const events = recentEvents(ctx.getState(), limit);
     return { count: events.length, events, timestamp: isoSeconds(ctx.clock()) };
   });
+}
+
+/**
+ * shardsAnswer answers `/v1/gitops/shards`: the live members, each with the services it owns and its last renewal,
+ * as this pod last read them; 404 when the services are not shared out (`sharding` off, or not run in a pod).
+ */
+function shardsAnswer(ctx: RouteContext, reply: FastifyReply): object {
+  const view = ctx.shards?.();
+  if (!view) {
+    return sendError(
+      reply,
+      404,
+      "not_found",
+      "this controller does not share its services out: set sharding: true and run it in the DaemonSet",
+    );
+  }
+  return {
+    member: view.identity,
+    count: view.members.length,
+    members: view.members.map((member) => ({
+      member: member.member,
+      services: member.services,
+      renew_time: member.renewTime ?? "",
+    })),
+    timestamp: isoSeconds(ctx.clock()),
+  };
 }
 
 /** readGuard asks for the read token, when one is configured, before any status answer. */
@@ -54,7 +81,7 @@ function serviceDetail(ctx: RouteContext, name: string, reply: FastifyReply): ob
   if (!service) return unknownService(ctx, name, reply);
   const state = ctx.getState();
   return {
-    ...serviceView(ctx.config, service, state),
+    ...serviceView(ctx.config, service, state, ctx.shards?.()),
     events: recentEvents(state, 20, service.name),
     timestamp: isoSeconds(ctx.clock()),
   };

@@ -36,7 +36,8 @@ export function servicesPage(
   }
   // Only this page's views are built: a small page costs little however many services there are.
   const state = ctx.getState();
-  const services = page.items.map((s) => serviceView(ctx.config, s, state));
+  const shards = ctx.shards?.();
+  const services = page.items.map((s) => serviceView(ctx.config, s, state, shards));
   const next =
     page.after === undefined
       ? null

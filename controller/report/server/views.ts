@@ -59,6 +59,8 @@ export interface ServiceView {
    * landed, it failed, or it was rolled back; empty when none does.
    */
   readonly waiting_on: readonly WaitingOn[];
+  /** shard is the controller (pod) that owns the service when `sharding` shares the services out; null otherwise. */
+  readonly shard: string | null;
   readonly drift: {
     readonly checked_at: string;
     readonly mode: "correct" | "report";
@@ -131,8 +133,27 @@ export function serviceHealth(state: ServiceState | undefined): ServiceHealth {
   return state?.commit ? "deployed" : "pending";
 }
 
-/** serviceView builds one service's entry from its config, its repo and the live state. */
-export function serviceView(config: Config, service: ServiceConfig, state: ControllerState): ServiceView {
+/**
+ * ShardsView is how the controllers share the services out, as this one last read the member Leases: who it is, the
+ * live members with their service counts and last renewals, and each service's owner.
+ */
+export interface ShardsView {
+  readonly identity: string;
+  readonly members: readonly {
+    readonly member: string;
+    readonly services: number;
+    readonly renewTime?: string;
+  }[];
+  readonly owners: ReadonlyMap<string, string>;
+}
+
+/** serviceView builds one service's entry from its config, its repo and the live state (and owner, when sharded). */
+export function serviceView(
+  config: Config,
+  service: ServiceConfig,
+  state: ControllerState,
+  shards?: ShardsView,
+): ServiceView {
   const repo = config.repos.find((r) => r.key === service.repoKey);
   const current = state.services[service.name];
   const lastResult = state.events.findLast((e) => e.service === service.name) ?? null;
@@ -162,6 +183,7 @@ export function serviceView(config: Config, service: ServiceConfig, state: Contr
     suspended: current?.suspended ? suspensionView(current.suspended) : null,
     rolled_back: current?.rolledBack ? rollbackView(current.rolledBack) : null,
     waiting_on: dependencyHolds(service, state.services),
+    shard: shards ? (shards.owners.get(service.name) ?? "") : null,
     drift: current?.drift
       ? {
           checked_at: current.drift.checkedAt,
