@@ -15,8 +15,10 @@ export interface VersionWatch {
 
 interface Meta {
   kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> };
 }
+
+const MAX_RESTARTS = 20;
 
 /**
  * watchVersions watches the collections at `paths` for objects carrying the stack label, so every contender's
@@ -43,16 +45,38 @@ export async function watchVersions(kubeconfig: string, paths: readonly string[]
     if (!objects.has(id)) objects.set(id, performance.now());
     for (const wake of wakers) wake();
   };
+  const fail = (error: unknown) => {
+    failure = error;
+    for (const wake of wakers) wake();
+  };
+  // The apiserver ends a watch when it likes: it is resumed from the last resourceVersion seen, so no event is
+  // missed (after a 410 Gone, from a fresh list, whose objects already seen keep their first moment).
+  const follow = async (path: string, resumeFrom?: string, restarts = 0): Promise<void> => {
+    let version = resumeFrom;
+    const query = { labelSelector: STACK_LABEL, ...(version ? { resourceVersion: version } : {}) };
+    const abort = await watch.watch(
+      path,
+      query,
+      (phase: string, object: Meta) => {
+        if (phase === "ERROR") version = undefined;
+        else version = object.metadata?.resourceVersion ?? version;
+        onEvent(phase, object);
+      },
+      (error: unknown) => {
+        // An abort on close ends the watch too; only an unexpected end is a failure.
+        if (closed) return;
+        if (restarts >= MAX_RESTARTS)
+          fail(error ?? new Error(`the watch of ${path} ended ${restarts} times`));
+        else {
+          process.stderr.write(`[bench] the watch of ${path} ended (${String(error)}); resumed\n`);
+          setTimeout(() => follow(path, version, restarts + 1).catch(fail), 200);
+        }
+      },
+    );
+    aborts.push(abort);
+  };
   const add = async (more: readonly string[]) => {
-    for (const path of more) {
-      aborts.push(
-        await watch.watch(path, { labelSelector: STACK_LABEL }, onEvent, (error: unknown) => {
-          // An abort on close ends the watch too; only an unexpected end is a failure.
-          if (!closed) failure = error ?? new Error(`the watch of ${path} ended`);
-          for (const wake of wakers) wake();
-        }),
-      );
-    }
+    for (const path of more) await follow(path);
   };
   let closed = false;
   await add(paths);
