@@ -1,9 +1,12 @@
 import type { Applyer, ObjectApplyResult } from "../applyers/applyer.js";
 import { type KubeObject, type ObjectRef, refKey, refOf } from "../kube/objects.js";
 
-/** aborted resolves when `signal` aborts (never without one). */
+/** aborted resolves when `signal` aborts, or at once when it already has (never without one). */
 function aborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve();
+    signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { type GitHubWorld, manifest } from "../../test/github-server/harness.js"
 import { createLoopWorld, type LoopWorld } from "../../test/loop-harness.js";
 import type { ManualTime } from "../../test/manual-time.js";
 import { recordingApplyer } from "../../test/recording-applyer.js";
+import { serialPool } from "../../test/serial-pool.js";
 import { createReleaseProbe } from "../desired/release-probe.js";
 import { createFileStateStore } from "../record/state/file.js";
 import { serviceView } from "../report/server/views.js";
@@ -43,7 +44,9 @@ describe("the controller loop", () => {
   it("applies everything on the first sync and records the commit", async () => {
     const commit = await seed();
     const recorder = recordingApplyer();
-    const results = await controllerWith(recorder.applyer).runOnce();
+    // One slot in the pool of service syncs: web and db apply and record one after the other, in the config's order.
+    const servicePool = serialPool(time);
+    const results = await controllerWith(recorder.applyer, configFor(), { servicePool }).runOnce();
     expect(results.map((result) => [result.service, result.status, result.commit])).toEqual([
       ["web", "applied", commit],
       ["db", "applied", commit],

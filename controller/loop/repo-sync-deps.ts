@@ -2,10 +2,11 @@ import { kustomizeOptions } from "../desired/kustomize/build.js";
 import type { RepoSyncDeps } from "../sync/repo-sync.js";
 import { claimService } from "./claims.js";
 import type { Loop } from "./loop-state.js";
+import { syncSlots } from "./sync-slots.js";
 
 /**
  * repoSyncDeps is what each repository's sync in a run gets from the controller: its collaborators and settings,
- * the recorder's turn-taking record, and the run's abort signal.
+ * the recorder's turn-taking record, the run's abort signal, and its slots (see syncSlots).
  */
 export function repoSyncDeps(loop: Loop, signal: AbortSignal): RepoSyncDeps {
   const { deps, recorder } = loop;
@@ -26,6 +27,7 @@ export function repoSyncDeps(loop: Loop, signal: AbortSignal): RepoSyncDeps {
     ownerOf: loop.ownerOf,
     signal,
     claim: (service, trigger) => claimService(loop, service, trigger),
+    ...syncSlots(loop, signal),
     announce: (result) => {
       for (const listener of deps.listeners ?? []) listener(result);
     },

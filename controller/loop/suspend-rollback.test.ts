@@ -4,6 +4,7 @@ import { type GitHubWorld, manifest, requestKind } from "../../test/github-serve
 import { createLoopWorld, type LoopWorld } from "../../test/loop-harness.js";
 import type { ManualTime } from "../../test/manual-time.js";
 import { recordingApplyer } from "../../test/recording-applyer.js";
+import { serialPool } from "../../test/serial-pool.js";
 import { createFileStateStore } from "../record/state/file.js";
 import { createMetrics } from "../report/metrics.js";
 import type { Controller } from "./controller.js";
@@ -128,7 +129,9 @@ describe("suspend and resume", () => {
   it("answers a suspend only once a sync of the service already applying it is recorded, and skips a service suspended after its run began", async () => {
     await repo.commit({ "web/deploy.yaml": manifest("web", 1), "db/config.yaml": manifest("db", 1) });
     const recorder = recordingApplyer();
-    const controller = await started(recorder);
+    // One slot in the pool of service syncs: db's part waits for web's to end before it starts.
+    const servicePool = serialPool(time);
+    const controller = await started(recorder, { servicePool });
     await repo.commit({ "web/deploy.yaml": manifest("web", 1, 2), "db/config.yaml": manifest("db", 1, 2) });
     const release = recorder.hold();
     const applying = recorder.nextApply();

@@ -9,8 +9,7 @@ import type { Loop } from "./loop-state.js";
 import { repoSyncDeps } from "./repo-sync-deps.js";
 import type { SyncRequest } from "./sync-request.js";
 
-/** POLL_CONCURRENCY bounds how many repositories are polled (and their services synced) at the same time. */
-export const POLL_CONCURRENCY = 8;
+export { POLL_CONCURRENCY } from "./sync-slots.js";
 
 /**
  * syncRepos polls every repository a batch asks for and syncs the services it asks for, logging each poll's
@@ -44,7 +43,7 @@ export async function syncRepos(
   return results;
 }
 
-/** syncRound polls the round's repositories side by side and syncs their chosen services. */
+/** syncRound polls the round's repositories side by side and syncs their chosen services in the pool. */
 async function syncRound(loop: Loop, round: Round, signal: AbortSignal): Promise<SyncResult[]> {
   const { config, clock, log } = loop.deps;
   const deps = {
@@ -57,9 +56,10 @@ async function syncRound(loop: Loop, round: Round, signal: AbortSignal): Promise
   };
   for (const services of round.chosen.values())
     for (const entry of services) loop.dependents.delete(entry.service.name);
-  // Repositories are polled side by side, a few at a time: one whose poll hangs (GitHub slow for it, a long
-  // health wait) does not hold back the others.
-  const perRepo = await mapLimit(config.repos, POLL_CONCURRENCY, async (repo): Promise<SyncResult[]> => {
+  // Every repository starts at once: its read waits for a read slot, its services for slots of the one pool of
+  // service syncs (see syncSlots), so a repository whose read hangs or whose service waits for health holds back
+  // no other, and none waits for another repository to end. mapLimit still waits for all before it settles.
+  const perRepo = await mapLimit(config.repos, config.repos.length, async (repo): Promise<SyncResult[]> => {
     const chosen = round.chosen.get(repo.key) ?? [];
     if (chosen.length === 0) return [];
     const trigger = strongestTrigger(chosen.map((entry) => entry.trigger)) ?? "poll";

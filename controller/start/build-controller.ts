@@ -77,6 +77,7 @@ export function buildController(parts: ControllerParts): Controller {
     dryRun,
     installNamespace: shared.installNamespace,
     releaseProbe: shared.releaseProbe,
+    ...(wiring.servicePool ? { servicePool: wiring.servicePool } : {}),
     healthTimeoutMs: config.healthTimeoutSeconds * 1000,
     // Live objects are read for health checks and before every prune; a dry run reads and prunes nothing.
     ...(dryRun

@@ -7,7 +7,7 @@ import { createKubeApiApplyer } from "../../applyers/kube-api.js";
 import { createKubectlApplyer } from "../../applyers/kubectl.js";
 import { createNokubeApplyer } from "../../applyers/nokube.js";
 import { createServerDiff } from "../../applyers/server-diff.js";
-import type { Clock, Timers } from "../../common/clock.js";
+import { type Clock, systemClock, type Timers } from "../../common/clock.js";
 import type { KubeRequest } from "../../kube/http.js";
 import type { Config } from "../config/types.js";
 import { createConfigMapStateStore } from "../record/state/configmap.js";
@@ -17,6 +17,8 @@ import type { StateStore } from "../record/state/store.js";
 import { type CommitStatuses, createCommitStatuses } from "../report/commit-status/commit-statuses.js";
 import { createStatusPoster } from "../report/commit-status/poster.js";
 import { createStatusQueue, type StatusQueue } from "../report/commit-status/queue.js";
+import { answeringTo } from "../sync/pool-answers.js";
+import { createServicePool, type ServicePool } from "../sync/service-pool.js";
 import { sourceRepository } from "../sync/source-repository.js";
 import type { ControllerOptions } from "./cli-options.js";
 import type { StartupDeps } from "./startup.js";
@@ -25,6 +27,8 @@ import type { StartupDeps } from "./startup.js";
 export interface WiringOptions {
   /** kube is the process's one apiserver client. */
   readonly kube: KubeRequest;
+  /** servicePool is the pool of service syncs; the API applyer's answers size it (see pool-size.ts). */
+  readonly servicePool?: ServicePool;
   readonly dryRun: boolean;
   readonly stateDir: string;
   /** workspace is where the NoKube CLI is downloaded (`{workspace}/bin/nokube`). */
@@ -47,6 +51,7 @@ export function wiringOptions(
 ): WiringOptions {
   return {
     kube,
+    servicePool: createServicePool({ clock: systemClock }),
     // Child processes (kubectl, NoKube) get only what they need of it: never the tokens and secrets.
     env: edge.env,
     dryRun: options.dryRun,
@@ -70,7 +75,11 @@ export function buildApplyer(config: Config, options: WiringOptions): Applyer {
   const applyers = config.applyers.map((name): Applyer => {
     const log = options.log.child({ applyer: name });
     if (name === "kubectl") return createKubectlApplyer({ log, timeoutMs, env: options.env });
-    if (name === "api") return createKubeApiApplyer({ log, request: options.kube });
+    if (name === "api") {
+      const { servicePool, kube } = options;
+      const request = servicePool ? answeringTo(servicePool, systemClock, kube) : kube;
+      return createKubeApiApplyer({ log, request });
+    }
     if (!config.nokube)
       throw new Error("nokube applyer without applyer_nokube: the config check should prevent this");
     return createNokubeApplyer({

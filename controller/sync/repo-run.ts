@@ -35,7 +35,20 @@ export interface RepoSyncDeps extends ServiceSyncDeps {
   readonly waitingOn?: (service: string) => readonly WaitingOn[];
   /** onHeld hears that a service's new commit was not applied for its dependencies, to start it once they land. */
   readonly onHeld?: (chosen: ChosenService) => void;
+  /**
+   * inReadSlot runs the repository's read of its branch (head, tree, blobs) once few enough reads are in flight;
+   * without it, at once.
+   */
+  readonly inReadSlot?: InSlot;
+  /**
+   * inServiceSlot runs one service's part of the run in the pool of service syncs shared by all repositories (see
+   * each-service.ts); without it, at once.
+   */
+  readonly inServiceSlot?: InSlot;
 }
+
+/** InSlot runs work once a bounded pool has room for it (see Limiter.run). */
+export type InSlot = <T>(work: () => Promise<T>) => Promise<T>;
 
 /** SyncStart names the service, repository, commit and trigger of a sync that is starting. */
 export interface SyncStart {

@@ -1,6 +1,7 @@
 import type { SyncResult } from "../record/result.js";
 import type { KnownState, PollResult } from "../source/source.js";
 import { knownForPoll } from "./backoff.js";
+import { eachService } from "./each-service.js";
 import { recordPollFailure } from "./record-poll-failure.js";
 import { type RepoRun, type RepoSyncDeps, type RepoSyncInput, startRepoRun, stateOf } from "./repo-run.js";
 import { rollBack } from "./roll-back.js";
@@ -12,7 +13,7 @@ export type { ChosenService, RepoSyncDeps, RepoSyncInput, SyncStart } from "./re
 
 /**
  * syncRepository syncs the chosen services of one repository and branch. It polls the branch once for all of them,
- * then syncs each service whose set needs applying, one after the other: a file of it changed, it has not landed
+ * then syncs each service whose set needs applying, side by side in the pool of service syncs (each-service.ts): a file of it changed, it has not landed
  * yet (never synced, or its last sync failed, health included), or a person or its reconcile interval asked. A
  * service none of whose files changed at a new commit is recorded at that commit without applying anything. When
  * only reconciles were asked for, nothing is polled: each landed set is applied again from the blob cache. A
@@ -23,17 +24,20 @@ export type { ChosenService, RepoSyncDeps, RepoSyncInput, SyncStart } from "./re
 export async function syncRepository(input: RepoSyncInput, deps: RepoSyncDeps): Promise<SyncResult[]> {
   // A rollback reads its own commit, not the head: it runs first, and its service is not polled in this run.
   const run = startRepoRun({ ...input, services: input.services.filter((chosen) => !chosen.rollback) }, deps);
-  for (const chosen of input.services)
-    if (chosen.rollback) await rollBack(run, { ...chosen, rollback: chosen.rollback });
+  const rollbacks = input.services.flatMap(({ rollback, ...chosen }) =>
+    rollback ? [{ ...chosen, rollback }] : [],
+  );
+  await eachService(run, rollbacks, rollBack);
   if (run.input.services.length === 0) return run.results;
   if (run.input.services.every(({ trigger }) => trigger === "reconcile")) {
     // A service whose last sync failed is retried by polls, at the head; re-applying its older set would undo it.
-    for (const chosen of run.input.services)
-      if (!stateOf(run, chosen.service.name).lastError) await syncLanded(run, chosen);
+    const landed = run.input.services.filter((chosen) => !stateOf(run, chosen.service.name).lastError);
+    await eachService(run, landed, syncLanded);
     return run.results;
   }
   const { known, held } = knownForPoll(run.input.services, (name) => stateOf(run, name), run.started);
-  const poll = await pollRepository(run, known);
+  const inReadSlot = deps.inReadSlot ?? ((read) => read());
+  const poll = await inReadSlot(() => pollRepository(run, known));
   if (poll.status === "failed") {
     await recordPollFailure(run, poll);
     return run.results;
