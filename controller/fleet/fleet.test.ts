@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { LeaseClock } from "../../common/clock.js";
 import { capacity } from "./assign-owners.js";
 import { createFleet, type Fleet } from "./fleet.js";
+import type { FleetRequest } from "./member-lease.js";
 import type { Membership } from "./membership.js";
 
 const log = pino({ level: "silent" });
@@ -16,6 +17,7 @@ function world() {
   const live = new Set<string>();
   const claims = new Map<string, ReadonlySet<string>>();
   const holding = new Map<string, boolean>();
+  const requests = new Map<string, FleetRequest[]>();
   let now = 0;
   let sleepers: (() => void)[] = [];
   const clock: LeaseClock = {
@@ -43,6 +45,7 @@ function world() {
         identity: member,
         lease: member,
         claims: claims.get(member) ?? new Set<string>(),
+        requests: requests.get(member) ?? [],
       })),
       sightings: new Map(),
     }),
@@ -50,6 +53,7 @@ function world() {
       if (live.has(identity)) claims.set(identity, new Set(services));
     },
     claimed: () => claims.get(identity) ?? new Set<string>(),
+    passOn: (request) => requests.set(identity, [...(requests.get(identity) ?? []), request]),
   });
   const settle = () => new Promise((resolve) => setImmediate(resolve));
   return {
@@ -83,16 +87,18 @@ function member(
   letGo: (services: ReadonlySet<string>) => Promise<void> = async () => {},
 ) {
   const gained: { services: ReadonlySet<string>; first: boolean }[] = [];
+  const heard: Omit<FleetRequest, "id">[] = [];
   const fleet = createFleet({
     membership: w.membership(identity),
     services: SERVICES,
     letGo,
     onGained: (services, first) => gained.push({ services, first }),
+    onRequest: (request) => heard.push(request),
     clock: w.clock,
     log,
   });
   fleet.start();
-  return { fleet, gained };
+  return { fleet, gained, heard };
 }
 
 const worked = (fleets: readonly Fleet[]) =>
@@ -166,5 +172,24 @@ describe("createFleet", () => {
     expect(a.fleet.current()).toBe(false);
     await w.tick();
     expect(SERVICES.every((service) => a.fleet.works(service))).toBe(true);
+  });
+
+  it("passes a sync request that reached one member on to every other member, once each", async () => {
+    const w = world();
+    const [a, b, c] = ["pod-a", "pod-b", "pod-c"].map((id) => member(w, id));
+    await w.tick(3);
+    a?.fleet.passOn({ trigger: "webhook", repoKey: "gitops" });
+    a?.fleet.passOn({ trigger: "manual", service: "svc-07" });
+    await w.tick(3);
+    const expected = [
+      { trigger: "webhook", repoKey: "gitops" },
+      { trigger: "manual", service: "svc-07" },
+    ];
+    expect([b?.heard, c?.heard]).toEqual([expected, expected]);
+    expect(a?.heard).toEqual([]);
+    // A member that joins later does not act on what was asked before it read the Leases.
+    const d = member(w, "pod-d");
+    await w.tick(3);
+    expect(d.heard).toEqual([]);
   });
 });

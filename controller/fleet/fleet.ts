@@ -3,6 +3,7 @@ import { type LeaseClock, systemLeaseClock } from "../../common/clock.js";
 import { assignOwners } from "./assign-owners.js";
 import { fence } from "./fence.js";
 import type { LiveMember } from "./live-members.js";
+import type { FleetRequest } from "./member-lease.js";
 import type { Membership } from "./membership.js";
 
 /** FleetOptions configure {@link createFleet}. */
@@ -17,6 +18,8 @@ export interface FleetOptions {
   readonly letGo: (services: ReadonlySet<string>) => Promise<void>;
   /** onGained hears the services this member may work on from now, `first` for the first it ever gets. */
   readonly onGained: (services: ReadonlySet<string>, first: boolean) => void;
+  /** onRequest hears a sync request that reached another member (a push webhook, a manual sync), once. */
+  readonly onRequest?: (request: Omit<FleetRequest, "id">) => void;
   /** onView hears each read of the members: the view and the services taken over so far (metrics). */
   readonly onView?: (view: FleetView, moves: number) => void;
   /** tickMs is the pause between two reads of the members; the membership's renew interval suits it. */
@@ -62,6 +65,11 @@ export interface Fleet {
   view(): FleetView;
   /** moves counts the services this member took over from another member since it started. */
   moves(): number;
+  /**
+   * passOn tells the other members of a sync request that reached this one, so that each syncs its own services of
+   * it at once rather than at its next poll.
+   */
+  passOn(request: Omit<FleetRequest, "id">): void;
 }
 
 /**
@@ -111,6 +119,7 @@ export function createFleet(options: FleetOptions): Fleet {
       joined = true;
       return;
     }
+    hearRequests(read.live);
     const owners = assignOwners(
       read.live.map((member) => member.identity),
       options.services,
@@ -132,6 +141,26 @@ export function createFleet(options: FleetOptions): Fleet {
       everGained = true;
     }
   }
+
+  // What each other member's Lease passed on when last read: a member seen for the first time has its requests
+  // taken as heard, as they were asked before this member read them and its own start syncs everything anyway.
+  const heard = new Map<string, ReadonlySet<string>>();
+  function hearRequests(live: readonly LiveMember[]): void {
+    for (const member of live) {
+      if (member.identity === identity) continue;
+      const requests = member.requests ?? [];
+      const before = heard.get(member.identity);
+      if (before) {
+        for (const { id: _id, ...request } of requests.filter((request) => !before.has(request.id)))
+          options.onRequest?.(request);
+      }
+      heard.set(member.identity, new Set(requests.map((request) => request.id)));
+    }
+  }
+
+  let requestCount = 0;
+  // Unique across this member's restarts too: a reader that missed the restart must not take a new id for an old one.
+  const requestPrefix = `${clock.now().toString(36)}-`;
 
   function handOver(services: ReadonlySet<string>): void {
     if (services.size === 0) return;
@@ -178,6 +207,10 @@ export function createFleet(options: FleetOptions): Fleet {
     leads: () => fresh() && view.members[0]?.member === identity,
     view: () => view,
     moves: () => moved,
+    passOn(request) {
+      requestCount += 1;
+      membership.passOn({ ...request, id: `${requestPrefix}${requestCount}` });
+    },
   };
 }
 

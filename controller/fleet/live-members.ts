@@ -1,4 +1,4 @@
-import { claimsOf, type MemberLease } from "./member-lease.js";
+import { claimsOf, type FleetRequest, type MemberLease, requestsOf } from "./member-lease.js";
 
 /** Sighting is a member Lease's version and when (monotonic, on this member's clock) it was first seen. */
 export interface Sighting {
@@ -15,6 +15,8 @@ export interface LiveMember {
   readonly lease: string;
   readonly renewTime?: string;
   readonly claims: ReadonlySet<string>;
+  /** requests are the latest sync requests that reached the member, which it passes on. */
+  readonly requests?: readonly FleetRequest[];
 }
 
 /** MemberView is what one read of the member Leases showed: the live members, sorted, and every Lease's sighting. */
@@ -47,11 +49,13 @@ export function liveMembers(
     const identity = lease.spec?.holderIdentity;
     const seconds = lease.spec?.leaseDurationSeconds ?? defaultSeconds;
     if (!identity || now >= sighting.at + seconds * 1000) continue;
+    const requests = requestsOf(lease);
     live.push({
       identity,
       lease: name,
       ...(lease.spec?.renewTime ? { renewTime: lease.spec.renewTime } : {}),
       claims: claimsOf(lease),
+      ...(requests.length > 0 ? { requests } : {}),
     });
   }
   live.sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));

@@ -1,6 +1,7 @@
 import { GitOpsError } from "../../common/errors.js";
 import { type KubeRequest, type KubeResponse, statusMessage } from "../../kube/http.js";
 import {
+  type FleetRequest,
   heldSpec,
   MEMBER_LEASE_LABEL,
   MEMBER_LEASE_LABELS,
@@ -8,6 +9,7 @@ import {
   memberLeaseName,
   releasedSpec,
   withClaims,
+  withRequests,
 } from "./member-lease.js";
 
 /** MembershipError says a member Lease could not be read or written; the member stops owning until it can. */
@@ -47,7 +49,7 @@ async function send(
 }
 
 /**
- * renewMemberLease writes the member's Lease as held now, claiming `claims`, and returns it as stored: an update of the version it last
+ * renewMemberLease writes the member's Lease as held now, claiming `claims` and passing `requests` on, and returns it as stored: an update of the version it last
  * wrote (`last`), else (first renewal, or the Lease changed or vanished meanwhile) the Lease read afresh is updated,
  * or created when absent. The pod's name is the member's alone, so a Lease of that name is always its to take.
  */
@@ -57,12 +59,13 @@ export async function renewMemberLease(
   claims: ReadonlySet<string>,
   now: number,
   signal: AbortSignal,
+  requests: readonly FleetRequest[] = [],
 ): Promise<MemberLease> {
   const name = memberLeaseName(target.identity);
   const path = `${leases(target.namespace)}/${encodeURIComponent(name)}`;
   const held = (lease: MemberLease) => ({
     ...lease,
-    metadata: withClaims(lease.metadata, claims),
+    metadata: withRequests(withClaims(lease.metadata, claims), requests),
     spec: heldSpec(lease.spec, target.identity, target.leaseSeconds, now),
   });
   if (last) {
@@ -81,7 +84,10 @@ export async function renewMemberLease(
   const created = await send(target, signal, "POST", leases(target.namespace), {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
-    metadata: withClaims({ name, namespace: target.namespace, labels: { ...MEMBER_LEASE_LABELS } }, claims),
+    metadata: withRequests(
+      withClaims({ name, namespace: target.namespace, labels: { ...MEMBER_LEASE_LABELS } }, claims),
+      requests,
+    ),
     spec: heldSpec(undefined, target.identity, target.leaseSeconds, now),
   });
   if (created.status === 201 || created.status === 200) return created.body as MemberLease;

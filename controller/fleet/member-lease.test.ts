@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { claimsOf, heldSpec, type MemberLease, memberLeaseName, withClaims } from "./member-lease.js";
+import {
+  claimsOf,
+  heldSpec,
+  type MemberLease,
+  memberLeaseName,
+  REQUESTS_ANNOTATION,
+  requestsOf,
+  withClaims,
+  withRequests,
+} from "./member-lease.js";
+
+const lease = (annotations?: Record<string, string>): MemberLease => ({
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  metadata: { name: "m", ...(annotations ? { annotations } : {}) },
+});
 
 describe("memberLeaseName", () => {
   it("names a member's Lease after its pod", () => {
@@ -33,12 +48,6 @@ describe("heldSpec", () => {
 });
 
 describe("claims", () => {
-  const lease = (annotations?: Record<string, string>): MemberLease => ({
-    apiVersion: "coordination.k8s.io/v1",
-    kind: "Lease",
-    metadata: { name: "m", ...(annotations ? { annotations } : {}) },
-  });
-
   it("are written sorted, keeping the Lease's other annotations, and read back as written", () => {
     const metadata = withClaims(lease({ "note/by-hand": "kept" }).metadata, new Set(["web", "api", "db"]));
     expect(metadata.annotations).toEqual({
@@ -51,5 +60,27 @@ describe("claims", () => {
   it("are none for a Lease without them or with none", () => {
     expect(claimsOf(lease())).toEqual(new Set());
     expect(claimsOf({ ...lease(), metadata: withClaims(lease().metadata, new Set()) })).toEqual(new Set());
+  });
+});
+
+describe("sync requests passed on in a Lease", () => {
+  it("are read back as written, the Lease's other annotations kept, and gone once none are passed on", () => {
+    const requests = [
+      { id: "k1-1", trigger: "webhook" as const, repoKey: "gitops" },
+      { id: "k1-2", trigger: "manual" as const, service: "web" },
+    ];
+    const metadata = withRequests(lease({ "note/by-hand": "kept" }).metadata, requests);
+    expect(requestsOf({ ...lease(), metadata })).toEqual(requests);
+    expect(metadata.annotations?.["note/by-hand"]).toBe("kept");
+    expect(withRequests(metadata, []).annotations).toEqual({ "note/by-hand": "kept" });
+  });
+
+  it("leave out what does not read as a request: bad JSON, not a list, an unknown trigger", () => {
+    const reading = (text: string) => requestsOf(lease({ [REQUESTS_ANNOTATION]: text }));
+    expect(reading("{not json")).toEqual([]);
+    expect(reading('{"id":"1"}')).toEqual([]);
+    expect(reading('[{"id":"1","trigger":"delete"},{"id":"2","trigger":"manual"}]')).toEqual([
+      { id: "2", trigger: "manual" },
+    ]);
   });
 });

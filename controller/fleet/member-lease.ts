@@ -92,3 +92,55 @@ export function withClaims(
     annotations: { ...metadata.annotations, [CLAIMS_ANNOTATION]: [...claims].sort().join(",") },
   };
 }
+
+/**
+ * REQUESTS_ANNOTATION carries the latest sync requests (a push webhook, a manual sync) that reached this member, as
+ * JSON: the other members read them with the Leases and sync their own services of it at once.
+ */
+export const REQUESTS_ANNOTATION = "simple-gitops.io/sync-requests";
+
+/** FleetRequest is a sync request one member passes on to the others: what asked, and for which repository or service. */
+export interface FleetRequest {
+  /** id is unique among this member's requests, so a reader acts on each once. */
+  readonly id: string;
+  readonly trigger: "webhook" | "manual";
+  readonly repoKey?: string;
+  readonly service?: string;
+}
+
+/** withRequests is a Lease's metadata carrying `requests`, its other annotations kept. */
+export function withRequests(
+  metadata: MemberLease["metadata"],
+  requests: readonly FleetRequest[],
+): MemberLease["metadata"] {
+  const { [REQUESTS_ANNOTATION]: _old, ...kept } = metadata.annotations ?? {};
+  return {
+    ...metadata,
+    annotations: requests.length === 0 ? kept : { ...kept, [REQUESTS_ANNOTATION]: JSON.stringify(requests) },
+  };
+}
+
+/** requestsOf reads the sync requests a member's Lease passes on; what does not read as one is left out. */
+export function requestsOf(lease: MemberLease): FleetRequest[] {
+  const text = lease.metadata.annotations?.[REQUESTS_ANNOTATION];
+  if (text === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter(isRequest);
+}
+
+function isRequest(value: unknown): value is FleetRequest {
+  if (typeof value !== "object" || value === null) return false;
+  const { id, trigger, repoKey, service } = value as Record<string, unknown>;
+  return (
+    typeof id === "string" &&
+    (trigger === "webhook" || trigger === "manual") &&
+    (repoKey === undefined || typeof repoKey === "string") &&
+    (service === undefined || typeof service === "string")
+  );
+}

@@ -3,7 +3,7 @@ import { type LeaseClock, systemLeaseClock } from "../../common/clock.js";
 import type { KubeRequest } from "../../kube/http.js";
 import { lazyKubeRequest } from "../../kube/kubeconfig.js";
 import { liveMembers, type MemberView, type Sighting } from "./live-members.js";
-import type { MemberLease } from "./member-lease.js";
+import type { FleetRequest, MemberLease } from "./member-lease.js";
 import {
   listMemberLeases,
   type MemberLeaseTarget,
@@ -52,7 +52,15 @@ export interface Membership {
   claim(services: ReadonlySet<string>): void;
   /** claimed is what this member's Lease says it holds: what its last successful renewal wrote. */
   claimed(): ReadonlySet<string>;
+  /** passOn writes a sync request that reached this member into its Lease at once, for the others to act on. */
+  passOn(request: FleetRequest): void;
 }
+
+/**
+ * REQUESTS_KEPT is how many sync requests a Lease carries: a reader reads every Lease each renew interval, so only a
+ * burst of more requests than this within one interval loses the oldest (a later poll still finds their commits).
+ */
+export const REQUESTS_KEPT = 16;
 
 /**
  * createMembership makes this process a member: its own `coordination.k8s.io/v1` Lease, named after its pod and
@@ -77,6 +85,8 @@ export function createMembership(options: MembershipOptions): Membership {
   let stopper: AbortController | undefined;
   let wanted: ReadonlySet<string> = new Set();
   let written: ReadonlySet<string> = new Set();
+  // The latest sync requests that reached this member, passed on in its Lease (the newest REQUESTS_KEPT).
+  let passing: readonly FleetRequest[] = [];
   // Aborted to renew before the interval is up when the claims change, even while a renewal is under way.
   let wake = new AbortController();
 
@@ -86,7 +96,7 @@ export function createMembership(options: MembershipOptions): Membership {
       const claims = wanted;
       wake = new AbortController();
       try {
-        lease = await renewMemberLease(target, lease, claims, clock.now(), signal);
+        lease = await renewMemberLease(target, lease, claims, clock.now(), signal, passing);
         renewedAt = sent;
         written = claims;
       } catch (error: unknown) {
@@ -131,6 +141,10 @@ export function createMembership(options: MembershipOptions): Membership {
       wake.abort();
     },
     claimed: () => written,
+    passOn(request) {
+      passing = [...passing, request].slice(-REQUESTS_KEPT);
+      wake.abort();
+    },
     async read(signal = AbortSignal.timeout(renewIntervalMs)) {
       const listed = await listMemberLeases(target, signal);
       const view = liveMembers(listed, sightings, clock.monotonic(), target.leaseSeconds);

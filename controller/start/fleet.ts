@@ -19,7 +19,7 @@ export function buildFleet(
   env: Readonly<Record<string, string | undefined>>,
   kube: KubeRequest,
   log: Logger,
-  hooks: Pick<FleetOptions, "letGo" | "onGained" | "onView">,
+  hooks: Pick<FleetOptions, "letGo" | "onGained" | "onView" | "onRequest">,
 ): Fleet | undefined {
   const namespace = env.POD_NAMESPACE;
   const identity = env.POD_NAME;

@@ -27,7 +27,7 @@ export async function serveUntilStopped(
     metrics: run.metrics,
     env: edge.env,
     isLeader: () => elector?.isLeader() ?? fleet?.current() ?? true,
-    ...(fleet ? { shards: () => fleet.view() } : {}),
+    ...(fleet ? { shards: () => fleet.view(), passOn: (request) => fleet.passOn(request) } : {}),
     startProblem: () => startProblem,
     liveness: () => run.progress.liveness(controller.status().running),
     ...(run.previews ? { previews: run.previews.runner } : {}),

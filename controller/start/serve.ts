@@ -3,6 +3,7 @@ import { Secret } from "../config/secret.js";
 import type { Config } from "../config/types.js";
 import type { Controller } from "../loop/controller.js";
 import type { ControllerMetrics } from "../report/metrics.js";
+import type { SyncRequest } from "../report/server/options.js";
 import { createServer, type ServerOptions } from "../report/server/server.js";
 
 /** ServeOptions are what the HTTP server is built from at the process edge. */
@@ -19,6 +20,8 @@ export interface ServeOptions {
   readonly previews?: ServerOptions["previews"];
   /** shards say how the pods share the services out, with sharding. */
   readonly shards?: ServerOptions["shards"];
+  /** passOn tells the other pods of a sync request this one took, with sharding: they sync their services of it. */
+  readonly passOn?: (request: SyncRequest) => void;
   readonly log: Logger;
 }
 
@@ -38,7 +41,11 @@ export async function startServing(options: ServeOptions): Promise<{ url: string
   const server = createServer({
     config,
     getState: () => controller.getState(),
-    requestSync: (request) => controller.requestSync(request),
+    requestSync: (request) => {
+      const answer = controller.requestSync(request);
+      if (answer.accepted) options.passOn?.(request);
+      return answer;
+    },
     control: controller,
     readiness: () => {
       const status = controller.status();

@@ -50,6 +50,8 @@ export function wireRun(
   const fleet = buildFleet(config, options, edge.env, shared.kube, log, {
     letGo: (services) => controller.letGo(services),
     onGained: (services, first) => controller.gained(services, first),
+    // A push webhook or manual sync that reached another pod: this one syncs its own services of it now.
+    onRequest: (request) => controller.requestSync(request),
     onView: (view, moves) => {
       metrics.setLeader(fleet?.leads() ?? false);
       metrics.observeShards(view.identity, view.members, moves);

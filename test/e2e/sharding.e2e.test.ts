@@ -18,6 +18,7 @@ const PER_REPO = 10;
 const SERVICES = REPOS * PER_REPO;
 // The production Lease: 15 s. A dead member's services are owned again within two of them.
 const LEASE_MS = 15_000;
+const SYNC_TOKEN = "sync-t0ken";
 
 const name = (repo: number, service: number) => `r${repo}-s${String(service).padStart(2, "0")}`;
 const configMap = (service: string, value: string) =>
@@ -41,7 +42,7 @@ async function commitAll(value: string): Promise<string[]> {
   );
 }
 
-const config = () => `
+const config = (poll = "2s", appsNs = apps.name) => `
 github_configs:
 ${repos.map((_, r) => `  r${r}: { repo_owner: org, repo_name: r${r}, token_env: GH_TOKEN, api_url: "${world.server.url}" }`).join("\n")}
 services:
@@ -49,23 +50,24 @@ ${Array.from({ length: REPOS }, (_, r) =>
   Array.from(
     { length: PER_REPO },
     (_, s) =>
-      `  - { name: ${name(r, s)}, github: r${r}, k8s_yaml_dir: ${name(r, s)}, namespace: ${apps.name}, stateless: false }`,
+      `  - { name: ${name(r, s)}, github: r${r}, k8s_yaml_dir: ${name(r, s)}, namespace: ${appsNs}, stateless: false }`,
   ).join("\n"),
 ).join("\n")}
-poll_interval: 2s
+poll_interval: ${poll}
 health_timeout: 0
 state: configmap
 sharding: true
 listen: "127.0.0.1:0"
 `;
 
-async function start(pod: string): Promise<ControllerProcess> {
-  const controller = await startController(config(), {
+async function start(pod: string, poll = "2s", ns = { control, apps }): Promise<ControllerProcess> {
+  const controller = await startController(config(poll, ns.apps.name), {
     KUBECONFIG: kubeconfigPath(),
     GH_TOKEN: "t0ken",
     PATH: process.env.PATH ?? "",
     POD_NAME: pod,
-    POD_NAMESPACE: control.name,
+    POD_NAMESPACE: ns.control.name,
+    GITOPS_SYNC_TOKEN: SYNC_TOKEN,
   });
   members.set(pod, controller);
   return controller;
@@ -146,7 +148,7 @@ afterAll(async () => {
 
 describe("sharding: every pod works, services shared out through a Lease each", () => {
   it("shares 60 services out between 3 members: each change applied by exactly one, none above the bound", async () => {
-    await Promise.all(["pod-a", "pod-b", "pod-c"].map(start));
+    await Promise.all(["pod-a", "pod-b", "pod-c"].map((pod) => start(pod)));
     const first = await settled(["pod-a", "pod-b", "pod-c"], 90_000);
     await waitFor(
       async () => [...(await values()).values()].filter((value) => value === "1").length === SERVICES,
@@ -236,5 +238,57 @@ describe("sharding: every pod works, services shared out through a Lease each", 
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect([...stale]).toEqual([]);
+  }, 180_000);
+});
+
+describe("sharding: a sync request that reaches one pod", () => {
+  it("syncs the services every pod owns at once, not at their next poll", async () => {
+    const quiet = {
+      control: await createTestNamespace("e2e-shards-quiet"),
+      apps: await createTestNamespace("e2e-shards-quiet-apps"),
+    };
+    try {
+      // Polls an hour apart: only the request passed on through the Leases can bring the commit in this test.
+      const [x, y] = await Promise.all([start("pod-x", "1h", quiet), start("pod-y", "1h", quiet)]);
+      const byPod = async () => {
+        const seen = await owners(x as ControllerProcess);
+        return new Set(seen.values());
+      };
+      await waitFor(async () => (await byPod()).size === 2, {
+        timeoutMs: 60_000,
+        what: "pod-x and pod-y to share",
+      });
+      const inQuiet = async () =>
+        (
+          await kubectlJson<{ items: { metadata: { name: string }; data?: { value?: string } }[] }>([
+            "-n",
+            quiet.apps.name,
+            "get",
+            "configmaps",
+          ])
+        ).items.filter((item) => /^r\d+-s\d+$/.test(item.metadata.name));
+      await waitFor(async () => (await inQuiet()).length === SERVICES, {
+        timeoutMs: 60_000,
+        what: "the first sync of every service",
+      });
+      const five = await commitAll("5");
+      const asked = await fetch(`${(x as ControllerProcess).url}/v1/gitops/sync`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SYNC_TOKEN}` },
+      });
+      expect(asked.status).toBe(202);
+      await waitFor(async () => (await inQuiet()).every((item) => item.data?.value === "5"), {
+        timeoutMs: 60_000,
+        what: "every service synced by its owner after one manual sync",
+      });
+      const appliedByY = (y as ControllerProcess)
+        .logs()
+        .filter((line) => line.msg === "sync applied" && five.includes(line.commit as string));
+      expect(appliedByY.length).toBeGreaterThan(0);
+      expect(appliedByY.every((line) => line.trigger === "manual")).toBe(true);
+    } finally {
+      await quiet.control.cleanup();
+      await quiet.apps.cleanup();
+    }
   }, 180_000);
 });
