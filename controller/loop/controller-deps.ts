@@ -9,6 +9,7 @@ import type { SyncResult } from "../record/result.js";
 import type { StateStore } from "../record/state/store.js";
 import type { Source } from "../source/source.js";
 import type { SyncStart } from "../sync/repo-sync.js";
+import type { ServicePool } from "../sync/service-pool.js";
 import type { ServiceSyncDeps } from "../sync/service-sync.js";
 
 /**
@@ -46,6 +47,11 @@ export interface ControllerDeps {
   readonly dryRunApply?: ServiceSyncDeps["dryRunApply"];
   /** isLeader gates applying: a follower serves status but never syncs. Default: always the leader. */
   readonly isLeader?: () => boolean;
+  /**
+   * servicePool is the pool of service syncs shared by every run, sized by the apiserver's answers (main feeds it
+   * the answers of the syncs' requests); without it, each run gets a pool that stays at its start size.
+   */
+  readonly servicePool?: ServicePool;
   /** gate shares the services out when several controllers work side by side (`sharding`); without it, all are ours. */
   readonly gate?: WorkGate;
   /** installNamespace is the controller's own namespace: git may not touch the install's objects there. */

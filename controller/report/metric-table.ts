@@ -83,6 +83,12 @@ export const METRICS = {
     help: "1 while this replica holds the leader lease and applies, 0 otherwise.",
     labels: [],
   },
+  poolSize: {
+    type: "gauge",
+    name: "simple_gitops_sync_pool_size",
+    help: "How many service syncs may run at once now, as the apiserver's answers sized the pool.",
+    labels: [],
+  },
   shardServices: {
     type: "gauge",
     name: "simple_gitops_shard_services",

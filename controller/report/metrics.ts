@@ -33,6 +33,8 @@ export interface ControllerMetrics {
   observeGithubRequest(status: number | "error"): void;
   setRateLimitRemaining(remaining: number, resource?: string): void;
   setLeader(leader: boolean): void;
+  /** setPoolSize says how many service syncs may run at once now (the pool of service syncs). */
+  setPoolSize(size: number): void;
   /**
    * observeShards sets each live member's service count as `member` last read them (members gone are dropped), and
    * the services it took over from others since it started (`moves`, a running total).
@@ -67,6 +69,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Contr
     },
     setLeader(isLeader) {
       metrics.leader.set(isLeader ? 1 : 0);
+    },
+    setPoolSize(size) {
+      metrics.poolSize.set(size);
     },
     observeShards(member, counts, moves) {
       metrics.shardServices.reset();

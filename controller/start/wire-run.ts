@@ -46,7 +46,7 @@ export function wireRun(
   edge: ProcessEdge,
   log: Logger,
 ): RunParts {
-  const wiring = wiringOptions(options, edge, shared.kube, log);
+  const wiring = wiringOptions(options, edge, shared.kube, log, (size) => metrics.setPoolSize(size));
   const fleet = buildFleet(config, options, edge.env, shared.kube, log, {
     letGo: (services) => controller.letGo(services),
     onGained: (services, first) => controller.gained(services, first),
@@ -71,6 +71,7 @@ export function wireRun(
         },
       });
   const metrics = createMetrics();
+  if (wiring.servicePool) metrics.setPoolSize(wiring.servicePool.size());
   // Every outward call of the loop is tracked, so /healthz can tell a wedged loop from a busy one and say which call.
   const progress = createProgressTracker({
     limitMs: livenessLimitMs(config),

@@ -48,10 +48,14 @@ export function wiringOptions(
   edge: Pick<StartupDeps, "env" | "stdout">,
   kube: KubeRequest,
   log: Logger,
+  onPoolResize?: (size: number) => void,
 ): WiringOptions {
   return {
     kube,
-    servicePool: createServicePool({ clock: systemClock }),
+    servicePool: createServicePool({
+      clock: systemClock,
+      ...(onPoolResize ? { onResize: onPoolResize } : {}),
+    }),
     // Child processes (kubectl, NoKube) get only what they need of it: never the tokens and secrets.
     env: edge.env,
     dryRun: options.dryRun,
