@@ -77,6 +77,8 @@ function renderServices(data) {
     row.appendChild(field("commit", short(s.last_commit_id)));
     row.appendChild(field("last deploy", s.last_deploy_time));
     row.appendChild(field("objects", s.objects.length));
+    // With sharding, the pod that owns the service: where its suspend, resume and rollback are answered.
+    if (s.shard) row.appendChild(field("pod", s.shard));
     card.appendChild(row);
     if (s.suspended) {
       const held = "suspended by " + s.suspended.by + " at " + s.suspended.at + (s.suspended.commit ? " at commit " + short(s.suspended.commit) : "");

@@ -65,6 +65,24 @@ describe("status page in a real browser", () => {
     await page.close();
   }, 60_000);
 
+  it("names the pod that owns each service when the services are shared out, and no pod otherwise", async () => {
+    const sharded = await startTestServer({
+      shards: () => ({ identity: "pod-a", members: [], owners: new Map([["etcd", "pod-b"]]) }),
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${sharded.url}/ui`);
+      await page.waitForSelector("#service-etcd");
+      expect(await page.locator("#service-etcd").innerText()).toContain("pod-b");
+      await page.goto(`${t.url}/ui`);
+      await page.waitForSelector("#service-etcd");
+      expect(await page.locator("#service-etcd").innerText()).not.toContain("pod");
+      await page.close();
+    } finally {
+      await sharded.server.close();
+    }
+  }, 60_000);
+
   it("refreshes itself from the JSON API", async () => {
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     await page.goto(`${t.url}/ui`);
