@@ -44,10 +44,9 @@ export function wireRun(
   options: ControllerOptions,
   shared: SharedWiring,
   edge: ProcessEdge,
-  log: Logger,
+  baseLog: Logger,
 ): RunParts {
-  const wiring = wiringOptions(options, edge, shared.kube, log, (size) => metrics.setPoolSize(size));
-  const fleet = buildFleet(config, options, edge.env, shared.kube, log, {
+  const fleet = buildFleet(config, options, edge.env, shared.kube, baseLog, {
     letGo: (services) => controller.letGo(services),
     onGained: (services, first) => controller.gained(services, first),
     // A push webhook or manual sync that reached another pod: this one syncs its own services of it now.
@@ -57,6 +56,9 @@ export function wireRun(
       metrics.observeShards(view.identity, view.members, moves);
     },
   });
+  // With sharding every pod applies: each line says which one.
+  const log = fleet ? baseLog.child({ member: fleet.identity }) : baseLog;
+  const wiring = wiringOptions(options, edge, shared.kube, log, (size) => metrics.setPoolSize(size));
   const elector = fleet
     ? undefined
     : buildElector(options, edge.env, shared.kube, log, {

@@ -176,6 +176,11 @@ describe("sharding: every pod works, services shared out through a Lease each", 
     const by = appliedBy(two);
     expect([...by].filter(([, pods]) => pods.length !== 1)).toEqual([]);
     expect([...by].filter(([service, pods]) => first.get(service) !== pods[0])).toEqual([]);
+    // Every line a pod logs of a sync names that pod.
+    for (const [pod, controller] of members) {
+      const unnamed = controller.logs().filter((line) => line.msg === "sync applied" && line.member !== pod);
+      expect(unnamed).toEqual([]);
+    }
   }, 240_000);
 
   it("adds a 4th member: at most a quarter of the services move, plus the bound's slack", async () => {
