@@ -7,16 +7,32 @@ const script = fileURLToPath(new URL("../scripts/test-cluster.sh", import.meta.u
 
 /**
  * testClusterKubeconfig returns the kubeconfig of the project's test cluster, starting it with
- * `scripts/test-cluster.sh up` only when `status` says it is not running. It never stops the cluster: it may belong
- * to someone else.
+ * `scripts/test-cluster.sh up` only when `status` says it is not running and its apiserver does not answer. It never
+ * stops the cluster: it may belong to someone else.
  */
 export async function testClusterKubeconfig(): Promise<string> {
   const status = await execa(script, ["status"], { reject: false });
-  if (status.exitCode !== 0) await execa(script, ["up"], { stdio: ["ignore", "ignore", "inherit"] });
+  // status also fails for a cluster without its real node; `up` would then build one on a host another cluster's
+  // real node may hold, and a failed `up` puts the host back, taking that one's bridge with it.
+  if (status.exitCode !== 0 && !(await answers(await kubeconfigOf()))) {
+    await execa(script, ["up"], { stdio: ["ignore", "ignore", "inherit"] });
+  }
+  return kubeconfigOf();
+}
+
+async function kubeconfigOf(): Promise<string> {
   const env = await execa(script, ["env"]);
   const line = env.stdout.split("\n").find((candidate) => candidate.startsWith("KUBECONFIG="));
   if (!line) throw new Error(`scripts/test-cluster.sh env printed no KUBECONFIG= line: ${env.stdout}`);
   return line.slice("KUBECONFIG=".length);
+}
+
+async function answers(kubeconfig: string): Promise<boolean> {
+  const readyz = await execa("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/readyz"], {
+    reject: false,
+    timeout: 15_000,
+  });
+  return readyz.exitCode === 0;
 }
 
 /** kubectl runs kubectl against `kubeconfig` and resolves with its stdout; a non-zero exit rejects. */

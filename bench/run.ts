@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (tsx bench/run.ts): runs every benchmark in turn, prints the table and the machine, and writes
  * bench/results/latest.md and bench/results/latest.json. `--only a,b` runs some of them (github-cost, parse-bomb,
- * apply, change-latency, release-tree, footprint, peer, scale, peer-soak); `--quick` cuts repetitions and durations for a
+ * apply, change-latency, release-tree, footprint, peer, scale, shards, peer-soak); `--quick` cuts repetitions and durations for a
  * smoke run. Each benchmark's figures are ratios against a baseline measured in the same run; a failing benchmark is
  * reported and the others still run. Rows that measure one of issue 17's goals say the goal and whether it is met.
  * The soak (30 minutes of polling, a memory-growth measure) starts first and runs alongside all the others.
@@ -21,7 +21,9 @@ import { type Soak, startSoak } from "./peer-soak.js";
 import { benchReleaseTree } from "./release-tree.js";
 import { type Report, toJson, toMarkdown, toText } from "./report.js";
 import type { BenchResult, Row } from "./row.js";
+import type { Landing } from "./scale/land.js";
 import { benchScale } from "./scale.js";
+import { benchShards } from "./shards.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -35,6 +37,9 @@ const cluster = () => {
   kubeconfig ??= testClusterKubeconfig();
   return kubeconfig;
 };
+
+// The scale benchmark's Flux landings, reused as the sharding benchmark's baseline when both run.
+const fluxLandings = new Map<number, Landing>();
 
 // Repetitions are modest on purpose: the whole run must stay under 10 minutes on a shared 2-core machine (about
 // 8 there). One repetition of 500 objects through the three contenders takes about 2 minutes, hence only one; polling
@@ -93,8 +98,14 @@ const benches: { name: string; run: () => Promise<Row[]> }[] = [
     run: async () =>
       benchScale({
         kubeconfig: await cluster(),
+        onFlux: (services, landing) => fluxLandings.set(services, landing),
         ...(quick ? { sizes: [100], idleSeconds: 20 } : {}),
       }),
+  },
+  {
+    name: "shards",
+    run: async () =>
+      benchShards({ kubeconfig: await cluster(), flux: fluxLandings, ...(quick ? { sizes: [100] } : {}) }),
   },
   { name: "peer-soak", run: async () => (soak ? soak.finish() : []) },
 ];

@@ -6,19 +6,17 @@
  */
 import { ensureFlux } from "./peer/flux.js";
 import { buildController } from "./peer/sg-process.js";
-import { watchVersions } from "./peer/watch.js";
-import { createPeerWorld } from "./peer/world.js";
 import type { Row } from "./row.js";
 import { scaleRun } from "./scale/fixtures.js";
 import { idleRows } from "./scale/idle.js";
 import {
   type Contender,
-  inTurn,
   type Landing,
   land,
   runFlux,
   runSg,
   type ScaleContext,
+  withScaleContext,
 } from "./scale/land.js";
 import { landingRows } from "./scale/rows.js";
 
@@ -31,6 +29,8 @@ export interface ScaleOptions {
   readonly fluxMax?: number;
   /** The idle window (120 s). */
   readonly idleSeconds?: number;
+  /** onFlux is told each Flux landing, so a later benchmark of the same run can reuse it as its baseline. */
+  readonly onFlux?: (services: number, landing: Landing) => void;
 }
 
 // One poll at start is what a landing measures: the next ones come after it ended (or are coalesced with it).
@@ -69,22 +69,15 @@ export async function benchScale(options: ScaleOptions): Promise<Row[]> {
     ];
   }
   await buildController();
-  const cleanup: (() => Promise<unknown>)[] = [];
-  try {
-    const world = await createPeerWorld();
-    cleanup.push(() => world.close());
-    const watch = await watchVersions(options.kubeconfig, ["/api/v1/configmaps"]);
-    cleanup.push(async () => watch.close());
-    const ctx: ScaleContext = { kubeconfig: options.kubeconfig, world, watch };
+  return withScaleContext(options.kubeconfig, async (ctx) => {
     const rows: Row[] = [];
     for (const services of options.sizes ?? [100, 1_000, 10_000]) {
       const baseline =
         services <= (options.fluxMax ?? 1_000) ? await measureLanding(ctx, "flux", services) : undefined;
+      if (baseline) options.onFlux?.(services, baseline);
       rows.push(...landingRows(services, await measureLanding(ctx, "sg", services), baseline));
     }
     rows.push(...(await idleRows(ctx, options.idleSeconds ?? 120)));
     return rows;
-  } finally {
-    await inTurn(cleanup.reverse());
-  }
+  });
 }

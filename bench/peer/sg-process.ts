@@ -60,6 +60,8 @@ export interface SgProcess {
   readonly pid: number;
   /** startedAt is the moment (performance.now) the process was spawned. */
   readonly startedAt: number;
+  /** url is where its HTTP server answers (`/healthz`, `/metrics`, `/v1/gitops/…`). */
+  readonly url: string;
   /** synced resolves once every service reports the commit given for it (service → commit). */
   synced(commits: ReadonlyMap<string, string>, timeoutMs: number): Promise<void>;
   /** push delivers a signed push webhook for `owner/name`, as GitHub would after a push. */
@@ -76,6 +78,10 @@ export async function startController(options: {
   pollSeconds: number;
   /** How long the controller may take to answer /healthz (30 s). */
   readyTimeoutMs?: number;
+  /** Top-level config lines added to the generated ones, e.g. `sharding: true`. */
+  config?: readonly string[];
+  /** Environment added to the process's, e.g. `POD_NAME` for a member of a fleet. */
+  env?: Readonly<Record<string, string>>;
 }): Promise<SgProcess> {
   const work = await mkdtemp(join(tmpdir(), "bench-peer-sg-"));
   const [port] = (await freePorts(1)) as [number];
@@ -97,6 +103,7 @@ export async function startController(options: {
     `poll_interval: ${options.pollSeconds}`,
     "health_timeout: 0",
     `listen: "127.0.0.1:${port}"`,
+    ...(options.config ?? []),
     "",
   ].join("\n");
   await writeFile(join(work, "config.yaml"), config);
@@ -114,7 +121,7 @@ export async function startController(options: {
     ],
     {
       cwd: ROOT,
-      env: { KUBECONFIG: options.kubeconfig, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info" },
+      env: { KUBECONFIG: options.kubeconfig, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info", ...options.env },
       extendEnv: true,
       stdin: "ignore",
       stdout: "ignore",
@@ -140,6 +147,7 @@ export async function startController(options: {
   return {
     pid: child.pid as number,
     startedAt,
+    url,
     async synced(commits, timeoutMs) {
       await waitUntil(
         `simple-gitops to sync ${commits.size} services`,

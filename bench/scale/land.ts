@@ -4,8 +4,8 @@ import { deleteFluxObjects, type Flux, installFluxCrds, startFlux } from "../pee
 import { ensureNamespace } from "../peer/namespace.js";
 import { cpuSeconds, peakRssMiB } from "../peer/proc.js";
 import { type SgProcess, startController } from "../peer/sg-process.js";
-import type { VersionWatch } from "../peer/watch.js";
-import { OWNER, type PeerWorld, TOKEN } from "../peer/world.js";
+import { type VersionWatch, watchVersions } from "../peer/watch.js";
+import { createPeerWorld, OWNER, type PeerWorld, TOKEN } from "../peer/world.js";
 import { fluxObjects, OBJECTS_PER_SERVICE, repoFiles, SCALE_LABEL, type ScaleRun } from "./fixtures.js";
 
 /** Landing is one contender's first sync of one run, measured from its process start. */
@@ -40,7 +40,8 @@ export interface Contender {
   stop(): Promise<void>;
 }
 
-async function prepare(ctx: ScaleContext, run: ScaleRun): Promise<void> {
+/** prepare creates the run's namespace and serves its repositories. */
+export async function prepare(ctx: ScaleContext, run: ScaleRun): Promise<void> {
   await ensureNamespace(ctx.kubeconfig, run.name);
   for (const [repo, files] of repoFiles(run)) await ctx.world.addRepo(repo, files);
 }
@@ -74,31 +75,36 @@ export async function runFlux(ctx: ScaleContext, run: ScaleRun, intervalSeconds:
   return { pids: flux.pids, startedAt: flux.startedAt, stop };
 }
 
+/** controllerOptions start the compiled controller on a config naming every service of the run. */
+export function controllerOptions(ctx: ScaleContext, run: ScaleRun, intervalSeconds: number) {
+  return {
+    apiUrl: ctx.world.github.server.url,
+    token: TOKEN,
+    kubeconfig: ctx.kubeconfig,
+    repos: run.services.map((s) => ({ owner: OWNER, name: s.repo, service: s.service, dir: s.dir })),
+    pollSeconds: intervalSeconds,
+    readyTimeoutMs: 120_000,
+  };
+}
+
+/** githubCounts counts the GitHub test server's requests for the run's repositories. */
+export function githubCounts(ctx: ScaleContext, run: ScaleRun): () => RequestCounts {
+  const prefix = `/${OWNER}/${run.name}-`;
+  return () => ctx.world.github.server.counts((r) => r.path.includes(prefix));
+}
+
 /** runSg starts the compiled controller on a config naming every service of the run, polling every `intervalSeconds`. */
 export async function runSg(ctx: ScaleContext, run: ScaleRun, intervalSeconds: number): Promise<Contender> {
   let sg: SgProcess | undefined;
   const stop = () => inTurn([async () => sg?.stop(), () => deleteNamespace(ctx.kubeconfig, run.name)]);
   try {
     await prepare(ctx, run);
-    sg = await startController({
-      apiUrl: ctx.world.github.server.url,
-      token: TOKEN,
-      kubeconfig: ctx.kubeconfig,
-      repos: run.services.map((s) => ({ owner: OWNER, name: s.repo, service: s.service, dir: s.dir })),
-      pollSeconds: intervalSeconds,
-      readyTimeoutMs: 120_000,
-    });
+    sg = await startController(controllerOptions(ctx, run, intervalSeconds));
   } catch (error) {
     await stop();
     throw error;
   }
-  const prefix = `/${OWNER}/${run.name}-`;
-  return {
-    pids: [sg.pid],
-    startedAt: sg.startedAt,
-    github: () => ctx.world.github.server.counts((r) => r.path.includes(prefix)),
-    stop,
-  };
+  return { pids: [sg.pid], startedAt: sg.startedAt, github: githubCounts(ctx, run), stop };
 }
 
 /** landed resolves with the moment the watch saw the last object of the run at version 1. */
@@ -130,6 +136,26 @@ export async function land(
   };
 }
 
+/**
+ * withScaleContext runs `body` with the repositories' servers and one watch on ConfigMaps, and closes them after,
+ * whatever `body` did.
+ */
+export async function withScaleContext<T>(
+  kubeconfig: string,
+  body: (ctx: ScaleContext) => Promise<T>,
+): Promise<T> {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  try {
+    const world = await createPeerWorld();
+    cleanup.push(() => world.close());
+    const watch = await watchVersions(kubeconfig, ["/api/v1/configmaps"]);
+    cleanup.push(async () => watch.close());
+    return await body({ kubeconfig, world, watch });
+  } finally {
+    await inTurn(cleanup.reverse());
+  }
+}
+
 /** inTurn runs cleanup steps in order, each whatever the others did, and reports a failing one on stderr. */
 export async function inTurn(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
   for (const step of steps) {
@@ -142,6 +168,6 @@ export async function inTurn(steps: readonly (() => Promise<unknown>)[]): Promis
 }
 
 /** deleteNamespace deletes a run's namespace and waits (bounded) until it is gone, so the next run starts clean. */
-async function deleteNamespace(kubeconfig: string, name: string): Promise<void> {
+export async function deleteNamespace(kubeconfig: string, name: string): Promise<void> {
   await kubectl(kubeconfig, ["delete", "namespace", name, "--ignore-not-found", "--timeout=600s"]);
 }

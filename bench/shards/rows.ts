@@ -1,0 +1,93 @@
+import { type Row, withBaseline } from "../row.js";
+import { OBJECTS_PER_SERVICE, SCALE_REPOS } from "../scale/fixtures.js";
+import type { Landing } from "../scale/land.js";
+import { FLUX, spaced } from "../scale/rows.js";
+
+/** FleetLanding is one fleet's first sync of one run: its landing, each member's peak RSS, and the moves counted. */
+export interface FleetLanding {
+  readonly landing: Landing;
+  readonly members: number;
+  /** Each member's peak RSS (VmHWM) in MiB when all landed. */
+  readonly peaks: readonly number[];
+  /** simple_gitops_shard_moves_total summed over the members when all landed. */
+  readonly moves: number;
+}
+
+const largest = (fleet: FleetLanding) => Math.max(...fleet.peaks);
+const round = (mib: number) => String(Math.round(mib));
+
+/**
+ * fleetRows are one size's figures: a fleet's time from start to every service landed against one member's and
+ * against Flux's, the largest member's peak RSS against Flux's, and the services that moved while the members
+ * started.
+ */
+export function fleetRows(services: number, one: FleetLanding, many: FleetLanding, flux?: Landing): Row[] {
+  const size = `${spaced(services)} services`;
+  const name = `${many.members} members`;
+  const failed = [
+    one.landing.error && `1 member did not land: ${one.landing.error}`,
+    many.landing.error && `${name} did not land: ${many.landing.error}`,
+    flux?.error && `Flux did not land: ${flux.error}`,
+  ]
+    .filter(Boolean)
+    .join("; ");
+  const note = (...what: string[]) =>
+    [
+      `${spaced(services)} services × ${OBJECTS_PER_SERVICE} ConfigMaps over ${SCALE_REPOS} repositories; members started together, sharding: true, state: configmap`,
+      ...what,
+      failed,
+    ]
+      .filter(Boolean)
+      .join("; ");
+  const landedNote = "start of the first member → the last object seen by a watch on the apiserver";
+  const rows: Row[] = [
+    withBaseline({
+      bench: "shards",
+      case: `${size}, start → all landed, ${name} vs 1`,
+      metric: "time",
+      unit: "s",
+      value: many.landing.seconds,
+      baseline: "1 member (sharding: true)",
+      baselineValue: one.landing.seconds,
+      note: note(landedNote),
+    }),
+  ];
+  if (flux) {
+    rows.push(
+      withBaseline({
+        bench: "shards",
+        case: `${size}, start → all landed, ${name} vs Flux`,
+        metric: "time",
+        unit: "s",
+        value: many.landing.seconds,
+        baseline: FLUX,
+        baselineValue: flux.seconds,
+        note: note(landedNote, "one Kustomization a service for Flux"),
+      }),
+    );
+  }
+  for (const fleet of [one, many]) {
+    const row = {
+      bench: "shards",
+      case: `${size}, peak RSS per member, ${fleet.members === 1 ? "1 member" : name}`,
+      metric: "peak RSS",
+      unit: "MiB",
+      value: largest(fleet),
+      note: note(
+        `the largest member's VmHWM when all landed (each: ${fleet.peaks.map(round).join(", ")}; sum ${round(
+          fleet.peaks.reduce((sum, peak) => sum + peak, 0),
+        )})${flux ? "; Flux = sum of its two processes" : ""}`,
+      ),
+    };
+    rows.push(flux ? withBaseline({ ...row, baseline: FLUX, baselineValue: flux.peakRssMiB }) : row);
+  }
+  rows.push({
+    bench: "shards",
+    case: `${size}, services moved during start-up, ${name}`,
+    metric: "moves",
+    unit: "services",
+    value: many.moves,
+    note: note("simple_gitops_shard_moves_total summed over the members' /metrics when all landed"),
+  });
+  return rows;
+}
