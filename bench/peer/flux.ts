@@ -52,8 +52,12 @@ export async function installFluxCrds(kubeconfig: string, dir = fluxDir()): Prom
   await kubectl(kubeconfig, ["create", "namespace", "flux-system"]).catch(() => undefined);
 }
 
-/** startFlux installs Flux's CRDs, starts both controllers and resolves once both answer /readyz. */
-export async function startFlux(kubeconfig: string, dir = fluxDir()): Promise<Flux> {
+/**
+ * startFlux installs Flux's CRDs, starts both controllers and resolves once both answer /readyz. With
+ * `watchSelector` they reconcile only the objects with those labels (`--watch-label-selector`): another Flux
+ * benchmark on the same cluster would otherwise have both reconcile each other's objects.
+ */
+export async function startFlux(kubeconfig: string, dir = fluxDir(), watchSelector?: string): Promise<Flux> {
   await installFluxCrds(kubeconfig, dir);
   const run = await mkdtemp(join(tmpdir(), "bench-flux-"));
   // source-controller refuses a storage path that does not exist yet.
@@ -72,6 +76,7 @@ export async function startFlux(kubeconfig: string, dir = fluxDir()): Promise<Fl
     "--enable-leader-election=false",
     "--watch-all-namespaces=true",
     "--log-level=info",
+    ...(watchSelector === undefined ? [] : [`--watch-label-selector=${watchSelector}`]),
   ];
   const children: ResultPromise[] = [];
   let startedAt = Number.NaN;

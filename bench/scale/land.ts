@@ -67,7 +67,7 @@ export async function runFlux(ctx: ScaleContext, run: ScaleRun, intervalSeconds:
       ["apply", "--server-side", "-f", "-"],
       fluxObjects(run, (repo) => ctx.world.cloneUrl(repo), `${intervalSeconds}s`),
     );
-    flux = await startFlux(ctx.kubeconfig);
+    flux = await startFlux(ctx.kubeconfig, undefined, `${SCALE_LABEL}=${run.name}`);
   } catch (error) {
     await stop();
     throw error;
