@@ -11,6 +11,7 @@ import { scaleRun } from "./scale/fixtures.js";
 import { type Landing, land, runFlux, type ScaleContext, withScaleContext } from "./scale/land.js";
 import { type FleetContender, memberPeaks, moves, runFleet } from "./shards/fleet.js";
 import { type FleetLanding, fleetRows } from "./shards/rows.js";
+import { sampleUsage, spent } from "./shards/usage.js";
 
 /** ShardsOptions size the sharding benchmark. */
 export interface ShardsOptions {
@@ -50,7 +51,14 @@ async function measureFleet(ctx: ScaleContext, services: number, members: number
   const fleet: FleetContender = await runFleet(ctx, run, members, INTERVAL_SECONDS);
   try {
     const landing = await land(ctx, fleet, run, timeoutMs("sg", services));
-    const result = { landing, members, peaks: await memberPeaks(fleet), moves: await moves(fleet) };
+    const result: FleetLanding = {
+      landing,
+      members,
+      peaks: await memberPeaks(fleet),
+      moves: await moves(fleet),
+      readySeconds: (fleet.readyAt - fleet.startedAt) / 1000,
+      ...spent(fleet.before, await sampleUsage(ctx.kubeconfig)),
+    };
     process.stderr.write(
       `[bench] shards: ${members} member(s), ${services} services: ${JSON.stringify(result)}\n`,
     );

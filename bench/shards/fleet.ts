@@ -10,10 +10,15 @@ import {
   prepare,
   type ScaleContext,
 } from "../scale/land.js";
+import { sampleUsage, type Usage } from "./usage.js";
 
 /** FleetContender is `members` compiled controllers sharing one run's services out, started together. */
 export interface FleetContender extends Contender {
   readonly members: readonly SgProcess[];
+  /** readyAt is the moment (performance.now) the last member answered /healthz. */
+  readonly readyAt: number;
+  /** before is the machine's CPU just before the first member was spawned. */
+  readonly before: Usage;
 }
 
 /**
@@ -28,6 +33,7 @@ export async function runFleet(
   intervalSeconds: number,
 ): Promise<FleetContender> {
   const started: SgProcess[] = [];
+  let before: Usage | undefined;
   const stop = () =>
     inTurn([
       ...started.map((member) => () => member.stop()),
@@ -35,6 +41,7 @@ export async function runFleet(
     ]);
   try {
     await prepare(ctx, run);
+    before = await sampleUsage(ctx.kubeconfig);
     const starts = await Promise.allSettled(
       Array.from({ length: members }, (_, i) =>
         startController({
@@ -53,6 +60,8 @@ export async function runFleet(
   }
   return {
     members: started,
+    readyAt: performance.now(),
+    before: before as Usage,
     pids: started.map((member) => member.pid),
     startedAt: Math.min(...started.map((member) => member.startedAt)),
     github: githubCounts(ctx, run),

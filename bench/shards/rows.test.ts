@@ -3,6 +3,7 @@ import { withGoals } from "../peer/goals.js";
 import type { Landing } from "../scale/land.js";
 import { sumOf } from "./fleet.js";
 import { type FleetLanding, fleetRows } from "./rows.js";
+import { spent } from "./usage.js";
 
 const landing = (seconds: number, peakRssMiB = 0): Landing => ({ seconds, cpuSeconds: 0, peakRssMiB });
 const fleet = (members: number, seconds: number, peaks: number[], moves = 0): FleetLanding => ({
@@ -10,6 +11,8 @@ const fleet = (members: number, seconds: number, peaks: number[], moves = 0): Fl
   members,
   peaks,
   moves,
+  readySeconds: 1,
+  machineBusy: 1,
 });
 
 describe("fleetRows with issue 24's goals", () => {
@@ -49,5 +52,13 @@ describe("sumOf", () => {
       "simple_gitops_shard_services 7",
     ].join("\n");
     expect(sumOf(text, "simple_gitops_shard_moves_total")).toBe(7);
+  });
+});
+
+describe("spent", () => {
+  it("is the busy share of the jiffies between two samples, and the cluster's CPU between them", () => {
+    const window = spent({ busy: 100, total: 400, cluster: 2 }, { busy: 250, total: 600, cluster: 5.5 });
+    expect(window).toEqual({ machineBusy: 0.75, clusterCpuSeconds: 3.5 });
+    expect(spent({ busy: 0, total: 0 }, { busy: 10, total: 20 })).toEqual({ machineBusy: 0.5 });
   });
 });

@@ -2,19 +2,37 @@ import { type Row, withBaseline } from "../row.js";
 import { OBJECTS_PER_SERVICE, SCALE_REPOS } from "../scale/fixtures.js";
 import type { Landing } from "../scale/land.js";
 import { FLUX, spaced } from "../scale/rows.js";
+import type { Spent } from "./usage.js";
 
-/** FleetLanding is one fleet's first sync of one run: its landing, each member's peak RSS, and the moves counted. */
-export interface FleetLanding {
+/**
+ * FleetLanding is one fleet's first sync of one run: its landing, each member's peak RSS, the moves counted, and
+ * where the time went (the members' start, the machine's CPU, the apiserver's and etcd's).
+ */
+export interface FleetLanding extends Spent {
   readonly landing: Landing;
   readonly members: number;
   /** Each member's peak RSS (VmHWM) in MiB when all landed. */
   readonly peaks: readonly number[];
   /** simple_gitops_shard_moves_total summed over the members when all landed. */
   readonly moves: number;
+  /** First spawn → every member answered /healthz. */
+  readonly readySeconds: number;
 }
 
 const largest = (fleet: FleetLanding) => Math.max(...fleet.peaks);
 const round = (mib: number) => String(Math.round(mib));
+
+/** where says where one fleet's time went: its start, its CPU, the apiserver's and etcd's, the machine's. */
+function where(fleet: FleetLanding): string {
+  const name = fleet.members === 1 ? "1 member" : `${fleet.members} members`;
+  const cluster =
+    fleet.clusterCpuSeconds === undefined
+      ? ""
+      : `, apiserver + etcd ${fleet.clusterCpuSeconds.toFixed(1)} CPU s`;
+  return `${name}: every member up (/healthz) after ${fleet.readySeconds.toFixed(1)} s, members ${fleet.landing.cpuSeconds.toFixed(
+    1,
+  )} CPU s${cluster}, the machine's cores ${Math.round(fleet.machineBusy * 100)}% busy`;
+}
 
 /**
  * fleetRows are one size's figures: a fleet's time from start to every service landed against one member's and
@@ -49,7 +67,7 @@ export function fleetRows(services: number, one: FleetLanding, many: FleetLandin
       value: many.landing.seconds,
       baseline: "1 member (sharding: true)",
       baselineValue: one.landing.seconds,
-      note: note(landedNote),
+      note: note(landedNote, where(one), where(many)),
     }),
   ];
   if (flux) {
