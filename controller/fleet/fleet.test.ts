@@ -20,11 +20,13 @@ function world() {
   const requests = new Map<string, FleetRequest[]>();
   let now = 0;
   let sleepers: (() => void)[] = [];
+  const pauses: number[] = [];
   const clock: LeaseClock = {
     now: () => now,
     monotonic: () => now,
-    sleep: (_ms, signal) =>
+    sleep: (ms, signal) =>
       new Promise<void>((resolve) => {
+        pauses.push(ms);
         sleepers.push(resolve);
         signal?.addEventListener("abort", () => resolve(), { once: true });
       }),
@@ -59,6 +61,7 @@ function world() {
   return {
     clock,
     live,
+    pauses,
     membership,
     /** tick lets every member read the members once more (and time pass by one tick). */
     async tick(times = 1) {
@@ -191,5 +194,14 @@ describe("createFleet", () => {
     const d = member(w, "pod-d");
     await w.tick(3);
     expect(d.heard).toEqual([]);
+  });
+
+  it("reads again within moments while a claim waits to be read back, then at its tick", async () => {
+    const w = world();
+    const a = member(w, "pod-a");
+    await w.tick(3);
+    expect(SERVICES.every((service) => a.fleet.works(service))).toBe(true);
+    // Joined (a tick), claimed (a short pause: the claim's renewal is a round trip), read back alone (a tick).
+    expect(w.pauses.slice(0, 3)).toEqual([2_000, 250, 2_000]);
   });
 });

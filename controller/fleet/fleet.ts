@@ -6,6 +6,12 @@ import type { LiveMember } from "./live-members.js";
 import type { FleetRequest } from "./member-lease.js";
 import type { Membership } from "./membership.js";
 
+/**
+ * SETTLE_MS is the pause before the next read while a claim waits to be read back: a claim's early renewal takes a
+ * round trip, not a whole tick, so a member starts on what it gained within moments.
+ */
+const SETTLE_MS = 250;
+
 /** FleetOptions configure {@link createFleet}. */
 export interface FleetOptions {
   readonly membership: Membership;
@@ -97,6 +103,7 @@ export function createFleet(options: FleetOptions): Fleet {
   let moved = 0;
   let everGained = false;
   let joined = false;
+  let settling = false;
   const releasing = new Set<string>();
   let running: Promise<void> | undefined;
   let stopper: AbortController | undefined;
@@ -132,6 +139,10 @@ export function createFleet(options: FleetOptions): Fleet {
     decidedAt = sent;
     handOver(new Set(lost));
     membership.claim(new Set([...decision.claim, ...releasing]));
+    // Claimed, not yet read back alone: read again as soon as the renewal carrying the claim may have landed.
+    settling = [...decision.claim].some(
+      (service) => !decision.work.has(service) && !decision.waiting.has(service),
+    );
     view = { identity, members: membersOf(read.live, owners), owners };
     liveCount = read.live.length;
     options.onView?.(view, moved);
@@ -180,7 +191,7 @@ export function createFleet(options: FleetOptions): Fleet {
       } catch (error: unknown) {
         if (!signal.aborted) log.warn({ err: error }, "fleet: cannot read the members; retrying");
       }
-      await clock.sleep(tickMs, signal);
+      await clock.sleep(settling ? Math.min(SETTLE_MS, tickMs) : tickMs, signal);
     }
   }
 
