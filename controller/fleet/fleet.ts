@@ -209,7 +209,10 @@ export function createFleet(options: FleetOptions): Fleet {
       running = undefined;
       const held = new Set(work);
       work = new Set();
-      if (held.size > 0) await letGo(held).catch(() => undefined);
+      if (held.size > 0)
+        await letGo(held).catch((error: unknown) =>
+          log.warn({ err: error }, "fleet: writing the records of its services before stopping failed"),
+        );
       await membership.stop({ release });
     },
     works: (service) => work.has(service) && fresh(),

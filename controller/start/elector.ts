@@ -15,14 +15,26 @@ export function buildElector(
   log: Logger,
   hooks: Pick<LeaderElectorOptions, "onStartedLeading" | "onStoppedLeading">,
 ): LeaderElector | undefined {
-  const namespace = env.POD_NAMESPACE;
-  const identity = env.POD_NAME;
-  if (!namespace || !identity || options.once || options.dryRun) return undefined;
+  const pod = podOf(options, env);
+  if (!pod) return undefined;
   return createLeaderElector({
-    namespace,
-    identity,
+    ...pod,
     request: kube,
     log: log.child({ component: "leader" }),
     ...hooks,
   });
+}
+
+/**
+ * podOf names the pod this process runs as, one of several replicas that share a Lease namespace: the DaemonSet sets
+ * POD_NAME and POD_NAMESPACE. Run by hand, or with --once or --dry-run, it is the only process: none.
+ */
+export function podOf(
+  options: Pick<ControllerOptions, "once" | "dryRun">,
+  env: Readonly<Record<string, string | undefined>>,
+): { namespace: string; identity: string } | undefined {
+  const namespace = env.POD_NAMESPACE;
+  const identity = env.POD_NAME;
+  if (!namespace || !identity || options.once || options.dryRun) return undefined;
+  return { namespace, identity };
 }

@@ -7,6 +7,7 @@ import { createFleet, type Fleet, type FleetOptions } from "../fleet/fleet.js";
 import { createMembership } from "../fleet/membership.js";
 import type { WorkGate } from "../loop/controller-deps.js";
 import type { ControllerOptions } from "./cli-options.js";
+import { podOf } from "./elector.js";
 
 /**
  * buildFleet makes this process one member of the fleet when `sharding` is on and it runs in a pod (the DaemonSet
@@ -21,12 +22,11 @@ export function buildFleet(
   log: Logger,
   hooks: Pick<FleetOptions, "letGo" | "onGained" | "onView" | "onRequest">,
 ): Fleet | undefined {
-  const namespace = env.POD_NAMESPACE;
-  const identity = env.POD_NAME;
-  if (!config.sharding || !namespace || !identity || options.once || options.dryRun) return undefined;
+  const pod = podOf(options, env);
+  if (!config.sharding || !pod) return undefined;
   const fleetLog = log.child({ component: "fleet" });
   return createFleet({
-    membership: createMembership({ namespace, identity, request: kube, log: fleetLog }),
+    membership: createMembership({ ...pod, request: kube, log: fleetLog }),
     services: config.services.map((service) => service.name),
     log: fleetLog,
     ...hooks,

@@ -9,7 +9,8 @@ import type { RunParts } from "./wire-run.js";
 
 /**
  * serveUntilStopped serves the HTTP API, loads the state (retrying while the store cannot be reached) and starts
- * the loop and the leader election (or, with sharding, this pod's membership of the fleet); SIGTERM or SIGINT shuts it all down and exits 0.
+ * the loop and the leader election (or, with sharding, this pod's membership of the fleet); SIGTERM or SIGINT shuts
+ * it all down and exits 0.
  */
 export async function serveUntilStopped(
   run: RunParts,
