@@ -74,10 +74,13 @@ describe("depends_on", () => {
     const head = await loop.repo.commit({ "crds/a.yaml": manifest("crds", 1, 2) });
     const app = await platform.commit({ "app/a.yaml": manifest("app", 1, 2) });
     const before = applying.applied.length;
+    // This run's lines only: in the first run app may have been checked before crds had landed at all.
+    const linesBefore = lines.length;
+    const thisRun = () => lines.slice(linesBefore);
     // crds's apply waits until app was seen and held: app is then checked while crds is still being synced.
     const release = applying.hold();
     const run = controller.runOnce();
-    while (!lines.some((line) => line.msg.startsWith("service app waits on crds"))) await settle();
+    while (!thisRun().some((line) => line.msg.startsWith("service app waits on crds"))) await settle();
     release();
     const results = await run;
     const applied = applying.names().slice(before);
@@ -88,7 +91,7 @@ describe("depends_on", () => {
     expect(results.filter((result) => result.service === "app").map((result) => result.status)).toEqual([
       "applied",
     ]);
-    expect(lines.find((line) => line.service === "app" && line.waitingOn)?.waitingOn).toEqual([
+    expect(thisRun().find((line) => line.service === "app" && line.waitingOn)?.waitingOn).toEqual([
       { service: "crds", reason: "is being synced in this run" },
     ]);
   });
