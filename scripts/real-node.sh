@@ -260,6 +260,12 @@ cmd_up() {
     log "found a stopped ${NODE} in ${NODE_DIR}: taking it down first"
     cmd_down || true
   fi
+  # Another real node (another test cluster's) holds the bridge and the kubelet's hard-coded paths: starting beside it
+  # would fail half-way, and the teardown of that failure would remove what the other node runs on.
+  if ip link show "$BRIDGE" >/dev/null 2>&1 || pgrep -x kubelet >/dev/null; then
+    die "another real node runs on this host (bridge ${BRIDGE} or a kubelet exists): take it down first with" \
+      "SIMPLE_GITOPS_CLUSTER_DIR=<its cluster dir> scripts/test-cluster.sh real-node down"
+  fi
   mkdir -p "$NODE_DIR"
   host_state >"$BASELINE"
 
@@ -354,7 +360,7 @@ remove_containers() {
 
 # Puts the host back: mounts, network namespaces, cgroups, the bridge, iptables, sysctls, hard-coded paths.
 restore_host() {
-  local mount dir ipt
+  local mount dir ipt file
   # The kubelet's root-dir bind mount, volumes, overlay root filesystems, netns files: deepest first.
   awk -v d="$NODE_DIR" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/self/mounts | sort -r |
     while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
@@ -374,6 +380,13 @@ restore_host() {
   done
   [[ -f "${NODE_DIR}/sysctl.saved" ]] && sysctl -q -p "${NODE_DIR}/sysctl.saved"
   rm -f "/var/lib/cni/results/${NET}-"* /var/lib/kubelet/device-plugins/kubelet.sock
+  # A sandbox containerd lost track of keeps its shim's socket (the shim was killed above) and, as containerd skips the
+  # CNI DEL of a closed network namespace, the loopback network's cached result. Neither name is ours alone, so only
+  # the files the host lacked before `up` go.
+  for file in /var/lib/cni/results/cni-loopback-* /run/containerd/s/*; do
+    [[ -e "$file" ]] || continue
+    if [[ ! -f "$BASELINE" ]] || ! grep -qxF "path ${file}" "$BASELINE"; then rm -f "$file"; fi
+  done
   find /var/log/containers -maxdepth 1 -lname "${NODE_DIR}/*" -delete 2>/dev/null || true
   # Removed only when empty: what was there before stays.
   rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet /run/containerd/s /run/containerd /var/lib/cni/results \

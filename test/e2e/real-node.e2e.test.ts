@@ -231,9 +231,15 @@ health_timeout: ${HEALTH_TIMEOUT_S}s
     expect(pod?.spec.nodeName).toBe(node.name);
     expect(pod?.status.containerStatuses?.[0]?.lastState.terminated?.exitCode).toBe(3);
     expect(pod?.status.containerStatuses?.[0]?.restartCount).toBeGreaterThan(0);
-    expect(await kubectl(["-n", ns.name, "logs", `pod/${pod?.metadata.name}`, "--previous"])).toBe(
-      "giving up",
-    );
+    // The kubelet keeps one dead container per pod: when the pod restarts again between reading its status and
+    // asking for the logs, it answers that it cannot find them, and the next ask names the newer container.
+    const previousLogs = () => kubectl(["-n", ns.name, "logs", `pod/${pod?.metadata.name}`, "--previous"]);
+    await waitFor(async () => (await previousLogs()) === "giving up", {
+      timeoutMs: 30_000,
+      intervalMs: 1000,
+      what: "the exited container's log",
+      describe: previousLogs,
+    });
   });
 
   it("reports a Deployment whose readiness probe never passes as failed and never records its commit", async () => {
