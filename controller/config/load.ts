@@ -211,7 +211,9 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
   if (raw.sharding && raw.state !== "configmap")
     issues.push({
       path: "sharding",
-      message: "sharding needs state: configmap (every controller reads the state the others write); set it",
+      message:
+        "sharding: true needs state: configmap (every controller reads the state the others write); set " +
+        "state: configmap, or leave sharding unset for one controller",
     });
   const listen = parseListen(raw.listen);
   if (listen.port > 65535)
@@ -245,7 +247,7 @@ export function parseConfig(text: string, source = "gitops-config.yaml"): Config
     notifications,
     listen,
     state: raw.state,
-    sharding: raw.sharding,
+    sharding: raw.sharding ?? raw.state === "configmap",
     ...(raw.download_base_url ? { downloadBaseUrl: raw.download_base_url.replace(/\/+$/, "") } : {}),
     ...(raw.release_dir ? { releaseDir: raw.release_dir } : {}),
     clusterName: raw.cluster_name ?? raw.applyer_nokube?.cluster_name ?? "default",

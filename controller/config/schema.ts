@@ -466,14 +466,16 @@ export const rawConfigSchema = z.strictObject({
     .enum(["file", "configmap"])
     .default("file")
     .meta({ description: "where the deployed state is kept" }),
+  // Unset, it follows `state`: every member must read the records the others write, which only `configmap` allows.
   sharding: z
     .boolean()
-    .default(false)
+    .optional()
     .meta({
+      fallback: "`true` with `state: configmap` (what apply-gitops installs), else `false`",
       description:
         "every pod of the DaemonSet works: the services are shared out between the live controllers through a " +
-        "Lease each ([Scaling out](../README.md#scaling-out)); needs `state: configmap`. Off, the pods elect one " +
-        "leader that applies everything",
+        "Lease each ([Scaling out](../README.md#scaling-out)); needs `state: configmap`. `false` is the opt-out: " +
+        "the pods elect one leader that applies everything and the others wait",
     }),
   download_base_url: httpUrl.optional().meta({
     fallback: "the controller's Service URL",

@@ -98,7 +98,10 @@ export interface Config {
   /** Extra RBAC rules `apply-gitops` grants the controller (`rbac_rules`), as written. */
   readonly rbacRules?: readonly RbacRule[];
   readonly prune: boolean;
-  /** Whether the pods share the services out through a Lease each (`sharding`) instead of electing one leader. */
+  /**
+   * Whether the pods share the services out through a Lease each (`sharding`) instead of electing one leader: unset,
+   * on with `state: configmap`.
+   */
   readonly sharding: boolean;
   /** How long to wait for workloads to roll out after an apply before calling the sync failed; 0 = no wait. */
   readonly healthTimeoutSeconds: number;

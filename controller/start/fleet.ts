@@ -10,9 +10,9 @@ import type { ControllerOptions } from "./cli-options.js";
 import { podOf } from "./elector.js";
 
 /**
- * buildFleet makes this process one member of the fleet when `sharding` is on and it runs in a pod (the DaemonSet
- * sets POD_NAME and POD_NAMESPACE): its own Lease, named after the pod, in the pod's namespace. Run by hand, with
- * --once or --dry-run, or with sharding off, there is none.
+ * buildFleet makes this process one member of the fleet when `sharding` is on (unset, it is with `state: configmap`)
+ * and it runs in a pod (the DaemonSet sets POD_NAME and POD_NAMESPACE): its own Lease, named after the pod, in the
+ * pod's namespace. Run by hand, with --once or --dry-run, or with sharding off, there is none.
  */
 export function buildFleet(
   config: Pick<Config, "sharding" | "services">,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
+import { memberLeaseName } from "../../controller/fleet/member-lease.js";
 import { kubeconfigPath, kubectl, kubectlJson } from "./cluster.js";
 import {
   serviceAccountKubeconfig as installedAccountKubeconfig,
@@ -139,6 +140,16 @@ health_timeout: 30s
       await canI("update", "leases.coordination.k8s.io/simple-gitops-leader", installNs, installNs),
     ).toBe("yes");
     expect(await canI("create", "leases.coordination.k8s.io", installNs, installNs)).toBe("yes");
+    // Each pod is a member of the fleet by default (state: configmap): its own Lease, and a list of the others'.
+    expect(await canI("list", "leases.coordination.k8s.io", installNs, installNs)).toBe("yes");
+    expect(
+      await canI(
+        "update",
+        `leases.coordination.k8s.io/${memberLeaseName("gitops-controller-x7k2p")}`,
+        installNs,
+        installNs,
+      ),
+    ).toBe("yes");
   });
 });
 

@@ -55,8 +55,8 @@ ${Array.from({ length: REPOS }, (_, r) =>
 ).join("\n")}
 poll_interval: ${poll}
 health_timeout: 0
+# sharding is left unset: it is on by default with state: configmap, as apply-gitops installs it.
 state: configmap
-sharding: true
 listen: "127.0.0.1:0"
 `;
 
