@@ -31,9 +31,12 @@ function world() {
         signal?.addEventListener("abort", () => resolve(), { once: true });
       }),
   };
+  // A member in `late` is not counted in at start: its first renewal lands when the test says (`land`).
+  const late = new Set<string>();
   const membership = (identity: string): Membership => ({
     identity,
     start: () => {
+      if (late.has(identity)) return;
       live.add(identity);
       holding.set(identity, true);
     },
@@ -58,9 +61,26 @@ function world() {
     passOn: (request) => requests.set(identity, [...(requests.get(identity) ?? []), request]),
   });
   const settle = () => new Promise((resolve) => setImmediate(resolve));
+  const wake = async () => {
+    for (let j = 0; j < 5; j++) await settle();
+    const waking = sleepers;
+    sleepers = [];
+    for (const resolve of waking) resolve();
+    for (let j = 0; j < 5; j++) await settle();
+  };
   return {
     clock,
     live,
+    late,
+    /** wake lets every member read the members once more, without time passing. */
+    wake,
+    /** land counts a late member in, as its first renewal landing does, and lets it read at once. */
+    async land(identity: string) {
+      for (let j = 0; j < 5; j++) await settle();
+      live.add(identity);
+      holding.set(identity, true);
+      await wake();
+    },
     pauses,
     membership,
     /** tick lets every member read the members once more (and time pass by one tick). */
@@ -203,5 +223,28 @@ describe("createFleet", () => {
     expect(SERVICES.every((service) => a.fleet.works(service))).toBe(true);
     // Joined (a tick), claimed (a short pause: the claim's renewal is a round trip), read back alone (a tick).
     expect(w.pauses.slice(0, 3)).toEqual([2_000, 250, 2_000]);
+  });
+
+  it("reads again within moments when its first read came before its own Lease landed", async () => {
+    const w = world();
+    w.late.add("pod-a");
+    const a = member(w, "pod-a");
+    await w.land("pod-a");
+    await w.tick(2);
+    expect(SERVICES.every((service) => a.fleet.works(service))).toBe(true);
+    // Not counted in yet (a short pause), joined (a tick), claimed (a short pause), read back alone.
+    expect(w.pauses.slice(0, 4)).toEqual([250, 2_000, 250, 2_000]);
+  });
+
+  it("reads at its tick again once its first renewal has not landed for a whole tick", async () => {
+    const w = world();
+    w.late.add("pod-a");
+    member(w, "pod-a");
+    for (let i = 0; i < 8; i++) await w.wake();
+    w.advance(2_000);
+    await w.wake();
+    // Within the first tick it reads every 250 ms; after that, a renewal that keeps failing waits out its tick.
+    expect(w.pauses.slice(0, 2)).toEqual([250, 250]);
+    expect(w.pauses.at(-1)).toBe(2_000);
   });
 });

@@ -104,6 +104,7 @@ export function createFleet(options: FleetOptions): Fleet {
   let everGained = false;
   let joined = false;
   let settling = false;
+  let startedAt = 0;
   const releasing = new Set<string>();
   let running: Promise<void> | undefined;
   let stopper: AbortController | undefined;
@@ -118,12 +119,16 @@ export function createFleet(options: FleetOptions): Fleet {
       handOver(new Set(work));
       work = new Set();
       membership.claim(new Set(releasing));
+      // A member that just started reads before its first renewal landed, a round trip away: it reads again within
+      // moments, for one tick at most (a renewal that keeps failing is retried at the membership's own pace).
+      settling = !joined && clock.monotonic() < startedAt + tickMs;
       return;
     }
     // Pods of a rollout start within moments of each other: a member that waits one tick after its Lease is seen
     // finds the others that started with it, instead of taking every service and handing most of them on.
     if (!joined) {
       joined = true;
+      settling = false;
       return;
     }
     hearRequests(read.live);
@@ -200,6 +205,7 @@ export function createFleet(options: FleetOptions): Fleet {
     start() {
       if (running) return;
       membership.start();
+      startedAt = clock.monotonic();
       stopper = new AbortController();
       running = readLoop(stopper.signal);
     },
