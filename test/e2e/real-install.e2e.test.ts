@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { memberLeaseName } from "../../controller/fleet/member-lease.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import {
@@ -115,7 +116,6 @@ services:
   - { name: demo, github: installed, k8s_yaml_dir: app, namespace: ${target.name}, stateless: false }
 namespaces: [${target.name}]
 poll_interval: 2s
-state: configmap
 `,
     );
     const install = await execa(
@@ -149,7 +149,9 @@ state: configmap
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("runs the DaemonSet's pod on the real node, Ready by its probes, holding the Lease", async (context) => {
+  // state and sharding are left unset, as most configs leave them: apply-gitops installs state: configmap, and with it
+  // the pod is a member of the fleet, in a Lease of its own, not a candidate for the leader Lease.
+  it("runs the DaemonSet's pod on the real node, Ready by its probes, holding its member Lease", async (context) => {
     const node = requireRealNode(context);
     const [pod] = await waitFor(
       async () => {
@@ -165,6 +167,7 @@ state: configmap
       },
     );
     expect(pod?.spec.nodeName).toBe(node.name);
+    const name = pod?.metadata.name ?? "";
     const lease = await waitFor(
       async () =>
         (
@@ -173,12 +176,15 @@ state: configmap
             installNs,
             "get",
             "lease",
-            "simple-gitops-leader",
+            memberLeaseName(name),
           ])
         ).spec.holderIdentity,
-      { timeoutMs: 60_000, what: "the leader Lease" },
+      { timeoutMs: 60_000, what: "the pod's member Lease" },
     );
-    expect(lease).toBe(pod?.metadata.name);
+    expect(lease).toBe(name);
+    expect(await kubectl(["-n", installNs, "get", "lease", "-o", "name"])).toBe(
+      `lease.coordination.k8s.io/${memberLeaseName(name)}`,
+    );
   });
 
   it("syncs the repository from the GitHub test server over the pod network and records it", async () => {
@@ -240,6 +246,7 @@ state: configmap
       ).stdout.trim();
     expect(await canI("create", "deployments.apps", "-n", target.name)).toBe("yes");
     expect(await canI("update", "leases.coordination.k8s.io", "-n", installNs)).toBe("yes");
+    expect(await canI("list", "leases.coordination.k8s.io", "-n", installNs)).toBe("yes");
     expect(await canI("list", "secrets", "-n", target.name)).toBe("no");
     expect(await canI("get", "secrets", "-n", "kube-system")).toBe("no");
     expect(await canI("create", "deployments.apps", "-n", "default")).toBe("no");
