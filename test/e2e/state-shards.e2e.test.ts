@@ -169,6 +169,30 @@ describe("the ConfigMap state store, split over shards on a real apiserver", () 
     expect((await store(name).load()).services[changed]?.commit).toBe(hex("b"));
   });
 
+  it("reuses the records of every shard no writer changed since it last read them, and reads the changed one", async () => {
+    const name = fresh();
+    const writer = store(name);
+    await writer.load();
+    const state = fleet(300);
+    await writer.save(state);
+    const reader = store(name);
+    const first = await reader.load();
+    const second = await reader.load();
+    const reused = (a: ControllerState, b: ControllerState) =>
+      Object.keys(b.services).filter((service) => a.services[service] === b.services[service]);
+    expect(reused(first, second).sort()).toEqual(Object.keys(state.services).sort());
+
+    const changed = "service-7";
+    const next = { ...state, services: { ...state.services, [changed]: landedRecord(changed, "b") } };
+    await writer.save(next);
+    const third = await reader.load();
+    expect(third).toEqual(next);
+    const untouched = Object.keys(state.services).filter(
+      (service) => shardOf(service, STATE_SHARDS) !== shardOf(changed, STATE_SHARDS),
+    );
+    expect(reused(second, third).sort()).toEqual(untouched.sort());
+  });
+
   it("reads a state saved in one ConfigMap before the split, and splits it once its services outgrow half of one", async () => {
     const name = fresh();
     const old = fleet(3, "old");

@@ -19,12 +19,20 @@ export const SHARD_CALLS = 8;
 
 /**
  * ShardSlot is one shard ConfigMap: where it is, what this store last read or wrote of it (`undefined`: it saw
- * none), and what it holds in brief (`undefined`: not known, so the next split save writes it).
+ * none; its metadata only, the state it held is in `parsed`), what it holds in brief (`undefined`: not known, so
+ * the next split save writes it), and the services it held when last read whole, at that resourceVersion.
  */
 export interface ShardSlot {
   readonly cm: StateConfigMap;
   seen: ConfigMap | undefined;
   content: ShardContent | undefined;
+  parsed?: ParsedShard;
+}
+
+/** ParsedShard is a shard's state as read at one resourceVersion: the same version holds the same records. */
+export interface ParsedShard {
+  readonly version: string;
+  readonly state: ControllerState;
 }
 
 /** shardSlots names the first `count` shards of the state ConfigMap `base`. */
@@ -51,7 +59,10 @@ export interface ShardReadDeps {
 /**
  * readShards reads every shard ConfigMap, so a later write updates only the version read here, whatever the
  * layout: a shard left from a split that never finished is overwritten, never one another writer wrote since. Only
- * when the state is `split` are the shards' services read (an unreadable shard is moved aside and holds none).
+ * when the state is `split` are the shards' services read (an unreadable shard is moved aside and holds none). A
+ * shard still at the resourceVersion it was last parsed at gives the records parsed then: members of a fleet read
+ * the state before every run, and most shards did not change since (the same record objects also keep their
+ * digests, so the next save serializes only what changed).
  */
 export async function readShards(
   slots: readonly ShardSlot[],
@@ -59,14 +70,32 @@ export async function readShards(
   deps: ShardReadDeps,
 ): Promise<(ControllerState | undefined)[]> {
   return mapLimit(slots, SHARD_CALLS, async (slot) => {
-    slot.seen = await readConfigMap(slot.cm);
-    const text = slot.seen?.data?.[STATE_KEY];
-    slot.content = slot.seen ? undefined : new Map();
+    const read = await readConfigMap(slot.cm);
+    // Only the metadata is kept: a write needs the version, and the records are held parsed.
+    slot.seen = read ? { metadata: read.metadata } : undefined;
+    const text = read?.data?.[STATE_KEY];
+    slot.content = read ? undefined : new Map();
     if (!split || text === undefined) return undefined;
-    const { state, complete } = await recoverDocument(text, slot.cm.where, deps.log, () =>
-      moveAside(slot.cm, text, deps.now()),
-    );
-    if (complete) slot.content = shardContent(state.services, deps.digestOf);
+    const version = read?.metadata.resourceVersion;
+    const state =
+      version !== undefined && slot.parsed?.version === version
+        ? slot.parsed.state
+        : await parseShard(slot, text, version, deps);
+    if (slot.parsed?.state === state) slot.content = shardContent(state.services, deps.digestOf);
     return state;
   });
+}
+
+/** parseShard reads a shard's document; one read whole is kept, by its version, for the next read to reuse. */
+async function parseShard(
+  slot: ShardSlot,
+  text: string,
+  version: string | undefined,
+  deps: ShardReadDeps,
+): Promise<ControllerState> {
+  const { state, complete } = await recoverDocument(text, slot.cm.where, deps.log, () =>
+    moveAside(slot.cm, text, deps.now()),
+  );
+  slot.parsed = complete && version !== undefined ? { version, state } : undefined;
+  return state;
 }

@@ -101,15 +101,18 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     name: `configmap:${namespace}/${name}`,
 
     async load() {
-      last = await readConfigMap(cm);
-      const text = last?.data?.[STATE_KEY];
+      const read = await readConfigMap(cm);
+      last = read ? { metadata: read.metadata } : undefined;
+      const text = read?.data?.[STATE_KEY];
       const index: IndexState =
         text === undefined
           ? emptyState()
           : await recoverState(text, cm.where, log, () => moveAside(cm, text, now()));
       lastJson = text;
       layout = layoutOf(index, cm.where);
-      slots = shardSlots(namespace, name, Math.max(STATE_SHARDS, layout ?? 0), request);
+      // The same slots from load to load, so a shard that did not change is not parsed again (see readShards).
+      const count = Math.max(STATE_SHARDS, layout ?? 0);
+      if (slots.length !== count) slots = shardSlots(namespace, name, count, request);
       const shards = await readShards(slots, layout !== undefined, { log, now, digestOf });
       if (layout === undefined) return withoutLayout(index);
       const { state, strays } = joinState(index, shards.slice(0, layout));
