@@ -27,7 +27,9 @@ export function ownerLookup(state: () => ControllerState): (ref: ObjectRef) => O
     const current = state();
     if (from !== current) {
       for (const service of indexed.keys()) if (!(service in current.services)) forget(service);
-      for (const [service, record] of Object.entries(current.services)) {
+      // Not Object.entries: its pairs, for every service after every result, were 30 MB of garbage at 1 000 services.
+      for (const service in current.services) {
+        const record = current.services[service] as ServiceState;
         if (indexed.get(service)?.record === record) continue;
         forget(service);
         const entries = ownedBy(service, record);

@@ -5,7 +5,7 @@ import type { RecorderHold } from "./save-record.js";
 import { type ControllerState, emptyState, type RepoWaiting, type ServiceState } from "./state/state.js";
 import { type SuspendRequest, type SuspensionChange, withSuspension } from "./suspension.js";
 import { logSyncResult } from "./sync-log.js";
-import { withResult } from "./with-result.js";
+import { servicesInPlace, withResult } from "./with-result.js";
 import { withWaiting } from "./with-waiting.js";
 
 /**
@@ -14,6 +14,10 @@ import { withWaiting } from "./with-waiting.js";
  * save-batch.ts), except where a caller is promised the change is kept (see mustSaveAtOnce).
  */
 export interface Recorder {
+  /**
+   * state is the state now. Its services change in place as results are recorded (see servicesInPlace): a reader
+   * that keeps them across a wait copies what it needs.
+   */
   state(): ControllerState;
   /** load replaces the in-memory state with the stored one. */
   load(): Promise<void>;
@@ -70,6 +74,7 @@ export interface RecorderDeps extends SaveBatchDeps {
 export function createRecorder(deps: RecorderDeps): Recorder {
   const hold: RecorderHold = { state: emptyState(), reachable: false };
   const batch = createSaveBatch(hold, deps);
+  const write = servicesInPlace();
   const tell = (service: string) =>
     deps.onSuspension?.(service, hold.state.services[service]?.suspended !== undefined);
   return {
@@ -88,7 +93,8 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     },
     async record(result, serviceState) {
       const record = { result, serviceState, events: auditEvents(result) };
-      const layOver = (state: ControllerState) => withResult(state, record, deps.config, deps.clock.now());
+      const layOver = (state: ControllerState) =>
+        withResult(state, record, deps.config, deps.clock.now(), write);
       hold.state = layOver(hold.state);
       logSyncResult(deps.log, result);
       batch.mark(layOver);

@@ -31,14 +31,14 @@ export async function saveRecord(
 ): Promise<void> {
   const { store, log } = deps;
   try {
-    await store.save(hold.state);
+    await store.save(snapshot(hold.state));
     hold.reachable = true;
     return;
   } catch (error: unknown) {
     try {
       const fresh = await store.load();
       hold.state = layOver(fresh);
-      await store.save(hold.state);
+      await store.save(snapshot(hold.state));
       hold.reachable = true;
       log.warn(
         { err: error, store: store.name },
@@ -52,4 +52,13 @@ export async function saveRecord(
       );
     }
   }
+}
+
+/**
+ * snapshot copies the services a save writes: the recorder keeps writing results into its state's services while
+ * a save waits on the disk or the apiserver (see servicesInPlace), and a store saves what it was given, all of it
+ * as of one moment.
+ */
+function snapshot(state: ControllerState): ControllerState {
+  return { ...state, services: { ...state.services } };
 }

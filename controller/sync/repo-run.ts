@@ -95,7 +95,12 @@ export function startRepoRun(input: RepoSyncInput, deps: RepoSyncDeps): RepoRun 
   return { input, deps, started: deps.clock.now(), repository: sourceRepository(input.repo), results: [] };
 }
 
-/** stateOf is a service's deployed state when the run began, or the empty one for a service never synced. */
+/**
+ * stateOf is a service's deployed state when the run began, or the empty one for a service never synced. The
+ * recorder writes results into the services it hands out (see servicesInPlace), so `states` shows each result as
+ * soon as it is recorded; a run reads a service's state only before it records that service's result (a rollback's
+ * service is not polled in the same run), which makes both the same.
+ */
 export function stateOf(run: RepoRun, name: string): ServiceState {
   return run.input.states[name] ?? emptyServiceState();
 }
