@@ -6,6 +6,9 @@ import type { ChosenService, RepoRun } from "./repo-run.js";
  * service starts in the same run once they land. Its landed set stays what runs.
  */
 export function heldByDependencies(run: RepoRun, chosen: ChosenService, commit: string): boolean {
+  // Only `depends_on` holds a service back: for one without it, asking the loop cost a look at every service of the
+  // round, for every service synced (O(services²) in a first sync, issue 32).
+  if (!chosen.service.dependsOn?.length) return false;
   const holds = run.deps.waitingOn?.(chosen.service.name) ?? [];
   if (holds.length === 0) return false;
   const name = chosen.service.name;
