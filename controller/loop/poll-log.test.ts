@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe("the poll log line", () => {
-  it("is a warning when the repository could not be read, and info otherwise", async () => {
+  it("is a warning when the repository could not be read, info when it changed, debug when it did not", async () => {
     await loop.repo.commit(serviceFiles("web", "web", 1));
     const config = parseConfig(`
 github_configs:
@@ -30,14 +30,18 @@ services:
     stream.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line));
     });
-    const log = pino({ level: "info" }, stream);
-    await loop.controllerWith(recordingApplyer().applyer, config, { log }).runOnce();
+    const log = pino({ level: "debug" }, stream);
+    const controller = loop.controllerWith(recordingApplyer().applyer, config, { log });
+    await controller.runOnce();
+    await controller.runOnce();
     // Repositories are polled side by side: their lines come in either order.
     const polls = lines
       .filter((line) => line.msg.startsWith("poll: "))
       .sort((a, b) => String(a.repo).localeCompare(String(b.repo)));
     expect(polls.map((line) => [line.repo, line.msg, pino.levels.labels[line.level]])).toEqual([
       ["org/gitops@main", "poll: changed", "info"],
+      ["org/gitops@main", "poll: unchanged", "debug"],
+      ["org/missing@main", "poll: failed", "warn"],
       ["org/missing@main", "poll: failed", "warn"],
     ]);
   });

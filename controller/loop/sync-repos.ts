@@ -73,7 +73,7 @@ async function syncRound(loop: Loop, round: Round, signal: AbortSignal): Promise
       status: pollStatus(repoResults),
       durationMs: clock.now() - pollStarted,
     };
-    log[outcome.status === "failed" ? "warn" : "info"](
+    log[POLL_LEVEL[outcome.status]](
       { repo: `${repo.owner}/${repo.name}@${repo.branch}`, trigger, ...outcome },
       `poll: ${outcome.status}`,
     );
@@ -82,6 +82,10 @@ async function syncRound(loop: Loop, round: Round, signal: AbortSignal): Promise
   });
   return perRepo.flat();
 }
+
+// A poll that found nothing new is the common case at rest: at info, its line was some 9 % of an idle process's CPU
+// (docs/performance.md, issue 32); the request's metrics still count it.
+const POLL_LEVEL = { failed: "warn", changed: "info", unchanged: "debug" } as const;
 
 /** pollStatus sums up one repository's poll: a source failure, no change, or something to apply. */
 function pollStatus(results: readonly SyncResult[]): "changed" | "unchanged" | "failed" {

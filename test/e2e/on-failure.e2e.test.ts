@@ -49,7 +49,8 @@ health_timeout: 5s
 listen: "127.0.0.1:0"
 applyers: [kubectl]
 `,
-      { KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "" },
+      // At debug, every poll logs its line: one that found nothing new (`poll: unchanged`) is a debug line.
+      { KUBECONFIG: kubeconfigPath(), GH_TOKEN: TOKEN, PATH: process.env.PATH ?? "", LOG_LEVEL: "debug" },
     );
     try {
       await landedAt(controller, web, c1);
