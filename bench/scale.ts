@@ -4,6 +4,8 @@
  * seen by a watch on the apiserver; against Flux v1.9.6's source- and kustomize-controller with one Kustomization a
  * service, in the same run, up to 1 000. Then both at rest on one repository polled every 5 s.
  */
+import { fileURLToPath } from "node:url";
+import { testClusterKubeconfig } from "./cluster.js";
 import { ensureFlux } from "./peer/flux.js";
 import { buildController } from "./peer/sg-process.js";
 import type { Row } from "./row.js";
@@ -27,7 +29,7 @@ export interface ScaleOptions {
   readonly sizes?: readonly number[];
   /** Flux runs the sizes up to this one (1 000). */
   readonly fluxMax?: number;
-  /** The idle window (120 s). */
+  /** The idle window (120 s); 0 leaves the idle row out. */
   readonly idleSeconds?: number;
   /** onFlux is told each Flux landing, so a later benchmark of the same run can reuse it as its baseline. */
   readonly onFlux?: (services: number, landing: Landing) => void;
@@ -77,7 +79,28 @@ export async function benchScale(options: ScaleOptions): Promise<Row[]> {
       if (baseline) options.onFlux?.(services, baseline);
       rows.push(...landingRows(services, await measureLanding(ctx, "sg", services), baseline));
     }
-    rows.push(...(await idleRows(ctx, options.idleSeconds ?? 120)));
+    if (options.idleSeconds !== 0) rows.push(...(await idleRows(ctx, options.idleSeconds ?? 120)));
     return rows;
   });
+}
+
+/**
+ * Run alone, `npx tsx bench/scale.ts --sizes 100,500 --flux-max 0 --idle 0` measures some sizes without the whole
+ * `npm run bench`: what a change to the sync costs at one size, before and after, in minutes.
+ */
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = (name: string) => {
+    const index = process.argv.indexOf(`--${name}`);
+    return index < 0 ? undefined : process.argv[index + 1];
+  };
+  const sizes = flag("sizes")?.split(",").map(Number);
+  const fluxMax = flag("flux-max");
+  const idle = flag("idle");
+  const rows = await benchScale({
+    kubeconfig: process.env.KUBECONFIG ?? (await testClusterKubeconfig()),
+    ...(sizes ? { sizes } : {}),
+    ...(fluxMax === undefined ? {} : { fluxMax: Number(fluxMax) }),
+    ...(idle === undefined ? {} : { idleSeconds: Number(idle) }),
+  });
+  for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
 }
