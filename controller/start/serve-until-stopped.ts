@@ -56,6 +56,15 @@ export async function serveUntilStopped(
   // that nothing releases before the process exits.
   if (started && !shutdown.signal.aborted) {
     elector?.start();
-    fleet?.start();
+    if (fleet) await joinFleet(run, shutdown.signal);
   }
+}
+
+/**
+ * joinFleet starts this pod's membership once no pod leads through the leader Lease: while the DaemonSet rolls from
+ * leader election to sharding, the old leader applies every service until it stops.
+ */
+async function joinFleet(run: RunParts, signal: AbortSignal): Promise<void> {
+  const gone = (await run.leaderGone?.(signal)) ?? true;
+  if (gone && !signal.aborted) run.fleet?.start();
 }

@@ -3,13 +3,14 @@ import { systemClock, systemTimers } from "../../common/clock.js";
 import type { Config } from "../config/types.js";
 import type { Fleet } from "../fleet/fleet.js";
 import type { Controller } from "../loop/controller.js";
+import { awaitVacantLease } from "../loop/leader/await-vacant-lease.js";
 import type { LeaderElector } from "../loop/leader.js";
 import { type ControllerMetrics, createMetrics } from "../report/metrics.js";
 import { createNotifyDispatcher, type NotifyDispatcher } from "../report/notify/dispatcher.js";
 import { notifyTargets } from "../report/notify/targets.js";
 import { buildController } from "./build-controller.js";
 import type { ControllerOptions } from "./cli-options.js";
-import { buildElector } from "./elector.js";
+import { buildElector, podOf } from "./elector.js";
 import { buildServiceEvents, type ServiceEventsWiring } from "./events.js";
 import { buildFleet } from "./fleet.js";
 import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
@@ -25,6 +26,8 @@ export interface RunParts {
   readonly elector: LeaderElector | undefined;
   /** fleet shares the services out with the other pods (`sharding`); then there is no elector. */
   readonly fleet: Fleet | undefined;
+  /** leaderGone resolves true once no pod leads through the leader Lease: the fleet is joined only then. */
+  readonly leaderGone: ((signal: AbortSignal) => Promise<boolean>) | undefined;
   readonly metrics: ControllerMetrics;
   readonly progress: ProgressTracker;
   readonly notifier: NotifyDispatcher;
@@ -58,6 +61,17 @@ export function wireRun(
   });
   // With sharding every pod applies: each line says which one.
   const log = fleet ? baseLog.child({ member: fleet.identity }) : baseLog;
+  const pod = podOf(options, edge.env);
+  const leaderGone =
+    fleet && pod
+      ? (signal: AbortSignal) =>
+          awaitVacantLease({
+            namespace: pod.namespace,
+            request: shared.kube,
+            log: log.child({ component: "fleet" }),
+            signal,
+          })
+      : undefined;
   const wiring = wiringOptions(options, edge, shared.kube, log, (size) => metrics.setPoolSize(size));
   const elector = fleet
     ? undefined
@@ -125,5 +139,16 @@ export function wireRun(
     log,
   };
   const controller = buildController(parts);
-  return { controller, elector, fleet, metrics, progress, notifier, commitStatuses, events, previews };
+  return {
+    controller,
+    elector,
+    fleet,
+    leaderGone,
+    metrics,
+    progress,
+    notifier,
+    commitStatuses,
+    events,
+    previews,
+  };
 }

@@ -1,5 +1,6 @@
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { awaitVacantLease } from "../../controller/loop/leader/await-vacant-lease.js";
 import { createLeaderElector, type LeaderElector } from "../../controller/loop/leader.js";
 import { createKubeRequest, type KubeRequest } from "../../kube/http.js";
 import { loadKubeConfigFiles } from "../../kube/kubeconfig.js";
@@ -35,6 +36,9 @@ describe("leader election on a real apiserver", () => {
   let running: Candidate[] = [];
 
   const lease = (name: string) => kubectlJson<LeaseJson>(["-n", ns.name, "get", "lease", name]);
+  /** patchLease writes the Lease's spec as another writer would, outside the election. */
+  const patchLease = (name: string, spec: Record<string, string>) =>
+    kubectl(["-n", ns.name, "patch", "lease", name, "--type=merge", "-p", JSON.stringify({ spec })]);
 
   function candidates(...identities: string[]): Candidate[] {
     const name = `leader-${++counter}`;
@@ -155,16 +159,7 @@ describe("leader election on a real apiserver", () => {
     const cs = candidates("pod-a", "pod-b");
     const leader = await oneLeader(cs);
     const name = `leader-${counter}`;
-    await kubectl([
-      "-n",
-      ns.name,
-      "patch",
-      "lease",
-      name,
-      "--type=merge",
-      "-p",
-      JSON.stringify({ spec: { holderIdentity: "intruder" } }),
-    ]);
+    await patchLease(name, { holderIdentity: "intruder" });
     const taken = Date.now();
     await waitFor(async () => !leader.elector.isLeader(), {
       timeoutMs: 5_000,
@@ -184,5 +179,68 @@ describe("leader election on a real apiserver", () => {
     });
     expect(back - taken).toBeGreaterThan(LEASE_MS - RETRY_MS);
     expect(leaders(cs)).toHaveLength(1);
+  });
+
+  describe("a member of the fleet waiting for the leader election to end (a rollout to sharding)", () => {
+    const vacant = (name: string, signal = new AbortController().signal) => {
+      const started = Date.now();
+      const result = awaitVacantLease({
+        namespace: ns.name,
+        name,
+        request,
+        retryPeriodMs: RETRY_MS,
+        leaseDurationMs: LEASE_MS,
+        log,
+        signal,
+      });
+      return result.then((gone) => ({ gone, at: Date.now(), after: Date.now() - started }));
+    };
+
+    it("joins at once when there is no leader Lease", async () => {
+      const { gone, after } = await vacant("never-elected");
+      expect(gone).toBe(true);
+      expect(after).toBeLessThan(RETRY_MS);
+    });
+
+    it("waits while any candidate leads, and joins a lease duration after the last one released the Lease", async () => {
+      const cs = candidates("old-a", "old-b");
+      const first = await oneLeader(cs);
+      const name = `leader-${counter}`;
+      let ended: { gone: boolean; at: number } | undefined;
+      const waiting = vacant(name).then((outcome) => {
+        ended = outcome;
+        return outcome;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
+      expect(ended).toBeUndefined();
+      // The old leader's pod is replaced: the other old pod takes the released Lease at its next retry.
+      await first.elector.stop();
+      const second = await oneLeader(cs.filter((c) => c !== first));
+      await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
+      expect(ended).toBeUndefined();
+      await second.elector.stop();
+      const released = Date.now();
+      const { gone, at } = await waiting;
+      expect(gone).toBe(true);
+      expect(at - released).toBeGreaterThanOrEqual(LEASE_MS);
+      expect(at - released).toBeLessThan(LEASE_MS + 4 * RETRY_MS);
+    });
+
+    it("joins at once when the Lease was last renewed long ago, and gives up when stopped", async () => {
+      const [leader] = candidates("old-a");
+      await oneLeader(running);
+      const name = `leader-${counter}`;
+      const stop = new AbortController();
+      const waiting = vacant(name, stop.signal);
+      await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+      stop.abort();
+      expect((await waiting).gone).toBe(false);
+      await leader?.elector.stop({ release: false });
+      const longAgo = new Date(Date.now() - 10 * 60_000).toISOString().replace("Z", "000Z");
+      await patchLease(name, { renewTime: longAgo });
+      const { gone, after } = await vacant(name);
+      expect(gone).toBe(true);
+      expect(after).toBeLessThan(RETRY_MS);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capacity } from "../../controller/fleet/assign-owners.js";
+import { memberLeaseName } from "../../controller/fleet/member-lease.js";
 import type { GitRepo } from "../github-server/git-repo.js";
 import { createGitHubWorld, type GitHubWorld } from "../github-server/harness.js";
 import {
@@ -42,7 +43,7 @@ async function commitAll(value: string): Promise<string[]> {
   );
 }
 
-const config = (poll = "2s", appsNs = apps.name) => `
+const config = (poll = "2s", appsNs = apps.name, extra = "") => `
 github_configs:
 ${repos.map((_, r) => `  r${r}: { repo_owner: org, repo_name: r${r}, token_env: GH_TOKEN, api_url: "${world.server.url}" }`).join("\n")}
 services:
@@ -58,10 +59,16 @@ health_timeout: 0
 # sharding is left unset: it is on by default with state: configmap, as apply-gitops installs it.
 state: configmap
 listen: "127.0.0.1:0"
+${extra}
 `;
 
-async function start(pod: string, poll = "2s", ns = { control, apps }): Promise<ControllerProcess> {
-  const controller = await startController(config(poll, ns.apps.name), {
+async function start(
+  pod: string,
+  poll = "2s",
+  ns = { control, apps },
+  extra = "",
+): Promise<ControllerProcess> {
+  const controller = await startController(config(poll, ns.apps.name, extra), {
     KUBECONFIG: kubeconfigPath(),
     GH_TOKEN: "t0ken",
     PATH: process.env.PATH ?? "",
@@ -89,10 +96,11 @@ async function owners(controller: ControllerProcess): Promise<Map<string, string
   return new Map(body.services.map((service) => [service.name, service.shard]));
 }
 
-async function values(): Promise<Map<string, string>> {
+/** values reads every service's ConfigMap value in the namespace `ns`. */
+async function values(ns = apps.name): Promise<Map<string, string>> {
   const list = await kubectlJson<{ items: { metadata: { name: string }; data?: { value?: string } }[] }>([
     "-n",
-    apps.name,
+    ns,
     "get",
     "configmaps",
   ]);
@@ -263,16 +271,7 @@ describe("sharding: a sync request that reaches one pod", () => {
         timeoutMs: 60_000,
         what: "pod-x and pod-y to share",
       });
-      const inQuiet = async () =>
-        (
-          await kubectlJson<{ items: { metadata: { name: string }; data?: { value?: string } }[] }>([
-            "-n",
-            quiet.apps.name,
-            "get",
-            "configmaps",
-          ])
-        ).items.filter((item) => /^r\d+-s\d+$/.test(item.metadata.name));
-      await waitFor(async () => (await inQuiet()).length === SERVICES, {
+      await waitFor(async () => (await values(quiet.apps.name)).size === SERVICES, {
         timeoutMs: 60_000,
         what: "the first sync of every service",
       });
@@ -282,10 +281,13 @@ describe("sharding: a sync request that reaches one pod", () => {
         headers: { authorization: `Bearer ${SYNC_TOKEN}` },
       });
       expect(asked.status).toBe(202);
-      await waitFor(async () => (await inQuiet()).every((item) => item.data?.value === "5"), {
-        timeoutMs: 60_000,
-        what: "every service synced by its owner after one manual sync",
-      });
+      await waitFor(
+        async () => [...(await values(quiet.apps.name)).values()].every((value) => value === "5"),
+        {
+          timeoutMs: 60_000,
+          what: "every service synced by its owner after one manual sync",
+        },
+      );
       const appliedByY = (y as ControllerProcess)
         .logs()
         .filter((line) => line.msg === "sync applied" && five.includes(line.commit as string));
@@ -296,4 +298,68 @@ describe("sharding: a sync request that reaches one pod", () => {
       await quiet.apps.cleanup();
     }
   }, 180_000);
+});
+
+describe("sharding: the rollout that turns it on, from pods electing a leader", () => {
+  it("a member joins only once the old leader stopped and no pod took its Lease for a lease duration", async () => {
+    const rollout = {
+      control: await createTestNamespace("e2e-shards-rollout"),
+      apps: await createTestNamespace("e2e-shards-rollout-apps"),
+    };
+    const memberLease = (pod: string) =>
+      kubectl([
+        "-n",
+        rollout.control.name,
+        "get",
+        "lease",
+        memberLeaseName(pod),
+        "--ignore-not-found",
+        "-o",
+        "name",
+      ]);
+    const landed = (value: string) => async () => {
+      const seen = await values(rollout.apps.name);
+      return seen.size === SERVICES && [...seen.values()].every((each) => each === value);
+    };
+    try {
+      // A pod of the older install: it elects itself leader and applies every service.
+      const old = await start("old-0", "2s", rollout, "sharding: false");
+      const six = await commitAll("6");
+      await waitFor(landed("6"), { timeoutMs: 90_000, what: "the old leader to apply every service" });
+      const member = await start("new-0", "2s", rollout);
+      // Its state loaded and its loop running: a member that joined at once would claim services within two reads
+      // of the members (2 s apart) and apply the next commit beside the old leader.
+      await waitFor(async () => (await owners(member)).size === SERVICES, {
+        timeoutMs: 30_000,
+        what: "the new pod to serve every service's status",
+      });
+      const seven = await commitAll("7");
+      await waitFor(landed("7"), { timeoutMs: 60_000, what: "the old leader to apply the next commit" });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      const appliedByMember = () =>
+        member.logs().filter((line) => line.msg === "sync applied" && typeof line.commit === "string");
+      expect(appliedByMember()).toEqual([]);
+      expect(await memberLease("new-0")).toBe("");
+      expect(
+        member.logs().some((line) => String(line.msg).startsWith("waiting for the leader election")),
+      ).toBe(true);
+
+      expect(await old.stop("SIGTERM")).toBe(0);
+      const released = Date.now();
+      const joined = await waitFor(async () => ((await memberLease("new-0")) ? Date.now() : undefined), {
+        timeoutMs: 3 * LEASE_MS,
+        intervalMs: 250,
+        what: "the new pod's member Lease",
+      });
+      expect(joined - released).toBeGreaterThanOrEqual(LEASE_MS - 1_000);
+      const eight = await commitAll("8");
+      await waitFor(landed("8"), { timeoutMs: 90_000, what: "the member to apply every service" });
+      const applied = appliedByMember().map((line) => line.commit as string);
+      expect(applied.some((commit) => eight.includes(commit))).toBe(true);
+      expect(applied.filter((commit) => six.includes(commit) || seven.includes(commit))).toEqual([]);
+    } finally {
+      await rollout.control.cleanup();
+      await rollout.apps.cleanup();
+    }
+  }, 300_000);
 });
