@@ -4,6 +4,8 @@
  * from start to every object seen by a watch on the apiserver, with each member's peak RSS; against Flux with one
  * Kustomization a service, measured in the same run (by the scale benchmark when it ran, else here).
  */
+import { fileURLToPath } from "node:url";
+import { testClusterKubeconfig } from "./cluster.js";
 import { ensureFlux } from "./peer/flux.js";
 import { buildController } from "./peer/sg-process.js";
 import type { Row } from "./row.js";
@@ -22,6 +24,8 @@ export interface ShardsOptions {
   readonly members?: number;
   /** Flux landings the scale benchmark measured in this run, by services: not measured again. */
   readonly flux?: ReadonlyMap<number, Landing>;
+  /** withFlux false leaves Flux out: 1 member against 3 only (true). */
+  readonly withFlux?: boolean;
 }
 
 // One poll at start is what a landing measures, as in the scale benchmark.
@@ -70,7 +74,7 @@ async function measureFleet(ctx: ScaleContext, services: number, members: number
 
 /** benchShards runs every size: Flux (unless the scale benchmark did), then 1 member, then the fleet. */
 export async function benchShards(options: ShardsOptions): Promise<Row[]> {
-  const flux = await ensureFlux();
+  const flux = options.withFlux === false ? { skipped: "left out (withFlux: false)" } : await ensureFlux();
   if (flux.skipped) process.stderr.write(`[bench] shards: Flux skipped: ${flux.skipped}\n`);
   await buildController();
   return withScaleContext(options.kubeconfig, async (ctx) => {
@@ -94,4 +98,19 @@ export async function benchShards(options: ShardsOptions): Promise<Row[]> {
       });
     return rows;
   });
+}
+
+/**
+ * Run alone, `npx tsx bench/shards.ts --sizes 500,1000 --no-flux` measures 1 member against 3 at some sizes without
+ * the whole `npm run bench` and without Flux: what a change to the fleet costs, before and after, in minutes.
+ */
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const index = process.argv.indexOf("--sizes");
+  const sizes = index < 0 ? undefined : process.argv[index + 1]?.split(",").map(Number);
+  const rows = await benchShards({
+    kubeconfig: process.env.KUBECONFIG ?? (await testClusterKubeconfig()),
+    ...(sizes ? { sizes } : {}),
+    withFlux: !process.argv.includes("--no-flux"),
+  });
+  for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
 }
