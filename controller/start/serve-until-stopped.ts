@@ -54,17 +54,16 @@ export async function serveUntilStopped(
   });
   // A SIGTERM during the first load has already stopped the elector: starting it now would campaign for a Lease
   // that nothing releases before the process exits.
-  if (started && !shutdown.signal.aborted) {
-    elector?.start();
-    if (fleet) await joinFleet(run, shutdown.signal);
-  }
+  if (started && !shutdown.signal.aborted) await startWorking(run, shutdown.signal);
 }
 
 /**
- * joinFleet starts this pod's membership once no pod leads through the leader Lease: while the DaemonSet rolls from
- * leader election to sharding, the old leader applies every service until it stops.
+ * startWorking starts the leader election or this pod's membership of the fleet once the pods of the other way of
+ * working stopped (handover.ts): while the DaemonSet rolls from one to the other, they still apply their services.
  */
-async function joinFleet(run: RunParts, signal: AbortSignal): Promise<void> {
-  const gone = (await run.leaderGone?.(signal)) ?? true;
-  if (gone && !signal.aborted) run.fleet?.start();
+async function startWorking(run: RunParts, signal: AbortSignal): Promise<void> {
+  const clear = (await run.handover?.(signal)) ?? true;
+  if (!clear || signal.aborted) return;
+  run.elector?.start();
+  run.fleet?.start();
 }

@@ -3,7 +3,6 @@ import { systemClock, systemTimers } from "../../common/clock.js";
 import type { Config } from "../config/types.js";
 import type { Fleet } from "../fleet/fleet.js";
 import type { Controller } from "../loop/controller.js";
-import { awaitVacantLease } from "../loop/leader/await-vacant-lease.js";
 import type { LeaderElector } from "../loop/leader.js";
 import { type ControllerMetrics, createMetrics } from "../report/metrics.js";
 import { createNotifyDispatcher, type NotifyDispatcher } from "../report/notify/dispatcher.js";
@@ -13,6 +12,7 @@ import type { ControllerOptions } from "./cli-options.js";
 import { buildElector, podOf } from "./elector.js";
 import { buildServiceEvents, type ServiceEventsWiring } from "./events.js";
 import { buildFleet } from "./fleet.js";
+import { type Handover, handoverOf } from "./handover.js";
 import { createProgressTracker, livenessLimitMs, meteredFetch, type ProgressTracker } from "./observe.js";
 import { buildPreviews, type PreviewWiring } from "./previews.js";
 import type { ProcessEdge } from "./process-edge.js";
@@ -26,8 +26,8 @@ export interface RunParts {
   readonly elector: LeaderElector | undefined;
   /** fleet shares the services out with the other pods (`sharding`); then there is no elector. */
   readonly fleet: Fleet | undefined;
-  /** leaderGone resolves true once no pod leads through the leader Lease: the fleet is joined only then. */
-  readonly leaderGone: ((signal: AbortSignal) => Promise<boolean>) | undefined;
+  /** handover resolves once the pods of the other way of working (leader or members) stopped: this one works then. */
+  readonly handover: Handover | undefined;
   readonly metrics: ControllerMetrics;
   readonly progress: ProgressTracker;
   readonly notifier: NotifyDispatcher;
@@ -61,17 +61,6 @@ export function wireRun(
   });
   // With sharding every pod applies: each line says which one.
   const log = fleet ? baseLog.child({ member: fleet.identity }) : baseLog;
-  const pod = podOf(options, edge.env);
-  const leaderGone =
-    fleet && pod
-      ? (signal: AbortSignal) =>
-          awaitVacantLease({
-            namespace: pod.namespace,
-            request: shared.kube,
-            log: log.child({ component: "fleet" }),
-            signal,
-          })
-      : undefined;
   const wiring = wiringOptions(options, edge, shared.kube, log, (size) => metrics.setPoolSize(size));
   const elector = fleet
     ? undefined
@@ -86,6 +75,8 @@ export function wireRun(
           controller.abort("lost the leader Lease");
         },
       });
+  const works = fleet ? "member" : elector ? "leader" : undefined;
+  const handover = handoverOf(works, podOf(options, edge.env), shared.kube, log);
   const metrics = createMetrics();
   if (wiring.servicePool) metrics.setPoolSize(wiring.servicePool.size());
   // Every outward call of the loop is tracked, so /healthz can tell a wedged loop from a busy one and say which call.
@@ -143,7 +134,7 @@ export function wireRun(
     controller,
     elector,
     fleet,
-    leaderGone,
+    handover,
     metrics,
     progress,
     notifier,

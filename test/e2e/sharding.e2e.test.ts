@@ -362,4 +362,60 @@ describe("sharding: the rollout that turns it on, from pods electing a leader", 
       await rollout.apps.cleanup();
     }
   }, 300_000);
+
+  it("a pod set to sharding: false campaigns for the leader Lease only once the members stopped", async () => {
+    const rollout = {
+      control: await createTestNamespace("e2e-shards-back"),
+      apps: await createTestNamespace("e2e-shards-back-apps"),
+    };
+    const leaderLease = () =>
+      kubectl([
+        "-n",
+        rollout.control.name,
+        "get",
+        "lease",
+        "simple-gitops-leader",
+        "--ignore-not-found",
+        "-o",
+        "name",
+      ]);
+    try {
+      const member = await start("member-0", "2s", rollout);
+      await waitFor(async () => (await values(rollout.apps.name)).size === SERVICES, {
+        timeoutMs: 90_000,
+        what: "the member to apply every service",
+      });
+      const leader = await start("leader-0", "2s", rollout, "sharding: false");
+      // Its state loaded and its loop running: a candidate that campaigned at once would hold the Lease by now.
+      await waitFor(async () => (await owners(leader)).size === SERVICES, {
+        timeoutMs: 30_000,
+        what: "the new pod to serve every service's status",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      expect(await leaderLease()).toBe("");
+      expect(
+        leader.logs().some((line) => String(line.msg).startsWith("waiting for the members of the fleet")),
+      ).toBe(true);
+
+      expect(await member.stop("SIGTERM")).toBe(0);
+      await waitFor(async () => (await leaderLease()) !== "", {
+        timeoutMs: 2 * LEASE_MS,
+        intervalMs: 250,
+        what: "the leader Lease once the member released its own",
+      });
+      const nine = await commitAll("9");
+      await waitFor(
+        async () => [...(await values(rollout.apps.name)).values()].every((value) => value === "9"),
+        {
+          timeoutMs: 90_000,
+          what: "the leader to apply every service",
+        },
+      );
+      const applied = leader.logs().filter((line) => line.msg === "sync applied");
+      expect(applied.some((line) => nine.includes(line.commit as string))).toBe(true);
+    } finally {
+      await rollout.control.cleanup();
+      await rollout.apps.cleanup();
+    }
+  }, 300_000);
 });
