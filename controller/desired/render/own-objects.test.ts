@@ -92,6 +92,16 @@ describe("checkOwnObjects (through renderService)", () => {
       why: /Lease gitops\/simple-gitops-leader: is the controller's own object/,
     },
     {
+      name: "a member Lease",
+      yaml: "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: simple-gitops-member-gitops-controller-x7k2p}\nspec: {holderIdentity: me}\n",
+      why: /Lease gitops\/simple-gitops-member-gitops-controller-x7k2p: is a member Lease of the controller/,
+    },
+    {
+      name: "a Lease of another name labelled as a member",
+      yaml: "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: ghost, labels: {simple-gitops.io/lease: member}}\nspec: {holderIdentity: ghost}\n",
+      why: /Lease gitops\/ghost: carries the label simple-gitops.io\/lease of the controller's member Leases/,
+    },
+    {
       name: "the state ConfigMap",
       yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: simple-gitops-state}\ndata: {}\n",
       why: /ConfigMap gitops\/simple-gitops-state: is the controller's own object/,

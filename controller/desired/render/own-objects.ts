@@ -6,6 +6,7 @@ import {
   podSpecOf,
   secretReferencePath,
 } from "../../../kube/pod-spec.js";
+import { MEMBER_LEASE_LABEL, MEMBER_LEASE_PREFIX } from "../../fleet/member-lease.js";
 import { DesiredSetError } from "../errors.js";
 import {
   APPLY_ROLE_NAME,
@@ -133,6 +134,12 @@ function refusalOf(
     "coordination.k8s.io/Lease": [LEASE_NAME],
   };
   if (ownNames[`${group}/${kind}`]?.includes(name)) return `is the controller's own object in ${own}`;
+  if (group === "coordination.k8s.io" && kind === "Lease") {
+    // Every live Lease with the member label is a member: it would be handed services it never syncs.
+    if (name.startsWith(MEMBER_LEASE_PREFIX)) return `is a member Lease of the controller in ${own}`;
+    if (object.metadata.labels?.[MEMBER_LEASE_LABEL] !== undefined)
+      return `carries the label ${MEMBER_LEASE_LABEL} of the controller's member Leases in ${own}, which would join its members`;
+  }
   if (group === RBAC && kind === "Role") {
     const why = object.rules === undefined ? undefined : rulesReach(object.rules);
     if (why)

@@ -105,6 +105,21 @@ describe("ruleReach refuses what reaches the controller's credentials or identit
       why: /the controller's simple-gitops-state-0/,
     },
     {
+      name: "creating Leases, which could add a member to the controller's fleet",
+      rule: rule(["coordination.k8s.io"], ["leases"], ["create", "get"]),
+      why: /grants create on leases\.coordination\.k8s\.io, with which a pod could add a Lease to the controller's members/,
+    },
+    {
+      name: "renewing a member's Lease by name",
+      rule: rule(
+        ["coordination.k8s.io"],
+        ["leases"],
+        ["get", "update"],
+        ["app-lock", "simple-gitops-member-gitops-controller-x7k2p"],
+      ),
+      why: /leases\.coordination\.k8s\.io, which includes the controller's simple-gitops-member-gitops-controller-x7k2p/,
+    },
+    {
       name: "deleting any Lease",
       rule: rule(["coordination.k8s.io"], ["leases"], ["delete"]),
       why: /leases\.coordination\.k8s\.io of any name/,
@@ -134,7 +149,6 @@ describe("ruleReach refuses what reaches the controller's credentials or identit
       name: "its own Lease by name",
       rule: rule(["coordination.k8s.io"], ["leases"], ["get", "update"], ["app-lock"]),
     },
-    { name: "creating Leases", rule: rule(["coordination.k8s.io"], ["leases"], ["create"]) },
     { name: "events", rule: rule(["", "events.k8s.io"], ["events"], ["create", "patch"]) },
     { name: "secrets in another group", rule: rule(["example.com"], ["secrets"], ["get"]) },
     { name: "pods in another group", rule: rule(["example.com"], ["pods"], ["create"]) },

@@ -1,3 +1,4 @@
+import { MEMBER_LEASE_PREFIX } from "../../fleet/member-lease.js";
 import { CONFIG_MAP_NAME, LEASE_NAME, STATE_CONFIG_MAP_NAME, STATE_SHARD_NAMES } from "./own-names.js";
 
 /** PolicyRule is one entry of a Role's or ClusterRole's `rules`, as read from git (nothing trusted). */
@@ -37,11 +38,14 @@ const CORE_REACHING = [
 /**
  * Core and coordination objects of the controller's own that a rule may not change unless it names other objects:
  * rewriting the config ConfigMap points the controller (and its tokens) elsewhere at its next start; the state
- * ConfigMap and the leader Lease decide what it prunes and whether it runs.
+ * ConfigMap, the leader Lease and the members' Leases (one per pod, named after it) decide what it prunes, whether
+ * it runs and which pod syncs which service.
  */
-const OWN_BY_NAME: Readonly<Record<string, { resource: string; names: readonly string[] }[]>> = {
+const OWN_BY_NAME: Readonly<
+  Record<string, { resource: string; names: readonly string[]; prefixes?: readonly string[] }[]>
+> = {
   [CORE]: [{ resource: "configmaps", names: [CONFIG_MAP_NAME, STATE_CONFIG_MAP_NAME, ...STATE_SHARD_NAMES] }],
-  "coordination.k8s.io": [{ resource: "leases", names: [LEASE_NAME] }],
+  "coordination.k8s.io": [{ resource: "leases", names: [LEASE_NAME], prefixes: [MEMBER_LEASE_PREFIX] }],
 };
 
 const strings = (value: unknown): string[] =>
@@ -71,13 +75,21 @@ export function ruleReach(rule: PolicyRule): string | undefined {
         return `grants ${writes.join(",")} on ${qualified(group, maker)}, which runs pods as any ServiceAccount`;
     }
   }
+  // The members are the live Leases carrying the member label: a Lease someone else creates joins them and is
+  // handed services it never syncs.
+  if (verbs.includes("create") && has("coordination.k8s.io", "leases"))
+    return "grants create on leases.coordination.k8s.io, with which a pod could add a Lease to the controller's members and be handed services it never syncs";
   const changes = verbs.filter((verb) => CHANGE_VERBS.has(verb));
   if (changes.length === 0) return undefined;
   const names = strings(rule.resourceNames);
   for (const [group, owned] of Object.entries(OWN_BY_NAME)) {
-    for (const { resource, names: own } of owned) {
+    for (const { resource, names: own, prefixes = [] } of owned) {
       if (!has(group, resource)) continue;
-      const hit = names.length === 0 ? own[0] : own.find((name) => names.includes(name));
+      const hit =
+        names.length === 0
+          ? own[0]
+          : (own.find((name) => names.includes(name)) ??
+            names.find((name) => prefixes.some((prefix) => name.startsWith(prefix))));
       if (hit) {
         return `grants ${changes.join(",")} on ${qualified(group, resource)}${names.length === 0 ? " of any name" : ""}, which includes the controller's ${hit}`;
       }

@@ -46,7 +46,7 @@ describe("the status API with sharding", () => {
     t = await startTestServer();
     const answer = await fetch(`${t.url}/v1/gitops/shards`);
     expect(answer.status).toBe(404);
-    expect(((await answer.json()) as { message: string }).message).toContain("sharding: true");
+    expect(((await answer.json()) as { message: string }).message).toContain("unless sharding: false");
     const body = (await (await fetch(`${t.url}/v1/gitops/services`)).json()) as {
       services: { shard: string | null }[];
     };

@@ -50,7 +50,7 @@ function shardsAnswer(ctx: RouteContext, reply: FastifyReply): object {
       reply,
       404,
       "not_found",
-      "this controller does not share its services out: set sharding: true and run it in the DaemonSet",
+      "this controller does not share its services out: it shares them in the DaemonSet with state: configmap, unless sharding: false",
     );
   }
   return {
