@@ -7,17 +7,18 @@ import type { SyncResult } from "./result.js";
  * skipped` at error level with why), a line per pruned object, a line for objects left in place because prune is
  * off, and one summary line (`sync applied`, `sync failed` with the error, or `service: no change`).
  */
-export function logSyncResult(log: Logger, result: SyncResult): void {
-  const fields = {
+export function logSyncResult(parent: Logger, result: SyncResult): void {
+  // The fields every line of the sync shares are bound once: pino serializes and redacts a child's bindings when it
+  // is made, not again for each of the sync's lines (half the cost of logging a first sync, issue 32).
+  const log = parent.child({
     service: result.service,
     repo: result.repo,
     commit: result.commit,
     trigger: result.trigger,
     dryRun: result.dryRun,
-  };
+  });
   for (const object of result.objects) {
     const line = {
-      ...fields,
       kind: object.kind,
       namespace: object.namespace,
       name: object.name,
@@ -30,18 +31,17 @@ export function logSyncResult(log: Logger, result: SyncResult): void {
   }
   for (const object of result.pruned) {
     log.info(
-      { ...fields, kind: object.kind, namespace: object.namespace, name: object.name, action: object.action },
+      { kind: object.kind, namespace: object.namespace, name: object.name, action: object.action },
       "object pruned",
     );
   }
   if (result.orphaned.length > 0) {
     log.warn(
-      { ...fields, objects: result.orphaned.map(describeRef), deleted: result.files.deleted },
+      { objects: result.orphaned.map(describeRef), deleted: result.files.deleted },
       "objects removed from git were left in place: prune is off",
     );
   }
   const summary = {
-    ...fields,
     status: result.status,
     durationMs: result.durationMs,
     files: result.files,
