@@ -80,7 +80,7 @@ export const METRICS = {
   leader: {
     type: "gauge",
     name: "simple_gitops_leader",
-    help: "1 while this replica holds the leader lease and applies, 0 otherwise.",
+    help: "1 while this replica holds the leader lease and applies, 0 otherwise; with sharding, 1 on the first live member in name order, which alone runs pull request previews, while every member applies its own services.",
     labels: [],
   },
   poolSize: {
