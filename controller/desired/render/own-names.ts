@@ -13,6 +13,10 @@ export const SELF_ROLE_NAME = `${CONTROLLER_NAME}-self`;
 export const APPLY_ROLE_NAME = `${CONTROLLER_NAME}-apply`;
 /** LEASE_NAME is the leader-election Lease (controller/loop/leader.ts). */
 export const LEASE_NAME = "simple-gitops-leader";
+/** MEMBER_LEASE_PREFIX starts the Lease of each pod sharing the services out (controller/fleet/member-lease.ts). */
+export const MEMBER_LEASE_PREFIX = "simple-gitops-member-";
+/** MEMBER_LEASE_LABEL marks every member Lease: the members are the live Leases carrying it. */
+export const MEMBER_LEASE_LABEL = "simple-gitops.io/lease";
 /** STATE_CONFIG_MAP_NAME is the ConfigMap of `state: configmap` (controller/record/state/configmap.ts). */
 export const STATE_CONFIG_MAP_NAME = "simple-gitops-state";
 /**

@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import { buildInstall } from "../../../install/build-install.js";
 import { parseConfig } from "../../config/load.js";
 import { parseConfigYaml } from "../../config/parse-yaml.js";
+import * as memberLease from "../../fleet/member-lease.js";
 import { DesiredSetError } from "../errors.js";
 import {
   LEASE_NAME,
+  MEMBER_LEASE_LABEL,
+  MEMBER_LEASE_PREFIX,
   resolveInstallNamespace,
   SERVICE_ACCOUNT_NAMESPACE_FILE,
   STATE_CONFIG_MAP_NAME,
@@ -290,6 +293,10 @@ describe("checkOwnObjects (through renderService)", () => {
     expect(readFileSync(new URL("../../record/state/configmap.ts", import.meta.url), "utf8")).toContain(
       `name = "${STATE_CONFIG_MAP_NAME}"`,
     );
+    expect([MEMBER_LEASE_PREFIX, MEMBER_LEASE_LABEL]).toEqual([
+      memberLease.MEMBER_LEASE_PREFIX,
+      memberLease.MEMBER_LEASE_LABEL,
+    ]);
   });
 });
 

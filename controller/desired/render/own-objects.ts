@@ -6,7 +6,6 @@ import {
   podSpecOf,
   secretReferencePath,
 } from "../../../kube/pod-spec.js";
-import { MEMBER_LEASE_LABEL, MEMBER_LEASE_PREFIX } from "../../fleet/member-lease.js";
 import { DesiredSetError } from "../errors.js";
 import {
   APPLY_ROLE_NAME,
@@ -14,6 +13,8 @@ import {
   CONTROLLER_NAME,
   clusterRoleName,
   LEASE_NAME,
+  MEMBER_LEASE_LABEL,
+  MEMBER_LEASE_PREFIX,
   SECRET_NAME,
   STATE_CONFIG_MAP_NAME,
   STATE_SHARD_NAMES,

@@ -1,5 +1,10 @@
-import { MEMBER_LEASE_PREFIX } from "../../fleet/member-lease.js";
-import { CONFIG_MAP_NAME, LEASE_NAME, STATE_CONFIG_MAP_NAME, STATE_SHARD_NAMES } from "./own-names.js";
+import {
+  CONFIG_MAP_NAME,
+  LEASE_NAME,
+  MEMBER_LEASE_PREFIX,
+  STATE_CONFIG_MAP_NAME,
+  STATE_SHARD_NAMES,
+} from "./own-names.js";
 
 /** PolicyRule is one entry of a Role's or ClusterRole's `rules`, as read from git (nothing trusted). */
 export interface PolicyRule {
