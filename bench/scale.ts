@@ -1,8 +1,9 @@
 /**
- * The scale benchmark: simple-gitops compiled (`node dist/controller/main.js`, as the image runs it) syncing 100,
- * 1 000 and 10 000 services of a few ConfigMaps each, spread over 10 repositories, from process start to every object
- * seen by a watch on the apiserver; against Flux v1.9.6's source- and kustomize-controller with one Kustomization a
- * service, in the same run, up to 1 000. Then both at rest on one repository polled every 5 s.
+ * The scale benchmark: simple-gitops compiled (`node dist/controller/main.js`, as the image runs it, with the heap
+ * Node gives itself in a pod limited to 1 GiB: `POD_HEAP_ENV` in scale/land.ts) syncing 100, 1 000 and 10 000
+ * services of a few ConfigMaps each, spread over 10 repositories, from process start to every object seen by a watch
+ * on the apiserver; against Flux v1.9.6's source- and kustomize-controller with one Kustomization a service, in the
+ * same run, up to 1 000. Then both at rest on one repository polled every 5 s.
  */
 import { fileURLToPath } from "node:url";
 import { testClusterKubeconfig } from "./cluster.js";
