@@ -37,8 +37,12 @@ export interface Loop {
   readonly dependents: Map<string, Trigger>;
 }
 
-/** loadState reads the stored state into the recorder; from then on the in-memory copy is fresh. */
+/**
+ * loadState reads the stored state into the recorder; from then on the in-memory copy is fresh. A member of a fleet
+ * keeps its own records the store refused (another member wrote the same ConfigMap meanwhile): dropped, their
+ * services would be applied again at the next poll. A leader drops them: the state is another leader's now.
+ */
 export async function loadState(loop: Loop): Promise<void> {
-  await loop.recorder.load();
+  await (loop.deps.gate ? loop.recorder.refresh() : loop.recorder.load());
   loop.state.stateFresh = true;
 }

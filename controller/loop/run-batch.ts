@@ -25,11 +25,7 @@ export async function runBatch(
     return [];
   }
   // Just became the leader, or given services: start from what their last owner recorded, not from a stale copy.
-  // What this controller recorded is written first, as loading drops it.
-  if (!state.stateFresh) {
-    if (deps.gate) await loop.recorder.flush();
-    await loadState(loop);
-  }
+  if (!state.stateFresh) await loadState(loop);
   // Others write the state too while the services are shared out: the next run reads their records again.
   if (deps.gate && !deps.gate.alone()) state.stateFresh = false;
   state.firstSyncStarted = true;

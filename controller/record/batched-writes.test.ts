@@ -176,6 +176,43 @@ describe("loading the stored state", () => {
   });
 });
 
+describe("refreshing the stored state in a fleet", () => {
+  it("keeps what was marked and not written, laid over the others' records, and writes it at the next flush", async () => {
+    const time = createManualTime();
+    const inner = createMemoryStateStore();
+    // Another member wrote the same ConfigMap: this member's write and its retry over a fresh read are refused.
+    let refusals = 2;
+    const store: StateStore = {
+      name: "refusing",
+      load: () => inner.load(),
+      async save(state) {
+        if (refusals-- > 0) throw new Error("refused");
+        await inner.save(state);
+      },
+    };
+    const config = loop.configFor();
+    const recorder = createRecorder({ store, config, clock: time, timers: time, log: silent, listeners: [] });
+    await recorder.load();
+    const [repo] = config.repos;
+    if (!repo) throw new Error("the loop's config has a repository");
+    const result = (service: string, commit: string): SyncResult => ({
+      ...resultBase({ service, repo, trigger: "poll", dryRun: false, started: 0, now: 0 }),
+      status: "applied",
+      commit,
+    });
+    await recorder.record(result("web", "w1"), { ...emptyServiceState(), commit: "w1" });
+    // The other member's record lands while this one's write is refused.
+    await inner.save({ ...emptyState(), services: { db: { ...emptyServiceState(), commit: "d9" } } });
+    await recorder.refresh();
+    const held = recorder.state().services;
+    expect([held.web?.commit, held.db?.commit]).toEqual(["w1", "d9"]);
+    await time.advance(STATE_FLUSH_MS);
+    await recorder.flush();
+    const stored = (await inner.load()).services;
+    expect([stored.web?.commit, stored.db?.commit]).toEqual(["w1", "d9"]);
+  });
+});
+
 describe("which results are written at once", () => {
   const base = { trigger: "poll" } as SyncResult;
   it.each([

@@ -22,6 +22,11 @@ export interface Recorder {
   /** load replaces the in-memory state with the stored one. */
   load(): Promise<void>;
   /**
+   * refresh writes what is marked, reads the stored state and lays over it what could not be written: a member of a
+   * fleet reads the others' records before each run, and loses none of its own when a write was refused.
+   */
+  refresh(): Promise<void>;
+  /**
    * record lays a result over the state at once and marks it for the next write; it resolves once written only for
    * a result that must be (mustSaveAtOnce).
    */
@@ -84,6 +89,14 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       // What this replica marked is dropped, not written: the stored state is another writer's now (see runBatch).
       batch.discard();
       hold.state = await deps.store.load();
+      hold.reachable = true;
+      for (const service of deps.config.services) tell(service.name);
+    },
+    async refresh() {
+      await batch.flush();
+      const stored = await deps.store.load();
+      // Results recorded while the read was under way are marked too, so they are laid over it with the rest.
+      hold.state = batch.layPending(stored);
       hold.reachable = true;
       for (const service of deps.config.services) tell(service.name);
     },

@@ -25,6 +25,8 @@ export interface SaveBatch {
   mark(layOver: (state: ControllerState) => ControllerState): void;
   flush(): Promise<void>;
   discard(): void;
+  /** layPending lays what is marked over `state` and keeps it marked, to be written at the next flush. */
+  layPending(state: ControllerState): ControllerState;
 }
 
 /**
@@ -63,19 +65,27 @@ export function createSaveBatch(hold: RecorderHold, deps: SaveBatchDeps): SaveBa
     writing = writing.then(write);
     return writing;
   };
+  const schedule = () => {
+    cancelTimer ??= timers.after(() => {
+      cancelTimer = undefined;
+      void flush();
+    }, flushEveryMs);
+  };
   return {
     mark(layOver) {
       marked.push(layOver);
-      cancelTimer ??= timers.after(() => {
-        cancelTimer = undefined;
-        void flush();
-      }, flushEveryMs);
+      schedule();
     },
     flush,
     discard() {
       cancelTimer?.();
       cancelTimer = undefined;
       marked = [];
+    },
+    layPending(state) {
+      if (marked.length === 0) return state;
+      schedule();
+      return marked.reduce((next, lay) => lay(next), state);
     },
   };
 }
