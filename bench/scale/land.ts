@@ -98,8 +98,8 @@ export function githubCounts(ctx: ScaleContext, run: ScaleRun): () => RequestCou
  * goal allows): half the limit, 512 MB (measured in a 1 GiB memory cgroup: a heap_size_limit of 515 MiB with the
  * image's flags). Run bare on the benchmark's host, Node sizes the heap from the host's memory (4 GB here), and V8,
  * which lets the old generation grow to up to 4× what survived its last full collection with a limit that large
- * (1.3× to 2× below 2 GB), collects later than it ever would in a pod: 207 to 234 MiB at 1 000 services instead of
- * 149 to 161 (issue 32).
+ * (1.3× to 2× below 2 GB), collects later than it ever would in a pod: 207 to 237 MiB of peak RSS at 1 000 services
+ * instead of 149 to 156, in the same time (docs/performance.md, issue 32).
  */
 export const POD_HEAP_ENV = { NODE_OPTIONS: "--max-old-space-size=512" } as const;
 
