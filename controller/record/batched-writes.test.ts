@@ -139,38 +139,51 @@ ${names.map((name) => `  - { name: ${name}, github: main, k8s_yaml_dir: ${name},
   });
 });
 
+/**
+ * refusingRecorder is a recorder over a memory store whose next `refusals` writes are refused, as another writer's
+ * save refuses them; `applied` records a service landing at a commit.
+ */
+async function refusingRecorder(initialRefusals: number) {
+  const time = createManualTime();
+  const inner = createMemoryStateStore();
+  const refused = { count: initialRefusals };
+  const store: StateStore = {
+    name: "refusing",
+    load: () => inner.load(),
+    async save(state) {
+      if (refused.count-- > 0) throw new Error("refused");
+      await inner.save(state);
+    },
+  };
+  const config = loop.configFor();
+  const recorder = createRecorder({ store, config, clock: time, timers: time, log: silent, listeners: [] });
+  await recorder.load();
+  const [repo] = config.repos;
+  if (!repo) throw new Error("the loop's config has a repository");
+  const applied = (service: string, commit: string) =>
+    recorder.record(
+      {
+        ...resultBase({ service, repo, trigger: "poll", dryRun: false, started: 0, now: 0 }),
+        status: "applied",
+        commit,
+      },
+      { ...emptyServiceState(), commit },
+    );
+  return { time, inner, refused, recorder, applied };
+}
+
 describe("loading the stored state", () => {
   it("drops what was marked and not written: the store is the truth from then on", async () => {
-    const time = createManualTime();
-    const inner = createMemoryStateStore();
     // The first write and its retry over a fresh read are refused.
-    let refusals = 2;
-    const store: StateStore = {
-      name: "refusing",
-      load: () => inner.load(),
-      async save(state) {
-        if (refusals-- > 0) throw new Error("refused");
-        await inner.save(state);
-      },
-    };
-    const config = loop.configFor();
-    const recorder = createRecorder({ store, config, clock: time, timers: time, log: silent, listeners: [] });
-    await recorder.load();
-    const [repo] = config.repos;
-    if (!repo) throw new Error("the loop's config has a repository");
-    const result = (service: string): SyncResult => ({
-      ...resultBase({ service, repo, trigger: "poll", dryRun: false, started: 0, now: 0 }),
-      status: "applied",
-      commit: "c1",
-    });
-    await recorder.record(result("web"), { ...emptyServiceState(), commit: "c1" });
+    const { inner, refused, recorder, applied } = await refusingRecorder(2);
+    await applied("web", "c1");
     await recorder.flush();
     expect(recorder.reachable()).toBe(false);
     await inner.save({ ...emptyState(), services: { db: { ...emptyServiceState(), commit: "d9" } } });
     await recorder.load();
-    await recorder.record(result("db"), { ...emptyServiceState(), commit: "d10" });
+    await applied("db", "d10");
     // The next write is refused once more, so what is marked is laid over a fresh read.
-    refusals = 1;
+    refused.count = 1;
     await recorder.flush();
     expect(Object.keys((await inner.load()).services)).toEqual(["db"]);
   });
@@ -178,29 +191,9 @@ describe("loading the stored state", () => {
 
 describe("refreshing the stored state in a fleet", () => {
   it("keeps what was marked and not written, laid over the others' records, and writes it at the next flush", async () => {
-    const time = createManualTime();
-    const inner = createMemoryStateStore();
     // Another member wrote the same ConfigMap: this member's write and its retry over a fresh read are refused.
-    let refusals = 2;
-    const store: StateStore = {
-      name: "refusing",
-      load: () => inner.load(),
-      async save(state) {
-        if (refusals-- > 0) throw new Error("refused");
-        await inner.save(state);
-      },
-    };
-    const config = loop.configFor();
-    const recorder = createRecorder({ store, config, clock: time, timers: time, log: silent, listeners: [] });
-    await recorder.load();
-    const [repo] = config.repos;
-    if (!repo) throw new Error("the loop's config has a repository");
-    const result = (service: string, commit: string): SyncResult => ({
-      ...resultBase({ service, repo, trigger: "poll", dryRun: false, started: 0, now: 0 }),
-      status: "applied",
-      commit,
-    });
-    await recorder.record(result("web", "w1"), { ...emptyServiceState(), commit: "w1" });
+    const { time, inner, recorder, applied } = await refusingRecorder(2);
+    await applied("web", "w1");
     // The other member's record lands while this one's write is refused.
     await inner.save({ ...emptyState(), services: { db: { ...emptyServiceState(), commit: "d9" } } });
     await recorder.refresh();
