@@ -9,6 +9,7 @@ import type { TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestCa } from "../test/test-ca.js";
 import { TOKEN_FILE_TTL_MS } from "./credentials.js";
 import { createKubeRequest } from "./http.js";
 import { IN_CLUSTER_DIR } from "./in-cluster.js";
@@ -18,7 +19,6 @@ import { KubeConfigError, loadDefaultKubeConfig, loadKubeConfigFiles } from "./k
 // and a plain HTTP server that echoes the Authorization header. Kubeconfig files are written as kubectl writes them.
 const execFileAsync = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "kubeconfig-test-"));
-const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 let https: Server;
 let plain: Server;
 let httpsUrl: string;
@@ -39,61 +39,14 @@ function record(req: IncomingMessage, res: import("node:http").ServerResponse) {
 }
 
 beforeAll(async () => {
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test-ca",
-  );
-  const sign = (name: string, subject: string, ext?: string) => {
-    openssl(
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subject,
-    );
-    if (ext) writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-out",
-      `${name}.crt`,
-      ...(ext ? ["-extfile", `${name}.ext`] : []),
-    );
-  };
-  sign("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1\n");
-  sign("client", "/CN=gitops-client");
-  const read = (name: string) => readFileSync(join(dir, name), "utf8");
+  const ca = createTestCa(dir);
+  const server = ca.sign("server", "127.0.0.1", "127.0.0.1");
+  ca.sign("client", "gitops-client");
   https = createHttpsServer(
     {
-      key: read("server.key"),
-      cert: read("server.crt"),
-      ca: read("ca.crt"),
+      key: server.key,
+      cert: server.cert,
+      ca: ca.cert,
       requestCert: true,
       // Asked for, not required: the in-cluster case sends a token only.
       rejectUnauthorized: false,

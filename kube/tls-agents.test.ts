@@ -1,42 +1,27 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CertifiedPair, createTestCa, type TestCa } from "../test/test-ca.js";
 import { createTlsAgents } from "./tls-agents.js";
 
-// A real TLS server with a self-signed certificate for 127.0.0.1, made by openssl: it is its own CA. A second
-// self-signed pair stands for a rotated client certificate.
+// A real TLS server with a certificate for 127.0.0.1 signed by a test CA (openssl); two client pairs of that CA stand
+// for a client certificate and its rotation.
 const dir = mkdtempSync(join(tmpdir(), "tls-agents-test-"));
 let server: https.Server;
 let port: number;
-let pairs: { cert: string; key: string }[];
+let ca: TestCa;
+let clients: [CertifiedPair, CertifiedPair];
 let connections = 0;
 
-function selfSigned(name: string): { cert: string; key: string } {
-  const args = [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.crt`,
-  ];
-  const subject = ["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"];
-  execFileSync("openssl", [...args, ...subject], { cwd: dir, stdio: "pipe" });
-  const read = (file: string) => readFileSync(join(dir, file), "utf8");
-  return { cert: read(`${name}.crt`), key: read(`${name}.key`) };
-}
-
 beforeAll(async () => {
-  pairs = [selfSigned("server"), selfSigned("client")];
-  server = https.createServer(pairs[0] as { cert: string; key: string }, (_req, res) => res.end("ok"));
+  ca = createTestCa(dir);
+  const { cert, key } = ca.sign("server", "127.0.0.1", "127.0.0.1");
+  clients = [ca.sign("client", "client"), ca.sign("rotated", "client")];
+  server = https.createServer({ cert, key }, (_req, res) => res.end("ok"));
   server.on("secureConnection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
@@ -64,7 +49,7 @@ function get(agent: https.Agent): Promise<string> {
 
 describe("createTlsAgents", () => {
   it("keeps one agent while the client pair stays, and opens a new one with a new pair", () => {
-    const [one, two] = pairs as [{ cert: string; key: string }, { cert: string; key: string }];
+    const [one, two] = clients;
     const agentFor = createTlsAgents({ rejectUnauthorized: true, servername: "api.internal" });
     const first = agentFor(one.cert, one.key);
     const again = agentFor(one.cert, one.key);
@@ -80,8 +65,8 @@ describe("createTlsAgents", () => {
 
   it("builds one secure context per client pair, shared by all its connections, and still verifies the server", async () => {
     const built: tls.SecureContextOptions[] = [];
-    const [{ cert }, client] = pairs as [{ cert: string; key: string }, { cert: string; key: string }];
-    const agentFor = createTlsAgents({ ca: cert, rejectUnauthorized: true }, (options) => {
+    const [client] = clients;
+    const agentFor = createTlsAgents({ ca: ca.cert, rejectUnauthorized: true }, (options) => {
       built.push(options);
       return tls.createSecureContext(options);
     });
@@ -90,9 +75,9 @@ describe("createTlsAgents", () => {
     const answers = await Promise.all([1, 2, 3].map(() => get(agentFor(undefined, undefined))));
     expect(answers).toEqual(["ok", "ok", "ok"]);
     expect(connections - before).toBe(3);
-    expect(built).toEqual([{ ca: cert }]);
+    expect(built).toEqual([{ ca: ca.cert }]);
     await get(agentFor(client.cert, client.key));
-    expect(built).toEqual([{ ca: cert }, { ca: cert, ...client }]);
+    expect(built).toEqual([{ ca: ca.cert }, { ca: ca.cert, cert: client.cert, key: client.key }]);
   });
 
   it("refuses a server its CA did not sign", async () => {
