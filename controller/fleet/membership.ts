@@ -63,6 +63,14 @@ export interface Membership {
 export const REQUESTS_KEPT = 16;
 
 /**
+ * MEMBER_LEASE_SECONDS is a member Lease's duration: how long the others wait, after they last saw it change, to
+ * count the member out; each member writes it into its Lease's spec. A pod that waits for the members to stop
+ * (controller/start/await-no-members.ts) reads it for a Lease that states none, as the members do, so the two never
+ * disagree on who is gone.
+ */
+export const MEMBER_LEASE_SECONDS = 15;
+
+/**
  * createMembership makes this process a member: its own `coordination.k8s.io/v1` Lease, named after its pod and
  * renewed on an interval, is what tells the others it is alive (the design of client-go's leader election, with one
  * Lease per member instead of one for all). Timings mean what they mean there: 15 s Lease, 10 s renew deadline.
@@ -70,7 +78,7 @@ export const REQUESTS_KEPT = 16;
 export function createMembership(options: MembershipOptions): Membership {
   const {
     identity,
-    leaseDurationMs = 15_000,
+    leaseDurationMs = MEMBER_LEASE_SECONDS * 1000,
     renewDeadlineMs = 10_000,
     renewIntervalMs = 2_000,
     clock = systemLeaseClock,

@@ -3,6 +3,7 @@ import { type LeaseClock, systemLeaseClock } from "../../common/clock.js";
 import type { KubeRequest } from "../../kube/http.js";
 import { liveMembers, type Sighting } from "../fleet/live-members.js";
 import { listMemberLeases } from "../fleet/member-lease-api.js";
+import { MEMBER_LEASE_SECONDS } from "../fleet/membership.js";
 
 /** NoMembersOptions configure {@link awaitNoMembers}. */
 export interface NoMembersOptions {
@@ -34,12 +35,17 @@ export async function awaitNoMembers(options: NoMembersOptions): Promise<boolean
     log,
     signal,
   } = options;
-  const target = { namespace, identity, leaseSeconds: 15, request, timeoutMs: 10_000 };
+  const target = { namespace, identity, leaseSeconds: MEMBER_LEASE_SECONDS, request, timeoutMs: 10_000 };
   let sightings: ReadonlyMap<string, Sighting> = new Map();
   let said = "";
   while (!signal.aborted) {
     try {
-      const view = liveMembers(await listMemberLeases(target, signal), sightings, clock.monotonic(), 15);
+      const view = liveMembers(
+        await listMemberLeases(target, signal),
+        sightings,
+        clock.monotonic(),
+        MEMBER_LEASE_SECONDS,
+      );
       sightings = view.sightings;
       const others = view.live.map((member) => member.identity).filter((member) => member !== identity);
       if (others.length === 0) return true;
