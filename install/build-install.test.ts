@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../controller/config/load.js";
 import { parseConfigYaml } from "../controller/config/parse-yaml.js";
 import { buildInstall } from "./build-install.js";
+import { type ContainerMemory, DEFAULT_MEMORY } from "./container-memory.js";
 import type { daemonSet } from "./workload.js";
 
 const BASE = `
@@ -13,12 +14,12 @@ services:
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 
-function build(text: string, namespace = "default"): Obj[] {
+function build(text: string, namespace = "default", memory?: ContainerMemory): Obj[] {
   const raw = (parseConfigYaml(text) as { value: Record<string, unknown> }).value;
   const plan = buildInstall(
     parseConfig(text),
     raw,
-    { namespace, clusterName: "c1", image: "img:1" },
+    { namespace, clusterName: "c1", image: "img:1", ...(memory ? { memory } : {}) },
     {
       env: () => undefined,
       file: () => undefined,
@@ -76,6 +77,20 @@ describe("buildInstall", () => {
       "0.0.0.0:8080",
     ]);
     expect(container.volumeMounts).toContainEqual({ name: "workspace", mountPath: "/workspace" });
+  });
+
+  it("gives the controller the memory request and limit it is given, and the default's without", () => {
+    const resources = (objects: Obj[]) =>
+      (find(objects, "DaemonSet")[0] as unknown as ReturnType<typeof daemonSet>).spec.template.spec
+        .containers[0]?.resources;
+    expect(resources(build(BASE, "default", { request: "384Mi", limit: "1Gi" }))).toEqual({
+      requests: { cpu: "50m", memory: "384Mi" },
+      limits: { cpu: "500m", memory: "1Gi" },
+    });
+    expect(resources(build(BASE))).toEqual({
+      requests: { cpu: "50m", memory: DEFAULT_MEMORY.request },
+      limits: { cpu: "500m", memory: DEFAULT_MEMORY.limit },
+    });
   });
 
   it("uses the config's listen port for the container, probes and Service", () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_MEMORY } from "./container-memory.js";
 import {
   FIELD_MANAGER,
   MANAGEMENT_NODE_LABEL,
@@ -20,6 +21,9 @@ Options:
   --namespace NS       namespace of the controller (default: default)
   --image IMAGE        controller image (default: simple-gitops:<version>, build it from the Dockerfile)
   --kubectl PATH       kubectl binary to read the cluster and apply with (default: kubectl on PATH)
+  --memory-limit SIZE  memory limit of the controller, a Kubernetes quantity such as 1Gi (default: ${DEFAULT_MEMORY.limit},
+                       enough for about 1 000 services); the request keeps the default's share of it
+                       (${DEFAULT_MEMORY.request} of ${DEFAULT_MEMORY.limit}), and Node sizes its heap from it
   --dry-run            print multi-document YAML on stdout instead of applying
   -h, --help           show this help
 

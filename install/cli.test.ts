@@ -113,6 +113,7 @@ describe("apply-gitops", () => {
       "--image",
       "--dry-run",
       "--kubectl",
+      "--memory-limit",
       "--help",
     ]) {
       expect(out.stdout).toContain(flag);
@@ -136,11 +137,34 @@ describe("apply-gitops", () => {
     ],
     ["a missing --cluster-name", ["--config-file", "c.yaml"], "missing --cluster-name"],
     ["no flags at all", [], "missing --config-file and --cluster-name"],
+    [
+      "a memory limit that is not a quantity",
+      [...ARGS, "--memory-limit", "1GB", "--dry-run"],
+      '--memory-limit: "1GB" is not a Kubernetes quantity',
+    ],
+    [
+      "a memory limit too small for the controller",
+      [...ARGS, "--memory-limit", "512m"],
+      '--memory-limit: "512m" is below 96Mi',
+    ],
   ])("exits 2 on %s", async (_name, argv, message) => {
     const { out, run } = harness({ "c.yaml": CONFIG });
     expect(await run(argv)).toBe(2);
     expect(out.stderr).toContain(message);
     expect(out.kubectl).toEqual([]);
+    expect(out.stdout).toBe("");
+  });
+
+  it("gives the DaemonSet the --memory-limit, with the request following it", async () => {
+    const { out, run } = harness({ "c.yaml": CONFIG }, { APPS_TOKEN: "t" });
+    expect(await run([...ARGS, "--memory-limit", "1Gi", "--dry-run"])).toBe(0);
+    const daemonSet = (yaml.loadAll(out.stdout) as { kind: string; spec?: unknown }[]).find(
+      (object) => object.kind === "DaemonSet",
+    ) as { spec: { template: { spec: { containers: { resources: unknown }[] } } } };
+    expect(daemonSet.spec.template.spec.containers[0]?.resources).toEqual({
+      requests: { cpu: "50m", memory: "384Mi" },
+      limits: { cpu: "500m", memory: "1Gi" },
+    });
   });
 
   it("exits 2 on a bad config, naming the field, and applies nothing", async () => {

@@ -6,6 +6,7 @@ import { apiTokens, type TokenOrigin } from "./api-tokens.js";
 import { buildInstall, toYamlStream } from "./build-install.js";
 import { HELP } from "./cli-help.js";
 import { credentialWarnings, missingCredentialsReport, syncTokenNote } from "./cli-report.js";
+import { type ContainerMemory, containerMemory, DEFAULT_MEMORY_LIMIT } from "./container-memory.js";
 import { installedState } from "./installed-state.js";
 import { unlabelledManagementWarning } from "./management-nodes.js";
 import { FIELD_MANAGER, SECRET_NAME, SYNC_TOKEN_KEY } from "./options.js";
@@ -33,11 +34,14 @@ const OPTIONS = {
   namespace: { type: "string", default: "default" },
   image: { type: "string" },
   kubectl: { type: "string", default: "kubectl" },
+  "memory-limit": { type: "string", default: DEFAULT_MEMORY_LIMIT },
   "dry-run": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
+/** Flags are the command line's values, with what `--memory-limit` makes of the container's memory. */
+type Flags = Values & { readonly memory: ContainerMemory };
 /** Exit is an exit status the CLI stops with, having said why on stderr (or printed the help). */
 type Exit = { readonly exit: number };
 type Loaded = { readonly config: Config; readonly raw: Record<string, unknown> };
@@ -77,7 +81,7 @@ export async function runInstallCli(argv: string[], deps: InstallCliDeps): Promi
 
 /** readFlags parses the command line; bad or missing flags exit 2, `--help` prints the usage and exits 0. */
 function readFlags(argv: string[], deps: InstallCliDeps): Flags | Exit {
-  let values: Flags;
+  let values: Values;
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error: unknown) {
@@ -95,7 +99,12 @@ function readFlags(argv: string[], deps: InstallCliDeps): Flags | Exit {
     );
     return { exit: 2 };
   }
-  return values;
+  const memory = containerMemory(values["memory-limit"]);
+  if ("error" in memory) {
+    deps.stderr(`apply-gitops: --memory-limit: ${memory.error}\nRun with --help for usage.\n`);
+    return { exit: 2 };
+  }
+  return { ...values, memory };
 }
 
 /** loadConfig reads and validates the config, and what the installed DaemonSet needs of it, before any cluster read. */
@@ -133,6 +142,7 @@ function planInstall(flags: Flags, loaded: Loaded, cluster: ClusterRead, deps: I
         namespace: flags.namespace,
         clusterName: flags["cluster-name"] as string,
         image: flags.image ?? `simple-gitops:${deps.version}`,
+        memory: flags.memory,
       },
       lookup,
       { secretData: tokens.secretData, source: flags["config-file"] as string },

@@ -1,3 +1,4 @@
+import { DEFAULT_MEMORY } from "./container-memory.js";
 import { CONFIG_KEY, CONFIG_MAP_NAME, type InstallOptions, SECRET_NAME } from "./options.js";
 
 const CONFIG_DIR = "/etc/gitops";
@@ -25,6 +26,7 @@ const probe = (path: string, periodSeconds: number) => ({
  * capabilities), with its config and secrets, probes on the HTTP server, and the mounts of {@link controllerVolumes}.
  */
 export function controllerContainer(options: InstallOptions) {
+  const memory = options.memory ?? DEFAULT_MEMORY;
   return {
     name: "controller",
     image: options.image,
@@ -51,8 +53,8 @@ export function controllerContainer(options: InstallOptions) {
     livenessProbe: probe("/healthz", 20),
     readinessProbe: probe("/readyz", 10),
     resources: {
-      requests: { cpu: "50m", memory: "96Mi" },
-      limits: { cpu: "500m", memory: "256Mi" },
+      requests: { cpu: "50m", memory: memory.request },
+      limits: { cpu: "500m", memory: memory.limit },
     },
     securityContext: {
       allowPrivilegeEscalation: false,

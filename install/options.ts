@@ -1,10 +1,13 @@
 import type { RbacRule } from "../controller/config/types.js";
+import type { ContainerMemory } from "./container-memory.js";
 /** InstallOptions are the apply-gitops flags every manifest builder reads. */
 export interface InstallOptions {
   readonly namespace: string;
   readonly clusterName: string;
   readonly image: string;
   readonly port: number;
+  /** The controller container's memory request and limit (`--memory-limit`); the default's when unset. */
+  readonly memory?: ContainerMemory;
   /** The `namespaces` allowlist of the config: Roles per namespace instead of a ClusterRole. */
   readonly namespaces?: readonly string[];
   /** The config's `rbac_rules`: granted beside the built-in rules, in the ClusterRole or each namespace's Role. */
