@@ -119,7 +119,7 @@ const GOALS: readonly Goal[] = [
     goal: "≤ 0.45×",
     met: (row) => ratio(row) <= 0.45,
     missed:
-      "what three members share: the apiserver's answers to the server-side applies (one apiserver, 2 cores for all), each member's own start and read of the repositories, and the tick each waits before claiming",
+      "the members, the apiserver and etcd share this machine's cores: no fleet lands sooner than the CPU one member's run took spread over them (the row 'the soonest any fleet lands'), and each member adds its own start",
   },
   {
     matches: at("shards", "1 000 services, start → all landed, 3 members vs Flux"),

@@ -7,6 +7,7 @@ import {
   deleteNamespace,
   githubCounts,
   inTurn,
+  POD_HEAP_ENV,
   prepare,
   type ScaleContext,
 } from "../scale/land.js";
@@ -24,7 +25,8 @@ export interface FleetContender extends Contender {
 /**
  * runFleet starts `members` controllers at once on the run's services, each a member of one fleet as a pod of the
  * DaemonSet is: `sharding: true`, `state: configmap`, POD_NAME its own and POD_NAMESPACE the run's namespace (its
- * Lease and the state ConfigMaps go there and leave with it). Its clock starts at the first member's spawn.
+ * Lease and the state ConfigMaps go there and leave with it), and the heap a pod gets (POD_HEAP_ENV), as the scale
+ * benchmark's single controller has. Its clock starts at the first member's spawn.
  */
 export async function runFleet(
   ctx: ScaleContext,
@@ -47,7 +49,7 @@ export async function runFleet(
         startController({
           ...controllerOptions(ctx, run, intervalSeconds),
           config: ["state: configmap", "sharding: true"],
-          env: { POD_NAME: `member-${i}`, POD_NAMESPACE: run.name },
+          env: { ...POD_HEAP_ENV, POD_NAME: `member-${i}`, POD_NAMESPACE: run.name },
         }),
       ),
     );

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { withGoals } from "../peer/goals.js";
 import type { Landing } from "../scale/land.js";
 import { sumOf } from "./fleet.js";
-import { type FleetLanding, fleetRows } from "./rows.js";
+import { type FleetLanding, fleetRows, floorSeconds } from "./rows.js";
 import { spent } from "./usage.js";
 
 const landing = (seconds: number, peakRssMiB = 0): Landing => ({ seconds, cpuSeconds: 0, peakRssMiB });
@@ -38,6 +38,21 @@ describe("fleetRows with issue 24's goals", () => {
       fleetRows(100, fleet(1, 10, [90]), fleet(3, 9, [80, 80, 80]), landing(20, 100)),
     );
     expect(hundred.filter((row) => row.goal !== undefined)).toEqual([]);
+  });
+});
+
+describe("the floor of a fleet's time", () => {
+  it("is one member's CPU and the cluster's spread over the cores, set against one member's time", () => {
+    const one: FleetLanding = {
+      ...fleet(1, 20, [150]),
+      landing: { seconds: 20, cpuSeconds: 7, peakRssMiB: 150 },
+      clusterCpuSeconds: 9,
+    };
+    const floor = fleetRows(1_000, one, fleet(3, 19, [100, 100, 100]), undefined, 2).find((row) =>
+      row.case.includes("the soonest any fleet lands on 2 cores"),
+    );
+    expect([floor?.value, floor?.ratio]).toEqual([8, 0.4]);
+    expect(floorSeconds(fleet(1, 20, [150]), 2)).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { type Row, withBaseline } from "../row.js";
 import { OBJECTS_PER_SERVICE, SCALE_REPOS } from "../scale/fixtures.js";
 import type { Landing } from "../scale/land.js";
@@ -35,11 +36,28 @@ function where(fleet: FleetLanding): string {
 }
 
 /**
- * fleetRows are one size's figures: a fleet's time from start to every service landed against one member's and
- * against Flux's, the largest member's peak RSS against Flux's, and the services that moved while the members
- * started.
+ * floorSeconds is the soonest any fleet could land what one member landed on a machine of `cores` shared with the
+ * apiserver and etcd: the CPU that run took (the member's, the apiserver's, etcd's) spread over every core. Splitting
+ * the services leaves every object to apply and to store once, and each member adds its own start, so no number of
+ * members does it in less; undefined without the cluster's CPU.
  */
-export function fleetRows(services: number, one: FleetLanding, many: FleetLanding, flux?: Landing): Row[] {
+export function floorSeconds(one: FleetLanding, cores: number): number | undefined {
+  if (one.clusterCpuSeconds === undefined) return undefined;
+  return (one.landing.cpuSeconds + one.clusterCpuSeconds) / cores;
+}
+
+/**
+ * fleetRows are one size's figures: a fleet's time from start to every service landed against one member's and
+ * against Flux's, the floor this machine's cores set to it, the largest member's peak RSS against Flux's, and the
+ * services that moved while the members started.
+ */
+export function fleetRows(
+  services: number,
+  one: FleetLanding,
+  many: FleetLanding,
+  flux?: Landing,
+  cores = availableParallelism(),
+): Row[] {
   const size = `${spaced(services)} services`;
   const name = `${many.members} members`;
   const failed = [
@@ -70,6 +88,25 @@ export function fleetRows(services: number, one: FleetLanding, many: FleetLandin
       note: note(landedNote, where(one), where(many)),
     }),
   ];
+  const floor = floorSeconds(one, cores);
+  if (floor !== undefined) {
+    rows.push(
+      withBaseline({
+        bench: "shards",
+        case: `${size}, the soonest any fleet lands on ${cores} cores, vs 1 member`,
+        metric: "time",
+        unit: "s",
+        value: floor,
+        baseline: "1 member (sharding: true)",
+        baselineValue: one.landing.seconds,
+        note: note(
+          `1 member's CPU (${one.landing.cpuSeconds.toFixed(1)} s) and the apiserver's and etcd's (${one.clusterCpuSeconds?.toFixed(
+            1,
+          )} s) over ${cores} cores: a fleet splits the services, not the objects the apiserver applies and stores`,
+        ),
+      }),
+    );
+  }
   if (flux) {
     rows.push(
       withBaseline({
