@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignOwners, capacity } from "./assign-owners.js";
+import { assignOwners, capacity, rememberingOwners } from "./assign-owners.js";
 
 const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 
@@ -140,5 +140,20 @@ describe("assignOwners", () => {
     }
     // Most fleets never reach the bound; the property is checked on every one of them.
     expect(seen).toBeGreaterThan(100);
+  });
+});
+
+describe("rememberingOwners", () => {
+  it("answers the same members and services with its last assignment, and assigns again when either changes", () => {
+    const assign = rememberingOwners();
+    const services = names("s", 40);
+    const first = assign(["m-1", "m-0", "m-2"], services);
+    // The same members in another order, as two reads of the Leases may list them.
+    expect(assign(["m-2", "m-1", "m-0"], services)).toBe(first);
+    const fewer = assign(["m-0", "m-2"], services);
+    expect(fewer).not.toBe(first);
+    expect([...fewer]).toEqual([...assignOwners(["m-0", "m-2"], services)]);
+    const more = [...services, "s-new"];
+    expect(assign(["m-0", "m-2"], more).get("s-new")).toBe(assignOwners(["m-0", "m-2"], more).get("s-new"));
   });
 });

@@ -49,3 +49,18 @@ function hash(text: string): string {
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * rememberingOwners is {@link assignOwners} that keeps its last answer: a member reads the fleet every 2 s, and
+ * between changes of membership the members and the services are the same, for which assigning again would hash
+ * every pair of them (about 95 ms a read at 10 000 services and 3 members, 5 % of a core while idle).
+ */
+export function rememberingOwners(): typeof assignOwners {
+  let last: { members: string; services: readonly string[]; owners: ReadonlyMap<string, string> } | undefined;
+  return (members, services) => {
+    const key = [...new Set(members)].sort().join("\u0000");
+    if (last?.members === key && last.services === services) return last.owners;
+    last = { members: key, services, owners: assignOwners(members, services) };
+    return last.owners;
+  };
+}

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { type LeaseClock, systemLeaseClock } from "../../common/clock.js";
-import { assignOwners } from "./assign-owners.js";
+import { rememberingOwners } from "./assign-owners.js";
 import { fence } from "./fence.js";
 import type { LiveMember } from "./live-members.js";
 import type { FleetRequest } from "./member-lease.js";
@@ -97,6 +97,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const { identity } = membership;
   const log = options.log.child({ member: identity });
   let work: ReadonlySet<string> = new Set();
+  const assignOwners = rememberingOwners();
   let decidedAt: number | undefined;
   let view: FleetView = { identity, members: [], owners: new Map() };
   let liveCount = 0;
