@@ -7,8 +7,10 @@ import {
   createConfigMapStateStore,
   STATE_KEY,
 } from "../../controller/record/state/configmap.js";
+import { CONFLICT_TRIES } from "../../controller/record/state/configmap-write.js";
 import { shardOf } from "../../controller/record/state/shard-of.js";
 import {
+  type AuditEvent,
   type ControllerState,
   emptyServiceState,
   emptyState,
@@ -59,6 +61,27 @@ function fleet(count: number, commit = "a"): ControllerState {
   };
 }
 
+/** withRecord is `base` with `service` landed at `commit`, as its owner records it. */
+function withRecord(base: ControllerState, service: string, commit: string): ControllerState {
+  return { ...base, services: { ...base.services, [service]: landedRecord(service, commit) } };
+}
+
+/** auditEvent is the audit entry of a sync of `service`, `second` seconds into 2026. */
+function auditEvent(id: string, service: string, second: number): AuditEvent {
+  return {
+    id,
+    time: new Date(Date.UTC(2026, 0, 2, 0, 0, second)).toISOString(),
+    trigger: "poll",
+    kind: "apply",
+    service,
+    repo: "gitops",
+    commit: hex(id),
+    result: "succeeded",
+    objects: [],
+    durationMs: 5,
+  };
+}
+
 interface ConfigMapJson {
   metadata: { name: string; resourceVersion: string };
   data?: Record<string, string>;
@@ -92,17 +115,27 @@ describe("the ConfigMap state store, split over shards on a real apiserver", () 
     );
     return new Map(found.flat());
   };
-  /** counting sends through the real client and keeps the name of each ConfigMap written (a PUT or a POST). */
-  const counting = () => {
+  /**
+   * counting sends through the real client and keeps the name of each ConfigMap written (a PUT or a POST), and of
+   * each write the apiserver refused with 409 Conflict; `before` runs ahead of each write, as another writer would.
+   */
+  const counting = (before?: (name: string) => Promise<void>) => {
     const written: string[] = [];
+    const conflicts: string[] = [];
     const send: KubeRequest = async (method, path, body, options) => {
-      if (method === "PUT" || method === "POST") {
-        written.push((body as { metadata: { name: string } }).metadata.name);
-      }
-      return request(method, path, body, options);
+      if (method !== "PUT" && method !== "POST") return request(method, path, body, options);
+      const cmName = (body as { metadata: { name: string } }).metadata.name;
+      written.push(cmName);
+      await before?.(cmName);
+      const answer = await request(method, path, body, options);
+      if (answer.status === 409) conflicts.push(cmName);
+      return answer;
     };
-    return { written, send };
+    return { written, conflicts, send };
   };
+  /** member is a store of the state `name` whose ConfigMaps are written through `send`, as one member's. */
+  const member = (name: string, send: KubeRequest = request, maxBytes?: number) =>
+    createConfigMapStateStore({ namespace: ns.name, name, request: send, log: silent, maxBytes });
 
   beforeAll(async () => {
     ns = await createTestNamespace("e2e-state-shards");
@@ -209,38 +242,107 @@ describe("the ConfigMap state store, split over shards on a real apiserver", () 
     expect(await store(name).load()).toEqual(big);
   });
 
-  it("never overwrites a shard another writer saved since it loaded, and saves once it has read it", async () => {
+  it("merges two members' saves of the index at once: both keep their audit entries, repository and wait, neither fails", async () => {
     const name = fresh();
-    const seed = store(name);
+    const seed = member(name);
     await seed.load();
-    const state = fleet(2000);
+    await seed.save(fleet(300));
+    const [countA, countB] = [counting(), counting()];
+    const [a, b] = [member(name, countA.send), member(name, countB.send)];
+    const [fromA, fromB] = await Promise.all([a.load(), b.load()]);
+    // Each member records a sync of one of its services; a moves the repository, b hears another one must wait.
+    const nextA = {
+      ...withEvents(withRecord(fromA, "service-1", "from-a"), [auditEvent("a", "service-1", 1)]),
+      repos: { ...fromA.repos, gitops: { commit: hex("from-a"), time: "2026-01-02T00:00:00.000Z" } },
+    };
+    const waiting = {
+      other: { code: "E_RATE_LIMIT", message: "rate limited", since: "2026-01-02T00:00:00.000Z" },
+    };
+    const nextB = {
+      ...withEvents(withRecord(fromB, "service-2", "from-b"), [auditEvent("b", "service-2", 2)]),
+      waiting,
+    };
+    await Promise.all([a.save(nextA), b.save(nextB)]);
+
+    const loaded = await store(name).load();
+    expect(loaded.events.map((event) => event.id)).toEqual(["a", "b"]);
+    expect([loaded.services["service-1"]?.commit, loaded.services["service-2"]?.commit]).toEqual([
+      hex("from-a"),
+      hex("from-b"),
+    ]);
+    expect([loaded.repos.gitops?.commit, loaded.waiting]).toEqual([hex("from-a"), waiting]);
+    // Both wrote the index from the version they read: the second was refused, and merged in one more write.
+    const ofIndex = (names: string[]) => names.filter((written) => written === name);
+    const conflicts = ofIndex([...countA.conflicts, ...countB.conflicts]);
+    expect(conflicts).toHaveLength(1);
+    expect(ofIndex([...countA.written, ...countB.written])).toHaveLength(2 + conflicts.length);
+
+    // The member refused holds the other's entry only in what it stored since: its next save keeps it all the same.
+    const [merged, next, count] =
+      ofIndex(countA.conflicts).length > 0 ? [a, nextA, countA] : [b, nextB, countB];
+    count.written.length = 0;
+    await merged.save(withEvents(next, [auditEvent("again", "service-1", 3)]));
+    expect((await store(name).load()).events.map((event) => event.id)).toEqual(["a", "b", "again"]);
+    expect([ofIndex(count.written), count.conflicts.length]).toEqual([[name], conflicts.length]);
+  });
+
+  it("lays a member's record over a shard another member saved since it loaded, keeping that member's", async () => {
+    const name = fresh();
+    const seed = member(name);
+    await seed.load();
+    const state = fleet(300);
     await seed.save(state);
-    const [a, b] = [store(name), store(name)];
-    await Promise.all([a.load(), b.load()]);
-    // Two services in one shard: a's save of the first makes b's save of the second a write over a's shard.
     const shard = shardOf("service-0", STATE_SHARDS);
     const neighbour = Object.keys(state.services).find(
       (n) => n !== "service-0" && shardOf(n, STATE_SHARDS) === shard,
     );
-    const change = (base: ControllerState, service: string, commit: string) => ({
-      ...base,
-      services: { ...base.services, [service]: landedRecord(service, commit) },
+    if (neighbour === undefined) throw new Error(`no other service of 300 is in shard ${shard}`);
+    const counted = counting();
+    const [a, b] = [member(name), member(name, counted.send)];
+    const [fromA, fromB] = await Promise.all([a.load(), b.load()]);
+    await a.save(withRecord(fromA, "service-0", "from-a"));
+    const nextB = withRecord(fromB, neighbour, "from-b");
+    await b.save(nextB);
+    const commits = async () => {
+      const loaded = await store(name).load();
+      return [loaded.services["service-0"]?.commit, loaded.services[neighbour]?.commit];
+    };
+    expect(await commits()).toEqual([hex("from-a"), hex("from-b")]);
+    const shardName = stateShardName(name, shard);
+    const ofShard = (names: string[]) => names.filter((written) => written === shardName);
+    expect(ofShard(counted.conflicts)).toHaveLength(1);
+    expect(ofShard(counted.written)).toHaveLength(2);
+
+    // b still holds service-0 as it loaded it: its next save of the shard keeps a's record all the same.
+    counted.written.length = 0;
+    await b.save(withRecord(nextB, neighbour, "from-b-again"));
+    expect(await commits()).toEqual([hex("from-a"), hex("from-b-again")]);
+    expect(ofShard(counted.written)).toHaveLength(1);
+  });
+
+  it("reports a failure, having written nothing over it, when another writer gets to the index first each try", async () => {
+    const name = fresh();
+    const seed = member(name);
+    await seed.load();
+    await seed.save(fleet(3));
+    const rival = member(name);
+    let rivalState = await rival.load();
+    let rivalWrites = 0;
+    const counted = counting(async (written) => {
+      if (written !== name) return;
+      rivalWrites++;
+      rivalState = withEvents(rivalState, [auditEvent(`rival-${rivalWrites}`, "service-1", rivalWrites)]);
+      await rival.save(rivalState);
     });
-    await a.save(change(state, "service-0", "from-a"));
-    await expect(b.save(change(state, neighbour as string, "from-b"))).rejects.toMatchObject({
+    const b = member(name, counted.send);
+    const fromB = await b.load();
+    await expect(b.save(withRecord(fromB, "service-0", "from-b"))).rejects.toMatchObject({
       code: "E_STATE",
-      message: expect.stringContaining(
-        `ConfigMap ${ns.name}/${stateShardName(name, shard)} was changed by another writer`,
-      ),
+      message: expect.stringContaining(`ConfigMap ${ns.name}/${name} was changed by another writer`),
     });
-    const fresher = await b.load();
-    expect(fresher.services["service-0"]?.commit).toBe(hex("from-a"));
-    await b.save(change(fresher, neighbour as string, "from-b"));
-    const last = await store(name).load();
-    expect([last.services["service-0"]?.commit, last.services[neighbour as string]?.commit]).toEqual([
-      hex("from-a"),
-      hex("from-b"),
-    ]);
+    expect(counted.conflicts).toHaveLength(CONFLICT_TRIES);
+    expect(counted.written).toHaveLength(CONFLICT_TRIES);
+    expect(await store(name).load()).toEqual(rivalState);
   });
 
   it("neither reads nor keeps a shard left from a split that never finished", async () => {

@@ -3,15 +3,17 @@ import { mapLimit } from "../../../common/map-limit.js";
 import type { KubeRequest } from "../../../kube/http.js";
 import { lazyKubeRequest } from "../../../kube/kubeconfig.js";
 import { STATE_SHARDS } from "../../desired/render/own-names.js";
-import { changedShards, createRecordDigests, shardContent } from "./changed-shards.js";
+import { changedShards, createRecordDigests, type ShardContent, shardContent } from "./changed-shards.js";
 import { type ConfigMap, readConfigMap, STATE_KEY, stateConfigMap } from "./configmap-api.js";
 import { fitConfigMap } from "./configmap-fit.js";
 import { moveAside } from "./configmap-move-aside.js";
-import { readShards, SHARD_CALLS, type ShardSlot, shardSlots } from "./configmap-shards.js";
+import { changedByBoth, rebaseWith } from "./configmap-rebase.js";
+import { readShards, SHARD_CALLS, type ShardSlot, shardSlots, writeShard } from "./configmap-shards.js";
 import { writeConfigMap } from "./configmap-write.js";
 import { layoutFor } from "./layout.js";
+import { mergeIndex } from "./merge-index.js";
 import { recoverState } from "./parse-state.js";
-import { type IndexState, joinState, shardDocument, splitState } from "./split-state.js";
+import { type IndexState, joinState, splitState } from "./split-state.js";
 import { type ControllerState, emptyState } from "./state.js";
 import { type StateStore, StateStoreError } from "./store.js";
 
@@ -45,8 +47,13 @@ export interface ConfigMapStateStoreOptions {
  * only the shards whose services changed, and the index last. A state saved before the split is read as it is.
  *
  * Writes use optimistic concurrency: each write updates only the version this store last read or wrote (or creates
- * the ConfigMap when it last saw none). When another writer got there first, `save` throws a StateStoreError and
- * keeps refusing until `load` has read the winner's state, so nothing is overwritten blindly. Every shard is read at
+ * the ConfigMap when it last saw none). Members of a fleet all write the index at each flush, and a shard holds
+ * services of several members, so when another writer got there first (409 Conflict) that ConfigMap is read again
+ * and what this store's caller changed since it last read or wrote it is laid over what the other stored, then
+ * written again, a few times at most (see merge-index.ts and merge-services.ts for the rule of each field): the
+ * other's records stay, and so do later writes of this store until its next `load`. Only when both changed the
+ * same record, or the layout, or other writers keep getting there first, does `save` throw a StateStoreError, and
+ * keep refusing until `load` has read the others' state: nothing is overwritten blindly. Every shard is read at
  * `load`, split or not, so that holds for them too. The oldest audit events are dropped, with a warning, when they
  * would not fit in a ConfigMap; then the oldest history entries.
  *
@@ -61,37 +68,51 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
   const now = options.now ?? Date.now;
   const cm = stateConfigMap(namespace, name, request);
   const digestOf = createRecordDigests();
-  // What this store last read or wrote of the index (undefined: it saw none), and the JSON it holds.
+  // What this store last read or wrote of the index (undefined: it saw none), the index its caller had then (what
+  // the caller's next change is taken against) and its JSON, and what is stored when that write merged another
+  // writer's index (undefined: the caller's is).
   let last: ConfigMap | undefined;
-  let lastJson: string | undefined;
+  let given: IndexState = emptyState();
+  let givenJson: string | undefined;
+  let stored: IndexState | undefined;
   // The stored layout: how many shards hold the services, or undefined while the index holds them.
   let layout: number | undefined;
   let slots = shardSlots(namespace, name, STATE_SHARDS, request);
 
   async function writeIndex(state: IndexState): Promise<void> {
     const json = fitConfigMap(state, maxBytes, cm.where, log);
-    if (json === lastJson) return;
-    last = await writeConfigMap(cm, last, json);
-    lastJson = json;
+    if (json === givenJson) return;
+    const base = given;
+    const merge = (onto: IndexState) => mergeIndex(onto, base, state, digestOf);
+    const document = stored === undefined ? state : merge(stored);
+    if (document === undefined) throw changedByBoth(cm.where);
+    const serialize = (value: IndexState) =>
+      value === state ? json : fitConfigMap(value, maxBytes, cm.where, log);
+    const merged = { value: document };
+    last = await writeConfigMap(
+      cm,
+      last,
+      serialize(document),
+      rebaseWith(merge, serialize, merged, log, cm.where),
+    );
+    stored = merged.value === state ? undefined : merged.value;
+    given = state;
+    givenJson = json;
   }
 
   async function saveSplit(state: ControllerState, count: number): Promise<void> {
+    // A split written from this caller's services would leave out those another writer merged into the index.
+    if (layout === undefined && stored !== undefined) throw changedByBoth(cm.where);
     const split = splitState(state, count);
     const contents = split.shards.map((services) => shardContent(services, digestOf));
     const changed = changedShards(
       slots.slice(0, count).map((slot) => slot.content),
       contents,
     );
-    await mapLimit(changed, SHARD_CALLS, async (index) => {
-      const slot = slots[index] as ShardSlot;
-      const document = shardDocument(split.shards[index] ?? {});
-      slot.seen = await writeConfigMap(
-        slot.cm,
-        slot.seen,
-        fitConfigMap(document, maxBytes, slot.cm.where, log),
-      );
-      slot.content = contents[index];
-    });
+    const deps = { maxBytes, log, digestOf };
+    await mapLimit(changed, SHARD_CALLS, (index) =>
+      writeShard(slots[index] as ShardSlot, split.shards[index] ?? {}, contents[index] as ShardContent, deps),
+    );
     // The index last: until it says the state is split, a reader takes the services from the index.
     await writeIndex(split.index);
     layout = count;
@@ -108,7 +129,9 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
         text === undefined
           ? emptyState()
           : await recoverState(text, cm.where, log, () => moveAside(cm, text, now()));
-      lastJson = text;
+      given = index;
+      givenJson = text;
+      stored = undefined;
       layout = layoutOf(index, cm.where);
       // The same slots from load to load, so a shard that did not change is not parsed again (see readShards).
       const count = Math.max(STATE_SHARDS, layout ?? 0);

@@ -42,6 +42,12 @@ describe("merging the records of two writers of one ConfigMap", () => {
       merged: { web: "w2", db: "d2", cache: "c1" },
     },
     {
+      name: "takes a record this writer holds with its keys in another order as one it did not change",
+      theirs: { ...given, web: at("w3") },
+      mine: { ...given, web: readBack(given.web as ServiceState), db: at("d2") },
+      merged: { web: "w3", db: "d2", cache: "c1" },
+    },
+    {
       name: "accepts a record both changed the same way",
       theirs: { ...given, web: readBack(at("w2")) },
       mine: { ...given, web: at("w2") },

@@ -26,10 +26,9 @@ export function mergeServices(
   for (const name of new Set([...Object.keys(given), ...Object.keys(mine)])) {
     const was = given[name];
     const now = mine[name];
-    // Records are replaced, never edited (see servicesInPlace): the same digest is the same record.
-    const changed =
-      was === undefined || now === undefined ? was !== now : digestOf(was).digest !== digestOf(now).digest;
-    if (!changed) continue;
+    // The same digest is the same record (most are the very objects read); another digest may be its keys' order.
+    const same = was !== undefined && now !== undefined && digestOf(was).digest === digestOf(now).digest;
+    if (same || sameValue(was, now)) continue;
     const stored = theirs[name];
     if (!sameValue(stored, was) && !sameValue(stored, now)) return undefined;
     if (now === undefined) delete merged[name];
