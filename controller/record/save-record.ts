@@ -22,8 +22,9 @@ export interface SaveDeps {
  * saveRecord saves the state that holds a record, already laid over the state in memory. A save the store refused
  * means another writer (a previous leader, another member) saved since we loaded in a way the store could not merge
  * itself (the ConfigMap store merges a member's own records into the others', see state/merge-services.ts): the
- * whole state is re-read and the record laid over it (`layOver`), once. If that fails too, the change still happened: it stays in memory and marked, and is
- * saved with the next write (see save-batch.ts); a restart re-applies a sync, which server-side apply makes a no-op.
+ * whole state is re-read and the record laid over it (`layOver`), once. If that fails too, the change still
+ * happened: it stays in memory and marked, and is saved with the next write (see save-batch.ts); a restart re-applies
+ * a sync, which server-side apply makes a no-op.
  */
 export async function saveRecord(
   hold: RecorderHold,
