@@ -7,7 +7,7 @@ import { resultBase, type SyncResult } from "./result.js";
 import { createMemoryStateStore } from "./state/memory.js";
 import { type ControllerState, emptyServiceState, emptyState } from "./state/state.js";
 import type { StateStore } from "./state/store.js";
-import { withResult } from "./with-result.js";
+import { servicesJournal, withResult } from "./with-result.js";
 
 const silent = pino({ level: "silent" });
 const config = parseConfig(`
@@ -111,5 +111,22 @@ describe("the recorder's state", () => {
     release();
     await next;
     expect(saved.map((state) => Object.keys(state.services))).toEqual([["web"], ["web", "db"]]);
+  });
+
+  it("journals each name it writes in place, never more names than the services it holds", async () => {
+    const recorder = recorderOn(createMemoryStateStore());
+    await recorder.load();
+    const lengths: number[] = [];
+    for (const [i, service] of ["web", "db", "web", "cache", "web", "web", "db", "web", "web"].entries()) {
+      const { result, serviceState } = landed(service, `c${i}`);
+      await recorder.record(result, serviceState);
+      const { services } = recorder.state();
+      const journal = servicesJournal(services);
+      expect(journal?.names.at(-1)).toBe(service);
+      lengths.push(journal?.names.length ?? 0);
+    }
+    // Each new service may lengthen it by one; once it holds as many names as there are services it starts again.
+    expect(lengths).toEqual([1, 2, 1, 2, 3, 1, 2, 3, 1]);
+    expect(servicesJournal(emptyState().services)).toBeUndefined();
   });
 });

@@ -13,18 +13,57 @@ export type ServicesWrite = (
 export const copyServices: ServicesWrite = (services, name, record) => ({ ...services, [name]: record });
 
 /**
+ * ServicesJournal lists, in the order written, the names servicesInPlace set in one services map of its own, so that
+ * a reader following that map (ownerLookup) reads what changed since its last look instead of walking every service
+ * after every result (O(services²) over a first sync, issue 32). `names` only grows; a reader keeps its own cursor.
+ */
+export interface ServicesJournal {
+  readonly names: readonly string[];
+}
+
+// Keyed by the map, so a map a state replaced (and its journal) goes with the last state that holds it.
+const journals = new WeakMap<object, ServicesJournal>();
+
+/**
+ * servicesJournal is the live journal of a services map servicesInPlace writes, or undefined for any other map (a
+ * copy, a loaded or merged state's), which nobody changes once a state holds it. A reader whose journal is not this
+ * one (the map is new, or its journal was started again) walks the map once.
+ */
+export function servicesJournal(services: object): ServicesJournal | undefined {
+  return journals.get(services);
+}
+
+/**
  * servicesInPlace writes into one services map of its own, which it copies once from the first state it is given
  * and again only when a state that replaced it comes in (a load, a merge, a suspension). A copy of every service for
  * every result was the largest allocation of a first sync at scale (430 KB a result at 1 000 services, 40 % of all
  * the bytes allocated, issue 32); now a result costs a property write. A state's services may therefore change
  * after it was read: whoever keeps them across a wait keeps its own copy of what it needs (the store's save in
  * save-record.ts, a repository's run in repo-sync.ts); records themselves are never edited, only replaced.
+ *
+ * Each name written goes into the map's journal (see servicesJournal). The journal never holds more names than the
+ * map holds services: once it would, it starts again empty, and a reader still on the old one walks the map once,
+ * which costs no more than reading the old one would have. So a controller running for months keeps at most one
+ * name per service, and a reader's work stays proportional to the results recorded.
  */
 export function servicesInPlace(): ServicesWrite {
   let own: Record<string, ServiceState> | undefined;
+  let names: string[] = [];
+  let size = 0;
+  const startJournal = (services: object) => {
+    names = [];
+    journals.set(services, { names });
+  };
   return (services, name, record) => {
-    if (services !== own) own = { ...services };
+    if (services !== own) {
+      own = { ...services };
+      size = Object.keys(own).length;
+      startJournal(own);
+    }
+    if (!Object.hasOwn(own, name)) size += 1;
+    if (names.length >= size) startJournal(own);
     own[name] = record;
+    names.push(name);
     return own;
   };
 }
