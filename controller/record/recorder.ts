@@ -2,7 +2,14 @@ import { auditEvents } from "./audit.js";
 import type { SyncResult } from "./result.js";
 import { createSaveBatch, type SaveBatchDeps } from "./save-batch.js";
 import type { RecorderHold } from "./save-record.js";
-import { type ControllerState, emptyState, type RepoWaiting, type ServiceState } from "./state/state.js";
+import { sameValue } from "./state/merge-services.js";
+import {
+  type ControllerState,
+  emptyState,
+  type RepoWaiting,
+  type ServiceState,
+  withEvents,
+} from "./state/state.js";
 import { type SuspendRequest, type SuspensionChange, withSuspension } from "./suspension.js";
 import { logSyncResult } from "./sync-log.js";
 import { servicesInPlace, withResult } from "./with-result.js";
@@ -108,9 +115,14 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       const record = { result, serviceState, events: auditEvents(result) };
       const layOver = (state: ControllerState) =>
         withResult(state, record, deps.config, deps.clock.now(), write);
+      const before = hold.state.services[result.service];
       hold.state = layOver(hold.state);
       logSyncResult(deps.log, result);
-      batch.mark(layOver);
+      // Laid over a state read again only while that state still holds the record this sync started from: one
+      // changed since is its new owner's, after this member handed the service over with this result unwritten.
+      batch.mark((state) =>
+        sameValue(state.services[result.service], before) ? layOver(state) : withEvents(state, record.events),
+      );
       if (mustSaveAtOnce(result)) await batch.flush();
       if (result.suspended) tell(result.service);
       for (const listener of deps.listeners) listener(result);
