@@ -15,8 +15,9 @@ services:
   - { name: web, github: main, k8s_yaml_dir: web }
   - { name: db, github: main, k8s_yaml_dir: db }
 `);
-const [repo] = config.repos;
-if (!repo) throw new Error("the config has a repository");
+const [first] = config.repos;
+if (!first) throw new Error("the config has a repository");
+const repo = first;
 
 /**
  * sharedState is one stored state that several members write, each through a store of its own that refuses a save
