@@ -22,19 +22,22 @@ const repo = first;
 /**
  * sharedState is one stored state that several members write, each through a store of its own that refuses a save
  * when another member saved since it last read or wrote, as the ConfigMap store does with a change it cannot merge;
- * `down` makes a member's saves fail, as an apiserver that does not answer.
+ * `down` makes a member's saves fail, as an apiserver that does not answer, and a load answers only once `reading`
+ * settles, as a read of many ConfigMaps takes its time.
  */
 function sharedState() {
   let stored: ControllerState = emptyState();
   let version = 0;
   const member = () => {
     let seen = 0;
-    const reach = { down: false };
+    const reach: { down: boolean; reading?: Promise<void> } = { down: false };
     const store: StateStore = {
       name: "shared",
       async load() {
         seen = version;
-        return structuredClone(stored);
+        const read = structuredClone(stored);
+        await reach.reading;
+        return read;
       },
       async save(state) {
         if (reach.down) throw new StateStoreError("the apiserver did not answer");
@@ -92,5 +95,52 @@ describe("a service handed to another member while its record was not written", 
       ["web", "w1"],
       ["db", "d1"],
     ]);
+  });
+});
+
+describe("a change recorded while the state is read again", () => {
+  it("is written over what was read, not over it with the records held before the read", async () => {
+    const shared = sharedState();
+    const [a, b] = [shared.member(), shared.member()];
+    const [member, other] = [recorderOn(a.store), recorderOn(b.store)];
+    await Promise.all([member.recorder.load(), other.recorder.load()]);
+    await member.landed("web", "w1");
+    await member.recorder.flush();
+    await other.recorder.refresh();
+    await other.landed("db", "d2");
+    await other.recorder.flush();
+    // a reads the state before its next run; a person suspends web on a while that read is under way.
+    let read = () => {};
+    a.reach.reading = new Promise((resolve) => {
+      read = resolve;
+    });
+    const refreshed = member.recorder.refresh();
+    await Promise.resolve();
+    const suspended = member.recorder.changeSuspension("suspend", "web", { by: "alice" });
+    await new Promise((resolve) => setImmediate(resolve));
+    read();
+    await Promise.all([refreshed, suspended]);
+    await member.recorder.flush();
+    const view = (state: ControllerState) => ({
+      db: state.services.db?.commit,
+      suspendedBy: state.services.web?.suspended?.by,
+    });
+    expect({ stored: view(shared.stored()), held: view(member.recorder.state()) }).toEqual({
+      stored: { db: "d2", suspendedBy: "alice" },
+      held: { db: "d2", suspendedBy: "alice" },
+    });
+  });
+
+  it("still writes what is recorded after a read that failed", async () => {
+    const shared = sharedState();
+    const a = shared.member();
+    const { recorder, landed } = recorderOn(a.store);
+    await recorder.load();
+    a.reach.reading = Promise.reject(new StateStoreError("the apiserver did not answer"));
+    await expect(recorder.refresh()).rejects.toThrow("did not answer");
+    a.reach.reading = undefined;
+    await landed("web", "w1");
+    await recorder.flush();
+    expect(shared.stored().services.web?.commit).toBe("w1");
   });
 });

@@ -101,10 +101,12 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     },
     async refresh() {
       await batch.flush();
-      const stored = await deps.store.load();
-      // Results recorded while the read was under way are marked too, so they are laid over it with the rest.
-      hold.state = batch.layPending(stored);
-      hold.reachable = true;
+      await batch.read(async () => {
+        const stored = await deps.store.load();
+        // Results recorded while the read was under way are marked too, so they are laid over it with the rest.
+        hold.state = batch.layPending(stored);
+        hold.reachable = true;
+      });
       for (const service of deps.config.services) tell(service.name);
     },
     flush: () => batch.flush(),

@@ -27,6 +27,12 @@ export interface SaveBatch {
   discard(): void;
   /** layPending lays what is marked over `state` and keeps it marked, to be written at the next flush. */
   layPending(state: ControllerState): ControllerState;
+  /**
+   * read runs a read of the stored state between two writes: a write under way while the state is read again would
+   * save what was held before the read over the records it read (a store takes the caller's state against what it
+   * last read), and the read would then replace what that write saved.
+   */
+  read(work: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -81,6 +87,11 @@ export function createSaveBatch(hold: RecorderHold, deps: SaveBatchDeps): SaveBa
       cancelTimer?.();
       cancelTimer = undefined;
       marked = [];
+    },
+    read(work) {
+      const done = writing.then(work);
+      writing = done.catch(() => {});
+      return done;
     },
     layPending(state) {
       if (marked.length === 0) return state;
