@@ -320,6 +320,39 @@ describe("the ConfigMap state store, split over shards on a real apiserver", () 
     expect(ofShard(counted.written)).toHaveLength(1);
   });
 
+  it("saves nothing after a load that failed part way, so another member's records read by it are not overwritten", async () => {
+    const name = fresh();
+    const seed = member(name);
+    await seed.load();
+    await seed.save(fleet(3));
+    // a's reads of one shard fail while `failing` is set, as an apiserver that times out under load answers.
+    const shard = stateShardName(name, 5);
+    let failing = false;
+    const send: KubeRequest = async (method, path, body, options) => {
+      if (failing && method === "GET" && path.endsWith(`/${shard}`)) throw new Error("socket hang up");
+      return request(method, path, body, options);
+    };
+    const [a, b] = [member(name, send), member(name)];
+    const [fromA, fromB] = await Promise.all([a.load(), b.load()]);
+    await b.save(withRecord(fromB, "service-1", "from-b"));
+    failing = true;
+    await expect(a.load()).rejects.toMatchObject({ code: "E_STATE" });
+    failing = false;
+    // a's caller still holds the state of its first load: service-1 as it was before b's save.
+    const saved = await a.save(withRecord(fromA, "service-0", "from-a")).then(
+      () => true,
+      () => false,
+    );
+    const commits = async () => {
+      const loaded = await store(name).load();
+      return [loaded.services["service-0"]?.commit, loaded.services["service-1"]?.commit];
+    };
+    expect({ saved, commits: await commits() }).toEqual({ saved: false, commits: [hex("a"), hex("from-b")] });
+    // Once a load finished, a's save goes through and keeps b's record.
+    await a.save(withRecord(await a.load(), "service-0", "from-a"));
+    expect(await commits()).toEqual([hex("from-a"), hex("from-b")]);
+  });
+
   it("reports a failure, having written nothing over it, when another writer gets to the index first each try", async () => {
     const name = fresh();
     const seed = member(name);

@@ -52,8 +52,9 @@ export interface ConfigMapStateStoreOptions {
  * and what this store's caller changed since it last read or wrote it is laid over what the other stored, then
  * written again, a few times at most (see merge-index.ts and merge-services.ts for the rule of each field): the
  * other's records stay, and so do later writes of this store until its next `load`. Only when both changed the
- * same record, or the layout, or other writers keep getting there first, does `save` throw a StateStoreError, and
- * keep refusing until `load` has read the others' state: nothing is overwritten blindly. Every shard is read at
+ * same record, or the layout, or other writers keep getting there first, or the last `load` failed part way, does
+ * `save` throw a StateStoreError, and keep refusing until `load` has read the others' state: nothing is overwritten
+ * blindly. Every shard is read at
  * `load`, split or not, so that holds for them too. The oldest audit events are dropped, with a warning, when they
  * would not fit in a ConfigMap; then the oldest history entries.
  *
@@ -78,6 +79,10 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
   // The stored layout: how many shards hold the services, or undefined while the index holds them.
   let layout: number | undefined;
   let slots = shardSlots(namespace, name, STATE_SHARDS, request);
+  // True from the start of a load until it read everything: one that failed part way has taken the index and some
+  // shards as read again while its caller still holds the state of the load before, so a save would count that
+  // state's older records of other members' services as this caller's changes and write them over the newer ones.
+  let torn = false;
 
   async function writeIndex(state: IndexState): Promise<void> {
     const json = fitConfigMap(state, maxBytes, cm.where, log);
@@ -122,6 +127,7 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     name: `configmap:${namespace}/${name}`,
 
     async load() {
+      torn = true;
       const read = await readConfigMap(cm);
       last = read ? { metadata: read.metadata } : undefined;
       const text = read?.data?.[STATE_KEY];
@@ -137,6 +143,7 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
       const count = Math.max(STATE_SHARDS, layout ?? 0);
       if (slots.length !== count) slots = shardSlots(namespace, name, count, request);
       const shards = await readShards(slots, layout !== undefined, { log, now, digestOf });
+      torn = false;
       if (layout === undefined) return withoutLayout(index);
       const { state, strays } = joinState(index, shards.slice(0, layout));
       // A stray is in its shard's content, which its next write therefore leaves it out of.
@@ -152,6 +159,12 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     },
 
     async save(state) {
+      if (torn) {
+        throw new StateStoreError(
+          `${cm.where}: the last load of the state did not finish, so what this controller holds is older than ` +
+            "part of what it read; not saving over it: load the state again before saving",
+        );
+      }
       const servicesBytes = Object.entries(state.services).reduce(
         (sum, [service, record]) => sum + Buffer.byteLength(service) + digestOf(record).bytes,
         0,
