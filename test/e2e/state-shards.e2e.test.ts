@@ -395,6 +395,58 @@ describe("the ConfigMap state store, split over shards on a real apiserver", () 
     expect(Object.keys(loaded.services)).toHaveLength(2000);
   });
 
+  it("keeps another member's newer records when two members loaded the state before the split and both split it", async () => {
+    const name = fresh();
+    // A lowered limit splits the state past about 5 services of 9 KiB.
+    const maxBytes = 100_000;
+    const rename = (services: Record<string, ServiceState>, prefix: string) =>
+      Object.fromEntries(Object.entries(services).map(([n, record]) => [`${prefix}-${n}`, record]));
+    const newA = rename(fleet(6, "a").services, "a");
+    const newB = rename(fleet(6, "b").services, "b");
+    // a drops a service's record as it splits, one in a shard a writes, so b's stale copy is merged there.
+    const shardsOfA = new Set(Object.keys(newA).map((n) => shardOf(n, STATE_SHARDS)));
+    const removed = Array.from({ length: 1000 }, (_, i) => `removed-${i}`).find((n) =>
+      shardsOfA.has(shardOf(n, STATE_SHARDS)),
+    );
+    if (removed === undefined) throw new Error("no service name of 1 000 shares a shard with a's");
+    const seedState = withRecord(fleet(3), removed, "a");
+    const seeder = member(name, request, maxBytes);
+    await seeder.load();
+    await seeder.save(seedState);
+    const ownA = "service-0";
+    const ownB = ["service-1", "service-2"].find(
+      (n) => shardOf(n, STATE_SHARDS) !== shardOf(ownA, STATE_SHARDS),
+    );
+    if (ownB === undefined) throw new Error(`every seeded service is in the shard of ${ownA}`);
+    // The shard of a's service is left from a split that never finished; b's is absent.
+    const ghost = { ...emptyState(), services: { ghost: landedRecord("ghost", "stale") } };
+    await seed(stateShardName(name, shardOf(ownA, STATE_SHARDS)), ghost);
+
+    const counted = counting();
+    const b = member(name, counted.send, maxBytes);
+    const fromB = await b.load();
+    // b saves once before the split: what it wrote then, not what it loaded, is what it changes from.
+    const savedB = withRecord(fromB, ownB, "from-b-1");
+    await b.save(savedB);
+    const a = member(name, request, maxBytes);
+    const fromA = await a.load();
+    const { [removed]: _removed, ...keptA } = fromA.services;
+    const nextA = withRecord({ ...fromA, services: { ...keptA, ...newA } }, ownA, "from-a");
+    await a.save(nextA);
+    const index = (await stored(name)).get(name)?.data?.[STATE_KEY] ?? "";
+    expect(JSON.parse(index).shards).toBe(STATE_SHARDS);
+    counted.conflicts.length = 0;
+    const nextB = withRecord({ ...savedB, services: { ...savedB.services, ...newB } }, ownB, "from-b-2");
+    await b.save(nextB);
+
+    const shardNames = [
+      ...new Set([ownA, ownB, removed].map((n) => stateShardName(name, shardOf(n, STATE_SHARDS)))),
+    ];
+    expect(counted.conflicts.filter((n) => shardNames.includes(n)).sort()).toEqual([...shardNames].sort());
+    const loaded = await store(name).load();
+    expect(loaded.services).toEqual({ ...nextA.services, ...newB, [ownB]: landedRecord(ownB, "from-b-2") });
+  });
+
   it("leaves out a service found in a shard its name does not lead to, and drops it from there at the next save", async () => {
     const name = fresh();
     // A lowered limit splits a state of 20 services.

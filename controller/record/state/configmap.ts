@@ -54,9 +54,9 @@ export interface ConfigMapStateStoreOptions {
  * other's records stay, and so do later writes of this store until its next `load`. Only when both changed the
  * same record, or the layout, or other writers keep getting there first, or the last `load` failed part way, does
  * `save` throw a StateStoreError, and keep refusing until `load` has read the others' state: nothing is overwritten
- * blindly. Every shard is read at
- * `load`, split or not, so that holds for them too. The oldest audit events are dropped, with a warning, when they
- * would not fit in a ConfigMap; then the oldest history entries.
+ * blindly. Every shard is read at `load`, split or not, so that holds for them too; until this store splits the
+ * state, what its caller had of a shard's services is what it last read or wrote of them in the ConfigMap. The oldest
+ * audit events are dropped, with a warning, when they would not fit in a ConfigMap; then the oldest history entries.
  *
  * A document that cannot be read (empty, truncated, garbage) is copied to a ConfigMap of its own,
  * `<name>-corrupt-<time>`, and starts empty. A copy rather than a second key: the next save replaces the
@@ -109,6 +109,17 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
     // A split written from this caller's services would leave out those another writer merged into the index.
     if (layout === undefined && stored !== undefined) throw changedByBoth(cm.where);
     const split = splitState(state, count);
+    // Until now this caller read and wrote every service through the index, so a shard's change is taken against
+    // the index's services of that shard. At load the shard gave none (absent, or a leftover left unread): against
+    // that, every record in a shard another member split into since would count as this caller's, its stale copy of
+    // the other's services overwriting theirs. A leftover cannot come back this way: a write merges only after a 409,
+    // when someone wrote the shard since this store read it.
+    if (layout === undefined) {
+      const bases = splitState(given, count).shards;
+      slots.slice(0, count).forEach((slot, index) => {
+        slot.given = bases[index];
+      });
+    }
     const contents = split.shards.map((services) => shardContent(services, digestOf));
     const changed = changedShards(
       slots.slice(0, count).map((slot) => slot.content),
